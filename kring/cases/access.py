@@ -1,0 +1,77 @@
+"""The one way views reach cases: every query is scoped to what the user's roles allow.
+
+- A regional manager sees the cases of their regions (and the national inbox if they hold it).
+- A coordinator sees the cases they are asked for or working on, until the handover after
+  aftercare ends their role.
+- A researcher and an administrator see no case content through these helpers.
+
+Anything outside the scope is a 404, never a 403: the URL does not reveal that a case exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from kring.accounts.models import User
+from kring.cases.models import Assignment, Case
+
+
+def _manager_scope(user: User) -> Q | None:
+    if not user.is_regional_manager:
+        return None
+    scope = Q(region__in=user.managed_regions.all())
+    if user.sees_national_inbox:
+        scope |= Q(region__isnull=True)
+    return scope
+
+
+def _coordinator_scope(user: User) -> Q | None:
+    if not user.is_coordinator:
+        return None
+    return Q(
+        pk__in=Assignment.objects.filter(
+            coordinator=user,
+            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED],
+        ).values("case_id")
+    )
+
+
+def _scoped(*scopes: Q | None) -> QuerySet[Case]:
+    present = [scope for scope in scopes if scope is not None]
+    if not present:
+        return Case.objects.none()
+    combined = present[0]
+    for scope in present[1:]:
+        combined |= scope
+    return Case.objects.filter(combined)
+
+
+def managed_cases(user: User) -> QuerySet[Case]:
+    """The cases of the regions ``user`` manages."""
+    return _scoped(_manager_scope(user)) if user.is_active else Case.objects.none()
+
+
+def coordinated_cases(user: User) -> QuerySet[Case]:
+    """The cases ``user`` is asked for or coordinating, until their role ends."""
+    return _scoped(_coordinator_scope(user)) if user.is_active else Case.objects.none()
+
+
+def cases_for(user: User | object) -> QuerySet[Case]:
+    """Every case ``user`` may open."""
+    if not isinstance(user, User) or not user.is_active:
+        return Case.objects.none()
+    return _scoped(_manager_scope(user), _coordinator_scope(user))
+
+
+def get_case_for_user(request: HttpRequest, reference: str) -> Case:
+    """The case with this reference if the signed-in user may see it; 404 otherwise."""
+    case = (
+        cases_for(request.user)
+        .select_related("region", "municipality")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case

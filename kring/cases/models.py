@@ -1,0 +1,282 @@
+"""The case: one request for an Eigen Kracht-conferentie, from request to follow-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kring.accounts.models import Municipality, Region, User
+
+
+class Status(models.TextChoices):
+    REQUESTED = "requested", _("request")
+    INTAKE = "intake", _("intake")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    COORDINATOR_ASSIGNED = "coordinator_assigned", _("coordinator asked")
+    PREPARATION = "preparation", _("preparation")
+    SCHEDULED = "scheduled", _("scheduled")
+    HELD = "held", _("conference held")
+    PLAN_WITHOUT_MEETING = "plan_without_meeting", _("plan without a meeting")
+    PLAN_DISTRIBUTED = "plan_distributed", _("plan distributed")
+    AFTERCARE = "aftercare", _("aftercare")
+    FOLLOW_UP = "follow_up", _("follow-up")
+    STOPPED = "stopped", _("stopped in preparation")
+    CLOSED = "closed", _("closed")
+
+
+class Variant(models.TextChoices):
+    NEIGHBOURHOOD = "buurt", _("group, neighbourhood or street")
+    SCHOOL = "school", _("school and learning")
+    FAMILY = "familie", _("family")
+    RESTORATION = "herstel", _("restoration after an incident")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    SOON = "soon", _("soon")
+    URGENT = "urgent", _("urgent")
+
+
+class RequesterRelation(models.TextChoices):
+    INVOLVED = "involved", _("directly involved")
+    OUTSIDER = "outsider", _("outsider")
+    PROFESSIONAL = "professional", _("professional")
+
+
+class ReferenceCounter(models.Model):
+    """The last case number handed out in a year: references run EK-2026-00001, -00002, …"""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def reserve(cls, year: int, count: int = 1) -> range:
+        """Reserve ``count`` consecutive numbers for ``year`` and return them."""
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    cls.objects.get_or_create(year=year)
+            except IntegrityError:  # another request created the row at the same moment
+                pass
+            cls.objects.filter(year=year).update(last=F("last") + count)
+            last = cls.objects.values_list("last", flat=True).get(year=year)
+        return range(last - count + 1, last + 1)
+
+
+def format_reference(year: int, number: int) -> str:
+    return f"EK-{year}-{number:05d}"
+
+
+class Case(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=Status.choices,
+        default=Status.REQUESTED,
+        editable=False,
+    )
+    # Raised by every status change: a second change based on a stale copy is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    variant = models.CharField(
+        _("variant"), max_length=10, choices=Variant.choices, default=Variant.NEIGHBOURHOOD
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("region"),
+        help_text=_("Empty: the request is in the national inbox."),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("municipality"),
+    )
+    place = models.CharField(
+        _("place"),
+        max_length=200,
+        help_text=_("The group, street, school or organisation the conference is for."),
+    )
+    postcode = models.CharField(_("postcode"), max_length=7, blank=True)
+    description = models.TextField(_("what is going on"), max_length=4000)
+
+    requester_name = models.CharField(_("requester's name"), max_length=120)
+    requester_email = models.EmailField(_("requester's email"), blank=True)
+    requester_phone = models.CharField(_("requester's phone"), max_length=30, blank=True)
+    requester_relation = models.CharField(
+        _("relation to the matter"),
+        max_length=12,
+        choices=RequesterRelation.choices,
+        default=RequesterRelation.INVOLVED,
+    )
+    requester_organisation = models.CharField(
+        _("requester's organisation"), max_length=120, blank=True
+    )
+
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("last step"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["status", "status_changed_at"]),
+            models.Index(fields=["-requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.reference:
+            year = timezone.localdate(self.requested_at).year
+            (number,) = ReferenceCounter.reserve(year)
+            self.reference = format_reference(year, number)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("case_detail", args=[self.reference])
+
+    def days_open(self, now: dt.datetime | None = None) -> int:
+        return ((now or timezone.now()) - self.requested_at).days
+
+    def days_in_status(self, now: dt.datetime | None = None) -> int:
+        return ((now or timezone.now()) - self.status_changed_at).days
+
+    @property
+    def is_finished(self) -> bool:
+        from kring.cases.lifecycle import FINAL_STATUSES
+
+        return self.status in FINAL_STATUSES
+
+    def log(
+        self,
+        action: str,
+        *,
+        user: User | None,
+        reason: str = "",
+        data: dict[str, Any] | None = None,
+        from_status: str = "",
+        to_status: str = "",
+    ) -> CaseEvent:
+        """Record one history entry on this case."""
+        return CaseEvent.objects.create(
+            case=self,
+            actor=user,
+            action=action,
+            reason=reason,
+            data=data or {},
+            from_status=from_status,
+            to_status=to_status,
+        )
+
+
+class ConferenceQuestion(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="questions", verbose_name=_("case")
+    )
+    text = models.CharField(_("conference question"), max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["case", "position", "pk"]
+        verbose_name = _("conference question")
+        verbose_name_plural = _("conference questions")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Assignment(models.Model):
+    """A coordinator asked for, working on, or done with a case."""
+
+    class State(models.TextChoices):
+        OFFERED = "offered", _("asked")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        ENDED = "ended", _("ended")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("case")
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("coordinator"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.OFFERED
+    )
+    offered_at = models.DateTimeField(_("asked"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["offered_at"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["coordinator", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "coordinator"],
+                condition=models.Q(state__in=["offered", "accepted"]),
+                name="one_active_assignment_per_coordinator",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coordinator} – {self.case}"
+
+
+class CaseEvent(models.Model):
+    """One entry in a case's history: who did what, when, and why."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action}"

@@ -1,0 +1,666 @@
+"""Believable demo and scale data: Dutch regions, staff per role, and cases in every state.
+
+Cases here are *loaded*, like a fixture: their history is written as it would have been
+recorded at the time, so the seed can place steps in the past and insert in bulk. Live status
+changes always go through ``kring.cases.lifecycle.change_status``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from kring.accounts.models import (
+    CoordinatorProfile,
+    Gender,
+    Municipality,
+    Organisation,
+    PostcodeRange,
+    Region,
+    User,
+)
+from kring.cases.lifecycle import TRANSITIONS
+from kring.cases.models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    ConferenceQuestion,
+    ReferenceCounter,
+    RequesterRelation,
+    Status,
+    Urgency,
+    Variant,
+    format_reference,
+)
+from kring.core.models import DemoData
+
+DEMO_PASSWORD = "kring-demo"  # noqa: S105 - printed on purpose: the demo's logins
+DEMO_DOMAIN = "kring.example"
+
+# name, slug, ranges of four-digit postcodes, municipalities
+REGIONS: list[tuple[str, str, list[tuple[int, int]], list[str]]] = [
+    (
+        "Noord",
+        "noord",
+        [(7700, 7999), (8400, 9999)],
+        ["Groningen", "Leeuwarden", "Assen", "Emmen", "Smallingerland", "Heerenveen"],
+    ),
+    (
+        "Oost",
+        "oost",
+        [(6500, 7699), (8000, 8199)],
+        ["Arnhem", "Nijmegen", "Enschede", "Zwolle", "Apeldoorn", "Deventer"],
+    ),
+    (
+        "Midden",
+        "midden",
+        [(1300, 1399), (3400, 3999), (8200, 8399)],
+        ["Utrecht", "Amersfoort", "Almere", "Lelystad", "Zeist", "Nieuwegein"],
+    ),
+    (
+        "West",
+        "west",
+        [(1000, 1299), (1400, 2999), (3000, 3399)],
+        ["Amsterdam", "Haarlem", "Zaanstad", "Leiden", "Den Haag", "Rotterdam", "Delft"],
+    ),
+    (
+        "Zuid",
+        "zuid",
+        [(4000, 6499)],
+        ["Eindhoven", "Tilburg", "Breda", "Maastricht", "Middelburg", "'s-Hertogenbosch"],
+    ),
+]
+POSTCODE_PREFIX = {
+    "Groningen": 9711,
+    "Leeuwarden": 8911,
+    "Assen": 9401,
+    "Emmen": 7811,
+    "Smallingerland": 9201,
+    "Heerenveen": 8441,
+    "Arnhem": 6811,
+    "Nijmegen": 6511,
+    "Enschede": 7511,
+    "Zwolle": 8011,
+    "Apeldoorn": 7311,
+    "Deventer": 7411,
+    "Utrecht": 3511,
+    "Amersfoort": 3811,
+    "Almere": 1315,
+    "Lelystad": 8232,
+    "Zeist": 3701,
+    "Nieuwegein": 3431,
+    "Amsterdam": 1011,
+    "Haarlem": 2011,
+    "Zaanstad": 1501,
+    "Leiden": 2311,
+    "Den Haag": 2511,
+    "Rotterdam": 3011,
+    "Delft": 2611,
+    "Eindhoven": 5611,
+    "Tilburg": 5011,
+    "Breda": 4811,
+    "Maastricht": 6211,
+    "Middelburg": 4331,
+    "'s-Hertogenbosch": 5211,
+}
+
+ORGANISATIONS = [
+    ("Gemeente Amsterdam", Organisation.Kind.MUNICIPALITY),
+    ("Gemeente Rotterdam", Organisation.Kind.MUNICIPALITY),
+    ("Gemeente Utrecht", Organisation.Kind.MUNICIPALITY),
+    ("Gemeente Eindhoven", Organisation.Kind.MUNICIPALITY),
+    ("Provincie Gelderland", Organisation.Kind.PROVINCE),
+    ("Woonstichting De Key", Organisation.Kind.HOUSING),
+    ("Woonzorg Het Baken", Organisation.Kind.CARE),
+    ("Stichting Jeugdwerk Oost", Organisation.Kind.CARE),
+    ("OBS De Regenboog", Organisation.Kind.SCHOOL),
+    ("Politie Eenheid Midden-Nederland", Organisation.Kind.POLICE),
+]
+
+
+@dataclass
+class Persona:
+    key: str
+    email: str
+    full_name: str
+    roles: tuple[str, ...]
+    managed: tuple[str, ...] = ()
+    national: bool = False
+    coordinates_in: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("nl",)
+    gender: str = ""
+    organisations: tuple[str, ...] = ()
+    printed_as: str = ""
+
+
+PERSONAS = [
+    Persona(
+        "manager",
+        f"regiomanager@{DEMO_DOMAIN}",
+        "Marieke de Vries",
+        ("is_regional_manager",),
+        managed=("west", "midden"),
+        national=True,
+        printed_as="regional manager (West, Midden, national inbox)",
+    ),
+    Persona(
+        "manager_zuid",
+        f"regiomanager.zuid@{DEMO_DOMAIN}",
+        "Hans Bakker",
+        ("is_regional_manager",),
+        managed=("zuid", "oost", "noord"),
+        printed_as="regional manager (Zuid, Oost, Noord)",
+    ),
+    Persona(
+        "coordinator",
+        f"coordinator@{DEMO_DOMAIN}",
+        "Fatima El Amrani",
+        ("is_coordinator",),
+        coordinates_in=("west", "midden"),
+        languages=("nl", "ar", "ber", "fr"),
+        gender=Gender.FEMALE,
+        printed_as="coordinator",
+    ),
+    Persona(
+        "coordinator_2",
+        f"coordinator.zuid@{DEMO_DOMAIN}",
+        "Joost Visser",
+        ("is_coordinator",),
+        coordinates_in=("zuid", "oost"),
+        languages=("nl", "en", "de"),
+        gender=Gender.MALE,
+        organisations=("Stichting Jeugdwerk Oost",),
+    ),
+    Persona(
+        "coordinator_3",
+        f"coordinator.noord@{DEMO_DOMAIN}",
+        "Sietske Hoekstra",
+        ("is_coordinator",),
+        coordinates_in=("noord",),
+        languages=("nl", "fy", "en"),
+        gender=Gender.FEMALE,
+    ),
+    Persona(
+        "coordinator_4",
+        f"coordinator.west@{DEMO_DOMAIN}",
+        "Mehmet Yılmaz",
+        ("is_coordinator",),
+        coordinates_in=("west",),
+        languages=("nl", "tr", "en"),
+        gender=Gender.MALE,
+    ),
+    Persona(
+        "coordinator_5",
+        f"coordinator.midden@{DEMO_DOMAIN}",
+        "Priya Ramdin",
+        ("is_coordinator",),
+        coordinates_in=("midden", "west"),
+        languages=("nl", "srn", "en"),
+        gender=Gender.FEMALE,
+        organisations=("Woonzorg Het Baken",),
+    ),
+    Persona(
+        "researcher",
+        f"onderzoeker@{DEMO_DOMAIN}",
+        "Anouk Jansen",
+        ("is_researcher",),
+        printed_as="researcher",
+    ),
+    Persona(
+        "administrator",
+        f"beheerder@{DEMO_DOMAIN}",
+        "Pieter Smit",
+        ("is_administrator",),
+        printed_as="administrator",
+    ),
+]
+
+FIRST_NAMES = [
+    "Anna",
+    "Bram",
+    "Daan",
+    "Emma",
+    "Fleur",
+    "Noah",
+    "Sanne",
+    "Lucas",
+    "Julia",
+    "Sem",
+    "Mohamed",
+    "Yasmina",
+    "Ahmet",
+    "Elif",
+    "Kevin",
+    "Joyce",
+    "Wim",
+    "Truus",
+    "Gerrit",
+    "Ineke",
+    "Samira",
+    "Youssef",
+    "Agnieszka",
+    "Tomasz",
+    "Rik",
+    "Lotte",
+    "Jeroen",
+    "Esther",
+    "Kofi",
+    "Naomi",
+]
+LAST_NAMES = [
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "El Idrissi",
+    "Öztürk",
+    "Kowalski",
+    "Boateng",
+    "Wijngaard",
+    "Postma",
+    "Kramer",
+    "van Vliet",
+    "Verbeek",
+    "Koster",
+]
+STREETS = [
+    "Molenstraat",
+    "Kerkstraat",
+    "Schoolstraat",
+    "Dorpsstraat",
+    "Julianalaan",
+    "Beatrixstraat",
+    "Lindenlaan",
+    "Eikenlaan",
+    "Parkweg",
+    "Stationsweg",
+    "Marktplein",
+    "Vondelstraat",
+    "Rembrandtplein",
+    "Havenkade",
+    "Tulpstraat",
+    "Berkenhof",
+    "Sportlaan",
+    "Zuiderpark",
+]
+PLACES = {
+    Variant.NEIGHBOURHOOD: [
+        "bewoners van de {street}",
+        "het speelveld aan de {street}",
+        "flat {street} 2–40",
+        "buurtvereniging {street}",
+        "de hangplek bij winkelcentrum {street}",
+    ],
+    Variant.SCHOOL: [
+        "groep 7 van OBS De Regenboog",
+        "klas 2B van het Stedelijk College",
+        "mbo-opleiding Zorg, klas 3",
+        "CBS De Wegwijzer, bovenbouw",
+        "het schoolplein {street}",
+    ],
+    Variant.FAMILY: [
+        "familie {last}",
+        "gezin {last}",
+        "de kinderen van {first} {last}",
+    ],
+    Variant.RESTORATION: [
+        "na de brand aan de {street}",
+        "na de vechtpartij bij sporthal {street}",
+        "winkeliers en jongeren {street}",
+        "na de inbraak bij buurthuis {street}",
+    ],
+}
+DESCRIPTIONS = {
+    Variant.NEIGHBOURHOOD: [
+        "Al maanden overlast van een groep jongeren op het pleintje: geluid tot laat in de "
+        "nacht, rommel en bewoners die zich onveilig voelen. Er zijn al gesprekken met de "
+        "wijkagent geweest, maar de spanning loopt op.",
+        "Ruzie tussen buren over parkeren en afval is uit de hand gelopen. Mensen groeten "
+        "elkaar niet meer en er zijn bedreigingen geuit.",
+        "Bewoners ergeren zich aan troep op straat en voelen zich niet gehoord door de "
+        "woningcorporatie en de gemeente.",
+    ],
+    Variant.SCHOOL: [
+        "In de klas wordt gepest, ook via de groepsapp. Ouders verwijten elkaar en de school "
+        "dat er niets gebeurt.",
+        "Onrust in de bovenbouw na een conflict tussen twee groepen leerlingen; ouders "
+        "overwegen hun kinderen van school te halen.",
+    ],
+    Variant.FAMILY: [
+        "Na de scheiding lukt het niet om afspraken te maken over de kinderen. De familie "
+        "wil samen een plan maken.",
+        "Opa is steeds meer zorg nodig en de familie is het oneens over wie wat doet.",
+    ],
+    Variant.RESTORATION: [
+        "Na een incident in de buurt willen betrokkenen en bewoners samen het contact "
+        "herstellen en voorkomen dat het opnieuw gebeurt.",
+        "Na een vechtpartij bij de sporthal zijn de verhoudingen tussen twee families en de "
+        "vereniging ernstig verstoord.",
+    ],
+}
+QUESTIONS = {
+    Variant.NEIGHBOURHOOD: [
+        "Hoe kan de overlast stoppen?",
+        "Hoe kunnen we weer prettig met elkaar in de straat wonen?",
+        "Hoe kunnen wij als groep een plek krijgen in de buurt?",
+        "Wat is er nodig zodat iedereen zich weer veilig voelt op het plein?",
+    ],
+    Variant.SCHOOL: [
+        "Hoe kunnen we de sfeer in de klas weer goed krijgen?",
+        "Wat is er nodig zodat alle kinderen zich veilig voelen op school?",
+        "Hoe gaan ouders, leerlingen en school samen om met pesten?",
+    ],
+    Variant.FAMILY: [
+        "Hoe zorgen we er als familie voor dat de kinderen goed opgroeien?",
+        "Wie kan wat doen in de zorg voor opa, en hoe houden we dat vol?",
+    ],
+    Variant.RESTORATION: [
+        "Wat is er nodig om de schade te herstellen?",
+        "Hoe kunnen we voorkomen dat dit opnieuw gebeurt?",
+    ],
+}
+
+# The steps a case has gone through to reach a status (each a step the lifecycle allows).
+_MAIN = [
+    Status.REQUESTED,
+    Status.INTAKE,
+    Status.ACCEPTED,
+    Status.COORDINATOR_ASSIGNED,
+    Status.PREPARATION,
+    Status.SCHEDULED,
+    Status.HELD,
+    Status.PLAN_DISTRIBUTED,
+    Status.AFTERCARE,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+]
+PATHS: dict[str, list[Status]] = {s: _MAIN[: _MAIN.index(s) + 1] for s in _MAIN}
+PATHS[Status.DECLINED] = [Status.REQUESTED, Status.INTAKE, Status.DECLINED]
+PATHS[Status.WITHDRAWN] = [Status.REQUESTED, Status.INTAKE, Status.ACCEPTED, Status.WITHDRAWN]
+PATHS[Status.STOPPED] = [*_MAIN[:5], Status.STOPPED]
+PATHS[Status.PLAN_WITHOUT_MEETING] = [*_MAIN[:5], Status.PLAN_WITHOUT_MEETING]
+REASONS = {
+    Status.DECLINED: "Geen vraag voor een Eigen Kracht-conferentie: er loopt al een "
+    "juridische procedure.",
+    Status.WITHDRAWN: "De aanvrager heeft de aanvraag ingetrokken.",
+    Status.STOPPED: "De direct betrokkenen willen op dit moment niet meedoen.",
+    Status.PLAN_WITHOUT_MEETING: "Iedereen wilde een plan, maar samenkomen lukte niet; het "
+    "plan is per telefoon en brief gemaakt.",
+}
+WITH_COORDINATOR = {s for s, path in PATHS.items() if Status.COORDINATOR_ASSIGNED in path}
+ASSIGNMENT_STATE = {
+    Status.COORDINATOR_ASSIGNED: Assignment.State.OFFERED,
+    Status.FOLLOW_UP: Assignment.State.ENDED,
+    Status.CLOSED: Assignment.State.ENDED,
+    Status.STOPPED: Assignment.State.ENDED,
+}
+# How often each status occurs in generated data (roughly a year of a national service).
+STATUS_WEIGHTS = {
+    Status.REQUESTED: 4,
+    Status.INTAKE: 5,
+    Status.ACCEPTED: 3,
+    Status.DECLINED: 5,
+    Status.WITHDRAWN: 4,
+    Status.COORDINATOR_ASSIGNED: 2,
+    Status.PREPARATION: 8,
+    Status.SCHEDULED: 4,
+    Status.HELD: 2,
+    Status.PLAN_WITHOUT_MEETING: 1,
+    Status.PLAN_DISTRIBUTED: 3,
+    Status.AFTERCARE: 4,
+    Status.FOLLOW_UP: 6,
+    Status.STOPPED: 5,
+    Status.CLOSED: 44,
+}
+
+
+def ensure_reference_data() -> dict[str, Region]:
+    regions: dict[str, Region] = {}
+    for name, slug, ranges, municipalities in REGIONS:
+        region, _created = Region.objects.update_or_create(slug=slug, defaults={"name": name})
+        regions[slug] = region
+        for start, end in ranges:
+            PostcodeRange.objects.get_or_create(region=region, start=start, end=end)
+        for municipality in municipalities:
+            Municipality.objects.update_or_create(name=municipality, defaults={"region": region})
+    for name, kind in ORGANISATIONS:
+        Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
+    return regions
+
+
+def ensure_staff(regions: dict[str, Region]) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for persona in PERSONAS:
+        user = User.objects.filter(email=persona.email).first()
+        if user is None:
+            user = User.objects.create_user(
+                persona.email,
+                DEMO_PASSWORD,
+                full_name=persona.full_name,
+                **dict.fromkeys(persona.roles, True),
+            )
+        user.sees_national_inbox = persona.national
+        user.save(update_fields=["sees_national_inbox"])
+        if persona.managed:
+            user.managed_regions.set([regions[slug] for slug in persona.managed])
+        if persona.coordinates_in:
+            profile, _created = CoordinatorProfile.objects.get_or_create(
+                user=user,
+                defaults={
+                    "languages": list(persona.languages),
+                    "gender": persona.gender,
+                    "training": CoordinatorProfile.Training.CERTIFIED,
+                    "max_cases": 4,
+                },
+            )
+            profile.regions.set([regions[slug] for slug in persona.coordinates_in])
+            profile.organisations.set(Organisation.objects.filter(name__in=persona.organisations))
+        users[persona.key] = user
+    return users
+
+
+@dataclass
+class Generator:
+    """Makes unsaved cases with their questions, history and assignments."""
+
+    rng: random.Random
+    regions: dict[str, Region]
+    managers: dict[int, User]
+    coordinators: dict[int, list[User]]
+    municipalities: dict[int, list[Municipality]] = field(default_factory=dict)
+    now: dt.datetime = field(default_factory=timezone.now)
+
+    def __post_init__(self) -> None:
+        for municipality in Municipality.objects.all():
+            self.municipalities.setdefault(municipality.region_id, []).append(municipality)
+
+    def case(
+        self, status: Status, variant: Variant | None = None, region: Region | None = None
+    ) -> tuple[Case, list[CaseEvent], list[str], Assignment | None]:
+        rng = self.rng
+        variant = variant or rng.choice(list(Variant))
+        region = region or rng.choice(list(self.regions.values()))
+        municipality = rng.choice(self.municipalities[region.pk])
+        path = PATHS[status]
+        gaps = [rng.randint(1, 12) for _ in path[1:]]
+        # Finished cases lie further back; open ones are recent.
+        idle = (
+            rng.randint(0, 400)
+            if status in (Status.CLOSED, Status.DECLINED)
+            else rng.randint(0, 20)
+        )
+        requested_at = self.now - dt.timedelta(
+            days=sum(gaps) + idle, hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
+        )
+        first, last, street = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), rng.choice(STREETS)
+        relation = rng.choice(list(RequesterRelation))
+        case = Case(
+            status=status,
+            variant=variant,
+            urgency=rng.choices(list(Urgency), weights=[6, 3, 1])[0],
+            region=region,
+            municipality=municipality,
+            place=rng.choice(PLACES[variant]).format(street=street, last=last, first=first),
+            postcode=f"{POSTCODE_PREFIX.get(municipality.name, 1000) + rng.randint(0, 8)} "
+            f"{rng.choice('ABCDEGHJKLMNPRST')}{rng.choice('ABCDEGHJKLMNPRST')}",
+            description=rng.choice(DESCRIPTIONS[variant]),
+            requester_name=f"{first} {last}",
+            requester_email=f"{first.lower()}.{last.lower().replace(' ', '')}@"
+            f"{rng.choice(['voorbeeld.nl', 'mail.example', 'post.example'])}",
+            requester_phone=f"06-{rng.randint(10000000, 99999999)}",
+            requester_relation=relation,
+            requester_organisation=rng.choice([name for name, _kind in ORGANISATIONS])
+            if relation == RequesterRelation.PROFESSIONAL
+            else "",
+            requested_at=requested_at,
+        )
+        manager = self.managers[region.pk]
+        coordinator = (
+            rng.choice(self.coordinators[region.pk]) if status in WITH_COORDINATOR else None
+        )
+        events = [CaseEvent(at=requested_at, action="case.requested", to_status=Status.REQUESTED)]
+        at = requested_at
+        for source, target, gap in zip(path[:-1], path[1:], gaps, strict=True):
+            transition = TRANSITIONS[(source, target)]
+            at += dt.timedelta(days=gap, hours=rng.randint(0, 6))
+            by_coordinator = coordinator is not None and (
+                "coordinator" in transition.roles and "regional_manager" not in transition.roles
+            )
+            events.append(
+                CaseEvent(
+                    at=at,
+                    actor=coordinator if by_coordinator else manager,
+                    action="status.changed",
+                    from_status=source,
+                    to_status=target,
+                    reason=REASONS.get(target, ""),
+                )
+            )
+        case.status_changed_at = at
+        questions = rng.sample(
+            QUESTIONS[variant], k=min(len(QUESTIONS[variant]), rng.choice([1, 1, 2]))
+        )
+        if status in (Status.REQUESTED, Status.DECLINED):
+            questions = []
+        assignment = None
+        if coordinator is not None:
+            offered = next(e.at for e in events if e.to_status == Status.COORDINATOR_ASSIGNED)
+            state = ASSIGNMENT_STATE.get(status, Assignment.State.ACCEPTED)
+            assignment = Assignment(
+                coordinator=coordinator,
+                state=state,
+                offered_at=offered,
+                accepted_at=offered + dt.timedelta(days=1)
+                if state != Assignment.State.OFFERED
+                else None,
+                ended_at=at if state == Assignment.State.ENDED else None,
+            )
+        return case, events, questions, assignment
+
+
+def make_generator(seed: int) -> Generator:
+    regions = {region.slug: region for region in Region.objects.all()}
+    managers: dict[int, User] = {}
+    for manager in (
+        User.objects.filter(is_regional_manager=True)
+        .prefetch_related("managed_regions")
+        .order_by("pk")
+    ):
+        for region in manager.managed_regions.all():
+            managers.setdefault(region.pk, manager)
+    coordinators: dict[int, list[User]] = defaultdict(list)
+    for profile in CoordinatorProfile.objects.select_related("user").prefetch_related("regions"):
+        for region in profile.regions.all():
+            coordinators[region.pk].append(profile.user)
+    return Generator(random.Random(seed), regions, managers, dict(coordinators))  # noqa: S311
+
+
+def insert(generated: list[tuple[Case, list[CaseEvent], list[str], Assignment | None]]) -> None:
+    """Insert generated cases in bulk, numbering them per year of their request."""
+    by_year: dict[int, list[Case]] = defaultdict(list)
+    for case, *_rest in generated:
+        by_year[timezone.localtime(case.requested_at).year].append(case)
+    for year, cases in by_year.items():
+        cases.sort(key=lambda c: c.requested_at)
+        for case, number in zip(cases, ReferenceCounter.reserve(year, len(cases)), strict=True):
+            case.reference = format_reference(year, number)
+    Case.objects.bulk_create([case for case, *_rest in generated])
+    events, questions, assignments = [], [], []
+    for case, case_events, texts, assignment in generated:
+        for event in case_events:
+            event.case = case
+            events.append(event)
+        questions += [
+            ConferenceQuestion(case=case, text=text, position=i) for i, text in enumerate(texts)
+        ]
+        if assignment is not None:
+            assignment.case = case
+            assignments.append(assignment)
+    CaseEvent.objects.bulk_create(events, batch_size=2000)
+    ConferenceQuestion.objects.bulk_create(questions, batch_size=2000)
+    Assignment.objects.bulk_create(assignments, batch_size=2000)
+
+
+def generate(count: int, *, seed: int = 2026, batch: int = 5000) -> Iterator[int]:
+    """Add ``count`` cases with statuses in realistic proportions; yields progress."""
+    generator = make_generator(seed)
+    statuses, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        chosen = generator.rng.choices(statuses, weights=weights, k=size)
+        with transaction.atomic():
+            insert([generator.case(status) for status in chosen])
+        done += size
+        yield done
+
+
+def load_demo() -> bool:
+    """Load the demo once; return False if it was already there."""
+    regions = ensure_reference_data()
+    users = ensure_staff(regions)
+    if DemoData.objects.exists():
+        return False
+    generator = make_generator(seed=42)
+    generator.managers.update({regions[s].pk: users["manager"] for s in ("west", "midden")})
+    generated = []
+    # The brochure's variant first: every status for the neighbourhood, in the demo
+    # manager's and coordinator's region, then a spread over all variants and regions.
+    for status in Status:
+        generated.append(generator.case(status, Variant.NEIGHBOURHOOD, regions["west"]))
+    variants = list(Variant)
+    for i, status in enumerate(list(Status) * 3):
+        region = list(regions.values())[i % len(regions)]
+        generated.append(generator.case(status, variants[i % len(variants)], region))
+    for _case, events, _q, assignment in generated[: len(Status)]:
+        if assignment is not None:
+            assignment.coordinator = users["coordinator"]
+            for event in events:
+                if event.actor_id and event.actor_id != users["manager"].pk:
+                    event.actor = users["coordinator"]
+    with transaction.atomic():
+        insert(generated)
+        DemoData.mark_loaded()
+    return True

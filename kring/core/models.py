@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import models
+from django.utils import timezone
+
+
+class DemoData(models.Model):
+    """Present while the demo data is loaded: shows the demo banner, keeps seeding idempotent."""
+
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    CACHE_KEY = "kring:demo-loaded"
+
+    class Meta:
+        verbose_name = "demo data"
+        verbose_name_plural = "demo data"
+
+    def __str__(self) -> str:
+        return f"demo data loaded {self.loaded_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def is_loaded(cls) -> bool:
+        loaded = cache.get(cls.CACHE_KEY)
+        if loaded is None:
+            loaded = cls.objects.exists()
+            cache.set(cls.CACHE_KEY, loaded, 60)
+        return bool(loaded)
+
+    @classmethod
+    def mark_loaded(cls) -> None:
+        cls.objects.get_or_create(pk=1)
+        cache.delete(cls.CACHE_KEY)

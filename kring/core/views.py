@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from kring.accounts.models import Role
+from kring.cases.access import coordinated_cases, managed_cases
+from kring.cases.lifecycle import ACTION_BY
+from kring.cases.models import Assignment, Case, Status
+from kring.core.auth import staff_user
+from kring.messaging.models import OutboxMessage
+
+START_LIMIT = 15
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The public front page: what an Eigen Kracht-conferentie is."""
+    return render(request, "core/home.html")
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """‘Mijn zaken’: per role the cases that need this person's action first."""
+    user = staff_user(request)
+    context: dict[str, object] = {"roles": user.roles}
+    assignments = Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(
+            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
+        ).select_related("coordinator"),
+        to_attr="active_assignments",
+    )
+    if user.is_regional_manager:
+        mine = managed_cases(user)
+        waiting = [s for s, role in ACTION_BY.items() if role == Role.REGIONAL_MANAGER]
+        action = mine.filter(status__in=waiting)
+        context["manager_action"] = list(
+            action.select_related("region", "municipality")
+            .prefetch_related(assignments)
+            .order_by("status_changed_at")[:START_LIMIT]
+        )
+        context["manager_action_count"] = action.count()
+        context["manager_by_status"] = _counts_by_status(mine)
+    if user.is_coordinator:
+        mine = coordinated_cases(user)
+        context["coordinator_offered"] = list(
+            mine.filter(
+                status=Status.COORDINATOR_ASSIGNED,
+                assignments__coordinator=user,
+                assignments__state=Assignment.State.OFFERED,
+            )
+            .select_related("region", "municipality")
+            .prefetch_related(assignments)
+            .order_by("status_changed_at")[:START_LIMIT]
+        )
+        context["coordinator_active"] = list(
+            mine.exclude(status=Status.COORDINATOR_ASSIGNED)
+            .select_related("region", "municipality")
+            .prefetch_related(assignments)
+            .order_by("status_changed_at")[:START_LIMIT]
+        )
+    if user.is_researcher:
+        context["follow_up_count"] = Case.objects.filter(status=Status.FOLLOW_UP).count()
+    if user.is_administrator:
+        context["outbox_failed"] = OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.FAILED
+        ).count()
+        context["outbox_waiting"] = OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.QUEUED
+        ).count()
+    return render(request, "core/start.html", context)
+
+
+def _counts_by_status(cases: QuerySet[Case]) -> list[tuple[str, int]]:
+    counts = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+    return [(str(Status(s).label), counts[s]) for s in Status.values if counts.get(s)]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request context: the error may lie in a context processor.
+    from django.template.loader import render_to_string
+
+    return HttpResponse(render_to_string("500.html"), status=500)

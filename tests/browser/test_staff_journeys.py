@@ -1,0 +1,92 @@
+"""Real Chromium: each role signs in and walks its pages; axe-core finds no violations."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from kring.cases.models import Case, Status
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+axe = Axe()
+
+
+def assert_accessible(page):
+    results = axe.run(page, options=AXE_OPTIONS)
+    violations = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['html'][:120]})"
+        for v in results.response["violations"]
+    ]
+    assert violations == [], f"{page.url}\n" + "\n".join(violations)
+
+
+def sign_in(page, user):
+    page.goto("/account/login/")
+    page.get_by_label("E-mailadres").fill(user.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/werk/")
+
+
+def test_public_pages_are_accessible(page, transactional_db):
+    for path in ("/", "/account/login/", "/account/password/reset/", "/bestaat-niet/"):
+        page.goto(path)
+        assert_accessible(page)
+
+
+@pytest.mark.parametrize("role", ["manager", "coordinator", "researcher", "administrator"])
+def test_each_role_walks_its_pages(page, transactional_db, world, role):
+    user = getattr(world, role)
+    sign_in(page, user)
+    assert user.get_short_name() in page.content()
+    assert_accessible(page)
+    if role in ("manager", "coordinator"):
+        page.get_by_role("link", name="Alle zaken").click()
+        page.wait_for_url("**/zaken/")
+        assert_accessible(page)
+        page.get_by_role("link", name=world.case.reference).first.click()
+        page.wait_for_url(f"**/zaken/{world.case.reference}/")
+        assert page.get_by_role("heading", level=1).inner_text().startswith(world.case.reference)
+        assert_accessible(page)
+    if role == "administrator":
+        page.get_by_role("link", name="Postvak").first.click()
+        assert_accessible(page)
+    # English is complete and accessible too.
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page)
+
+
+def test_a_coordinator_takes_a_step_without_javascript(
+    chromium, live_server, transactional_db, world
+):
+    context = chromium.new_context(
+        base_url=live_server.url, java_script_enabled=False, locale="nl-NL"
+    )
+    page = context.new_page()
+    sign_in(page, world.coordinator)
+    page.goto(f"/zaken/{world.case.reference}/")
+    page.get_by_role("button", name="Conferentie inplannen").click()
+    page.wait_for_url(f"**/zaken/{world.case.reference}/")
+    assert Case.objects.get(pk=world.case.pk).status == Status.SCHEDULED
+    assert page.get_by_role("status").first.is_visible()
+    context.close()
+
+
+def test_the_case_list_works_on_a_phone(chromium, live_server, transactional_db, world):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 740}, locale="nl-NL"
+    )
+    page = context.new_page()
+    sign_in(page, world.manager)
+    page.goto("/zaken/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    assert_accessible(page)
+    context.close()

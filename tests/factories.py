@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from kring.accounts.models import CoordinatorProfile, Municipality, PostcodeRange, Region, User
+from kring.cases.models import Assignment, Case, CaseEvent, Status, Variant
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class RegionFactory(factory.django.DjangoModelFactory[Region]):
+    class Meta:
+        model = Region
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Regio {n}")
+    slug = factory.Sequence(lambda n: f"regio-{n}")
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory[Municipality]):
+    class Meta:
+        model = Municipality
+
+    name = factory.Sequence(lambda n: f"Gemeente {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class PostcodeRangeFactory(factory.django.DjangoModelFactory[PostcodeRange]):
+    class Meta:
+        model = PostcodeRange
+
+    region = factory.SubFactory(RegionFactory)
+    start = 1000
+    end = 1999
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"medewerker{n}@kring.test")
+    full_name = factory.Sequence(lambda n: f"Medewerker {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CoordinatorProfileFactory(factory.django.DjangoModelFactory[CoordinatorProfile]):
+    class Meta:
+        model = CoordinatorProfile
+
+    user = factory.SubFactory(UserFactory, is_coordinator=True)
+    languages = factory.LazyFunction(lambda: ["nl"])
+
+
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
+    class Meta:
+        model = Case
+        skip_postgeneration_save = True
+
+    variant = Variant.NEIGHBOURHOOD
+    region = factory.SubFactory(RegionFactory)
+    place = factory.Sequence(lambda n: f"Bewoners Molenstraat {n}")
+    postcode = "1011 AB"
+    description = "Overlast van jongeren op het plein."
+    requester_name = factory.Sequence(lambda n: f"Aanvrager {n}")
+    requester_email = factory.Sequence(lambda n: f"aanvrager{n}@voorbeeld.test")
+    requester_phone = "06-12345678"
+
+    @factory.post_generation
+    def history(obj, create, extracted, **kwargs):
+        if create:
+            CaseEvent.objects.create(
+                case=obj, action="case.requested", to_status=Status.REQUESTED, at=timezone.now()
+            )
+
+
+def case_in_status(status: str, *, coordinator: User | None = None, **kwargs) -> Case:
+    """A case placed directly in ``status`` (as the seed loads them), with its assignment."""
+    case = CaseFactory(**kwargs)
+    Case.objects.filter(pk=case.pk).update(status=status)
+    case.refresh_from_db()
+    if coordinator is not None:
+        state = (
+            Assignment.State.OFFERED
+            if status == Status.COORDINATOR_ASSIGNED
+            else Assignment.State.ENDED
+            if status in ("follow_up", "closed", "stopped", "withdrawn")
+            else Assignment.State.ACCEPTED
+        )
+        Assignment.objects.create(case=case, coordinator=coordinator, state=state)
+    return case

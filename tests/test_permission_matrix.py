@@ -1,0 +1,189 @@
+"""Every URL in the URLconf, for every role: who gets the page, who gets a 404, who must sign
+in. A new URL without an expectation here fails `test_every_url_has_an_expectation`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kring.messaging.models import OutboxMessage
+
+ROLES = [
+    "anonymous",
+    "manager",
+    "other_manager",
+    "coordinator",
+    "other_coordinator",
+    "researcher",
+    "administrator",
+]
+OK, LOGIN, NOT_FOUND, REDIRECT = 200, "login", 404, 302
+
+
+def expect(
+    anonymous,
+    manager,
+    other_manager,
+    coordinator,
+    other_coordinator,
+    researcher,
+    administrator,
+    method="get",
+):
+    return {
+        "method": method,
+        **dict(
+            zip(
+                ROLES,
+                [
+                    anonymous,
+                    manager,
+                    other_manager,
+                    coordinator,
+                    other_coordinator,
+                    researcher,
+                    administrator,
+                ],
+                strict=True,
+            )
+        ),
+    }
+
+
+STAFF_ONLY = expect(LOGIN, OK, OK, OK, OK, OK, OK)
+CASE_WORK = expect(LOGIN, OK, OK, OK, OK, NOT_FOUND, NOT_FOUND)
+THIS_CASE = expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+ADMIN_ONLY = expect(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
+
+# Kring's own URLs: an explicit expectation per role.
+EXPECTATIONS = {
+    "home": expect(OK, OK, OK, OK, OK, OK, OK),
+    "set_language": expect(
+        REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, method="post"
+    ),
+    "start": STAFF_ONLY,
+    "case_list": CASE_WORK,
+    "case_detail": THIS_CASE,
+    # A POST without a valid step: 400 for those who may see the case, 404 for the rest.
+    "case_change_status": expect(
+        LOGIN, 400, NOT_FOUND, 400, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
+    "outbox_list": ADMIN_ONLY,
+    "outbox_message": ADMIN_ONLY,
+    "outbox_retry": expect(
+        LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, method="post"
+    ),
+}
+# Third-party URL groups, each with the rule checked below.
+GROUPS = {
+    "admin:": "only administrators reach the Django admin",
+    "account_": "allauth's sign-in pages: public or own-account only, never a case",
+}
+
+
+def all_url_names(patterns=None, prefix=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
+            yield from all_url_names(pattern.url_patterns, prefix + namespace)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + (pattern.name or f"<unnamed {pattern.pattern}>")
+
+
+def test_every_url_has_an_expectation():
+    missing = [
+        name
+        for name in all_url_names()
+        if name not in EXPECTATIONS and not name.startswith(tuple(GROUPS))
+    ]
+    assert missing == [], f"Add these URLs to the permission matrix: {missing}"
+
+
+def _url(name, world):
+    if name in ("case_detail", "case_change_status"):
+        return reverse(name, args=[world.case.reference])
+    if name in ("outbox_message", "outbox_retry"):
+        message = OutboxMessage.objects.create(
+            purpose="test",
+            from_address="kring@test",
+            to_addresses=["a@test"],
+            subject="Test",
+            body_text="Test",
+            status=OutboxMessage.Status.FAILED,
+        )
+        return reverse(name, args=[message.pk])
+    return reverse(name)
+
+
+def _client_for(role, world, client):
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTATIONS))
+def test_permission_matrix(name, role, world, client):
+    expectation = EXPECTATIONS[name]
+    url = _url(name, world)
+    client = _client_for(role, world, client)
+    response = getattr(client, expectation["method"])(url)
+    expected = expectation[role]
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == expected, (name, role, response.status_code)
+    if response.status_code == 200 and role not in ("manager", "coordinator"):
+        # Nobody outside the case's scope ever sees its reference or requester.
+        assert world.case.requester_name.encode() not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_only_administrators_reach_the_django_admin(role, world, client):
+    client = _client_for(role, world, client)
+    for name in (
+        "admin:index",
+        "admin:accounts_user_changelist",
+        "admin:accounts_region_changelist",
+    ):
+        response = client.get(reverse(name))
+        if role == "administrator":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302, (name, role)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_allauth_pages_never_fail_or_show_cases(role, world, client):
+    client = _client_for(role, world, client)
+    for name in all_url_names():
+        if not name.startswith("account_"):
+            continue
+        pattern = reverse_pattern(name)
+        url = re.sub(r"<[^>]+>", "x1-y", pattern)
+        response = client.get("/" + url)
+        assert response.status_code in (200, 302, 404, 405), (name, role, response.status_code)
+        assert world.case.reference.encode() not in response.content
+
+
+def reverse_pattern(name):
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver) and str(pattern.pattern) == "account/":
+            for sub in _flatten(pattern.url_patterns, "account/"):
+                if sub[0] == name:
+                    return sub[1]
+    raise AssertionError(name)
+
+
+def _flatten(patterns, prefix):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _flatten(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield pattern.name, prefix + str(pattern.pattern)
