@@ -98,6 +98,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too (not shared-cache memory), so that concurrency behaves as in use:
+    # WAL and a busy timeout instead of immediate "table is locked" errors.
+    _database["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-kring.sqlite3")}
     USING_SQLITE = True
 else:
     USING_SQLITE = False

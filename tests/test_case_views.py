@@ -153,3 +153,18 @@ def test_demo_banner_shows_while_demo_data_is_loaded(client):
     assert "kring-demo-banner" not in client.get("/").text
     demo.load_demo()
     assert "kring-demo-banner" in client.get("/").text
+
+
+@pytest.mark.django_db
+def test_an_asked_coordinator_sees_a_summary_without_people(world, client):
+    asked = case_in_status(
+        Status.COORDINATOR_ASSIGNED, coordinator=world.other_coordinator, region=world.west
+    )
+    client.force_login(world.other_coordinator)
+    response = client.get(reverse("case_detail", args=[asked.reference]))
+    assert response.status_code == 200
+    assert asked.place in response.text
+    assert asked.requester_name not in response.text
+    assert asked.requester_email not in response.text
+    client.force_login(world.manager)
+    assert asked.requester_name in client.get(reverse("case_detail", args=[asked.reference])).text

@@ -116,20 +116,26 @@ def test_the_demo_mailbox_keeps_the_message_for_administrators(world, client):
 def test_two_workers_never_send_one_message_twice(smtp):
     ids = [_store(subject=f"Bericht {i}").pk for i in range(12)]
     barrier = threading.Barrier(2)
+    errors = []
 
     def work():
-        barrier.wait()
-        for message_id in ids:
-            outbox.deliver(message_id)
         from django.db import connection
 
-        connection.close()
+        barrier.wait()
+        try:
+            for message_id in ids:
+                outbox.deliver(message_id)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert errors == []
     subjects = sorted(str(m["Subject"]) for m in smtp.messages)
     assert subjects == sorted(f"Bericht {i}" for i in range(12))
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}

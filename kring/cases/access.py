@@ -64,6 +64,14 @@ def cases_for(user: User | object) -> QuerySet[Case]:
     return _scoped(_manager_scope(user), _coordinator_scope(user))
 
 
+def may_see_people(user: User, case: Case) -> bool:
+    """Whether ``user`` may see the people in a case they can open. A coordinator who is only
+    asked sees the summary; the names come once they have accepted."""
+    if managed_cases(user).filter(pk=case.pk).exists():
+        return True
+    return case.assignments.filter(coordinator=user, state=Assignment.State.ACCEPTED).exists()
+
+
 def get_case_for_user(request: HttpRequest, reference: str) -> Case:
     """The case with this reference if the signed-in user may see it; 404 otherwise."""
     case = (

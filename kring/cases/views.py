@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
-from kring.cases.access import cases_for, get_case_for_user
+from kring.cases.access import cases_for, get_case_for_user, may_see_people
 from kring.cases.forms import CaseFilterForm, StatusChangeForm
 from kring.cases.lifecycle import CaseError, available_transitions, change_status
 from kring.cases.models import Assignment, Case, CaseEvent
@@ -49,6 +49,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
     user = staff_user(request)
     return {
         "case": case,
+        "show_people": may_see_people(user, case),
         "questions": list(case.questions.all()),
         "assignments": list(case.assignments.select_related("coordinator")),
         "events": list(
