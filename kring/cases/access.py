@@ -64,12 +64,23 @@ def cases_for(user: User | object) -> QuerySet[Case]:
     return _scoped(_manager_scope(user), _coordinator_scope(user))
 
 
+def manages(user: User, case: Case) -> bool:
+    """Whether ``case`` lies in a region ``user`` manages (or the national inbox they hold)."""
+    return managed_cases(user).filter(pk=case.pk).exists()
+
+
+def coordinates(user: User, case: Case, *, include_offered: bool = False) -> bool:
+    """Whether ``user`` has accepted ``case`` — or, with ``include_offered``, is asked for it."""
+    states = [Assignment.State.ACCEPTED]
+    if include_offered:
+        states.append(Assignment.State.OFFERED)
+    return case.assignments.filter(coordinator=user, state__in=states).exists()
+
+
 def may_see_people(user: User, case: Case) -> bool:
     """Whether ``user`` may see the people in a case they can open. A coordinator who is only
     asked sees the summary; the names come once they have accepted."""
-    if managed_cases(user).filter(pk=case.pk).exists():
-        return True
-    return case.assignments.filter(coordinator=user, state=Assignment.State.ACCEPTED).exists()
+    return manages(user, case) or coordinates(user, case)
 
 
 def get_case_for_user(request: HttpRequest, reference: str) -> Case:

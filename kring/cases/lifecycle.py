@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import Role, User
+from kring.cases.access import coordinates, manages
 from kring.cases.models import Assignment, Case, Status
 from kring.messaging import emails
 
@@ -120,17 +121,19 @@ def transitions_from(status: str) -> list[Transition]:
 
 def user_may(user: User, transition: Transition, case: Case) -> bool:
     """Whether ``user`` may make this move on a case they can already see."""
-    if Role.REGIONAL_MANAGER in transition.roles and user.is_regional_manager:
-        from kring.cases.access import managed_cases
-
-        if managed_cases(user).filter(pk=case.pk).exists():
-            return True
-    if Role.COORDINATOR in transition.roles and user.is_coordinator:
-        states = [Assignment.State.ACCEPTED]
-        if transition.source == S.COORDINATOR_ASSIGNED:
-            states.append(Assignment.State.OFFERED)
-        if case.assignments.filter(coordinator=user, state__in=states).exists():
-            return True
+    if (
+        Role.REGIONAL_MANAGER in transition.roles
+        and user.is_regional_manager
+        and manages(user, case)
+    ):
+        return True
+    offered_too = transition.source == S.COORDINATOR_ASSIGNED
+    if (
+        Role.COORDINATOR in transition.roles
+        and user.is_coordinator
+        and coordinates(user, case, include_offered=offered_too)
+    ):
+        return True
     return Role.RESEARCHER in transition.roles and user.is_researcher
 
 
