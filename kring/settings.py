@@ -204,6 +204,13 @@ if PRODUCTION:
 
 # --- Kring ------------------------------------------------------------------------------
 KRING_CASE_PAGE_SIZE = envint("KRING_CASE_PAGE_SIZE", 25, minimum=5)
+# Public request form: at most this many submissions per client address per hour.
+KRING_REQUEST_LIMIT_PER_HOUR = envint("KRING_REQUEST_LIMIT_PER_HOUR", 10, minimum=1)
+# Reverse proxies in front of Kring that append to X-Forwarded-For (0: none; use REMOTE_ADDR).
+KRING_TRUSTED_PROXIES = envint("KRING_TRUSTED_PROXIES", 0, minimum=0)
+# Time norms, in working days: intake after a request; asking a coordinator after acceptance.
+KRING_NORM_INTAKE_DAYS = envint("KRING_NORM_INTAKE_DAYS", 5, minimum=1)
+KRING_NORM_ASSIGNMENT_DAYS = envint("KRING_NORM_ASSIGNMENT_DAYS", 2, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -7,13 +7,23 @@ from django.test.utils import CaptureQueriesContext
 from kring.cases.lifecycle import (
     TRANSITIONS,
     CaseError,
+    accept_assignment,
     assign_coordinator,
     available_transitions,
     change_status,
+    decline_assignment,
 )
-from kring.cases.models import Assignment, Case, CaseEvent, ReferenceCounter, Status
+from kring.cases.models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    ConferenceQuestion,
+    ConflictOfInterest,
+    ReferenceCounter,
+    Status,
+)
 from kring.core.demo import PATHS
-from tests.factories import CaseFactory, case_in_status
+from tests.factories import CaseFactory, CoordinatorProfileFactory, case_in_status
 
 
 def test_every_status_is_reachable_and_every_path_is_allowed():
@@ -38,6 +48,7 @@ def test_reference_numbers_count_up_per_year():
 def test_a_manager_walks_a_request_to_accepted(world):
     case = case_in_status(Status.REQUESTED, region=world.west)
     change_status(case, Status.INTAKE, user=world.manager)
+    ConferenceQuestion.objects.create(case=case, text="Hoe kan de overlast stoppen?")
     change_status(case, Status.ACCEPTED, user=world.manager, reason="Gesprek gehad")
     case.refresh_from_db()
     assert case.status == Status.ACCEPTED
@@ -102,25 +113,77 @@ def test_a_stale_copy_is_refused(world):
 
 
 @pytest.mark.django_db
+def test_a_case_is_not_accepted_without_a_conference_question(world):
+    case = case_in_status(Status.INTAKE, region=world.west)
+    with pytest.raises(CaseError, match="conference question"):
+        change_status(case, Status.ACCEPTED, user=world.manager)
+    assert Case.objects.get(pk=case.pk).status == Status.INTAKE
+
+
+@pytest.mark.django_db
 def test_assigning_asks_the_coordinator_and_accepting_starts_preparation(world):
     case = case_in_status(Status.ACCEPTED, region=world.west)
     assignment = assign_coordinator(case, world.other_coordinator, user=world.manager)
     assert assignment.state == Assignment.State.OFFERED
+    assert assignment.asked_by == world.manager
     assert case.messages.filter(purpose="assignment.offered").count() == 1
-    change_status(case, Status.PREPARATION, user=world.other_coordinator)
-    assignment.refresh_from_db()
+    accept_assignment(assignment, user=world.other_coordinator, declaration="Ik verklaar …")
+    case.refresh_from_db()
+    assert case.status == Status.PREPARATION
     assert assignment.state == Assignment.State.ACCEPTED
     assert assignment.accepted_at is not None
+    assert assignment.declaration == "Ik verklaar …"
+    assert case.messages.filter(purpose="assignment.answered").count() == 1  # to the manager
+
+
+@pytest.mark.django_db
+def test_accepting_needs_the_declaration_and_the_own_page(world):
+    case = case_in_status(Status.ACCEPTED, region=world.west)
+    assignment = assign_coordinator(case, world.other_coordinator, user=world.manager)
+    with pytest.raises(CaseError, match="declaration"):
+        accept_assignment(assignment, user=world.other_coordinator, declaration="  ")
+    with pytest.raises(CaseError, match="own page"):
+        change_status(case, Status.PREPARATION, user=world.other_coordinator)
+    with pytest.raises(CaseError, match="no request open"):
+        accept_assignment(assignment, user=world.coordinator, declaration="x")
+    assert Case.objects.get(pk=case.pk).status == Status.COORDINATOR_ASSIGNED
 
 
 @pytest.mark.django_db
 def test_declining_returns_the_case_to_the_manager(world):
     case = case_in_status(Status.ACCEPTED, region=world.west)
     assignment = assign_coordinator(case, world.other_coordinator, user=world.manager)
-    change_status(case, Status.ACCEPTED, user=world.other_coordinator, reason="Ken de buren")
-    assignment.refresh_from_db()
+    decline_assignment(
+        assignment, user=world.other_coordinator, reason="Ken de buren", conflict=True
+    )
     assert assignment.state == Assignment.State.DECLINED
+    assert assignment.decline_reason == "Ken de buren"
+    case.refresh_from_db()
     assert case.status == Status.ACCEPTED
+    assert ConflictOfInterest.objects.filter(case=case, coordinator=world.other_coordinator)
+    with pytest.raises(CaseError, match="conflict of interest"):
+        assign_coordinator(case, world.other_coordinator, user=world.manager)
+
+
+@pytest.mark.django_db
+def test_a_second_coordinator_joins_without_changing_the_status(world):
+    third = CoordinatorProfileFactory(user__full_name="Derde").user
+    assignment = assign_coordinator(world.case, world.other_coordinator, user=world.manager)
+    assert Case.objects.get(pk=world.case.pk).status == Status.PREPARATION
+    with pytest.raises(CaseError, match="at most two"):
+        assign_coordinator(world.case, third, user=world.manager)
+    decline_assignment(assignment, user=world.other_coordinator, reason="Geen tijd")
+    assert Case.objects.get(pk=world.case.pk).status == Status.PREPARATION
+    world.case.refresh_from_db()
+    assign_coordinator(world.case, third, user=world.manager)
+
+
+@pytest.mark.django_db
+def test_only_a_manager_of_the_region_may_ask(world):
+    case = case_in_status(Status.ACCEPTED, region=world.west)
+    with pytest.raises(CaseError, match="may not"):
+        assign_coordinator(case, world.other_coordinator, user=world.other_manager)
+    assert not case.assignments.exists()
 
 
 @pytest.mark.django_db

@@ -8,6 +8,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kring.accounts.models import Organisation
+from kring.cases.models import BottomLine, Funding
 from kring.messaging.models import OutboxMessage
 
 ROLES = [
@@ -55,6 +57,18 @@ def expect(
 STAFF_ONLY = expect(LOGIN, OK, OK, OK, OK, OK, OK)
 CASE_WORK = expect(LOGIN, OK, OK, OK, OK, NOT_FOUND, NOT_FOUND)
 THIS_CASE = expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+PUBLIC = expect(OK, OK, OK, OK, OK, OK, OK)
+MANAGERS = expect(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# Only the manager of the case's region; the coordinator of the case does not do the intake.
+THIS_MANAGER = expect(LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# An empty POST: 400 for the case's manager, 404 for everyone else.
+THIS_MANAGER_POST = expect(
+    LOGIN, 400, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+)
+# Only a coordinator with an open request for the case; world.case's coordinator accepted it.
+NO_OPEN_REQUEST = expect(
+    LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+)
 ADMIN_ONLY = expect(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
 
 # Kring's own URLs: an explicit expectation per role.
@@ -70,6 +84,23 @@ EXPECTATIONS = {
     "case_change_status": expect(
         LOGIN, 400, NOT_FOUND, 400, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
     ),
+    "request_form": PUBLIC,
+    "request_received": PUBLIC,
+    "privacy": PUBLIC,
+    "case_create": MANAGERS,
+    "question_check": expect(
+        LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
+    "case_move": THIS_MANAGER_POST,
+    "case_intake": THIS_MANAGER,
+    "bottom_line_add": THIS_MANAGER_POST,
+    "bottom_line_remove": THIS_MANAGER_POST,
+    "funding_add": THIS_MANAGER_POST,
+    "funding_edit": THIS_MANAGER,
+    "case_match": THIS_MANAGER,
+    "case_conflict": THIS_MANAGER_POST,
+    "assignment_accept": NO_OPEN_REQUEST,
+    "assignment_decline": NO_OPEN_REQUEST,
     "outbox_list": ADMIN_ONLY,
     "outbox_message": ADMIN_ONLY,
     "outbox_retry": expect(
@@ -101,9 +132,31 @@ def test_every_url_has_an_expectation():
     assert missing == [], f"Add these URLs to the permission matrix: {missing}"
 
 
+CASE_URLS = {
+    "case_detail",
+    "case_change_status",
+    "case_move",
+    "case_intake",
+    "bottom_line_add",
+    "funding_add",
+    "case_match",
+    "case_conflict",
+    "assignment_accept",
+    "assignment_decline",
+}
+
+
 def _url(name, world):
-    if name in ("case_detail", "case_change_status"):
+    if name in CASE_URLS:
         return reverse(name, args=[world.case.reference])
+    if name == "bottom_line_remove":
+        line = BottomLine.objects.create(case=world.case, text="x", set_by="y", mandate="z")
+        return reverse(name, args=[world.case.reference, line.pk])
+    if name == "funding_edit":
+        funding = Funding.objects.create(
+            case=world.case, organisation=Organisation.objects.create(name="Gemeente Test")
+        )
+        return reverse(name, args=[world.case.reference, funding.pk])
     if name in ("outbox_message", "outbox_retry"):
         message = OutboxMessage.objects.create(
             purpose="test",

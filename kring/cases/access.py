@@ -94,3 +94,19 @@ def get_case_for_user(request: HttpRequest, reference: str) -> Case:
     if case is None:
         raise Http404
     return case
+
+
+def get_managed_case(request: HttpRequest, reference: str) -> Case:
+    """The case with this reference if the signed-in user manages its region; 404 otherwise."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    case = (
+        managed_cases(user)
+        .select_related("region", "municipality")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case

@@ -38,6 +38,9 @@ class Transition:
     label: Promise
     roles: frozenset[Role]
     reason_required: bool = False
+    # Made only on its own page, which asks for more than a reason (a coordinator chosen, an
+    # independence declaration): the generic status form refuses it.
+    dedicated: bool = False
 
 
 M = frozenset({Role.REGIONAL_MANAGER})
@@ -53,9 +56,9 @@ _TRANSITIONS = [
     Transition(S.INTAKE, S.ACCEPTED, _("Accept the case"), M),
     Transition(S.INTAKE, S.DECLINED, _("Decline the request"), M, reason_required=True),
     Transition(S.INTAKE, S.WITHDRAWN, _("Record withdrawal"), M, reason_required=True),
-    Transition(S.ACCEPTED, S.COORDINATOR_ASSIGNED, _("Ask a coordinator"), M),
+    Transition(S.ACCEPTED, S.COORDINATOR_ASSIGNED, _("Ask a coordinator"), M, dedicated=True),
     Transition(S.ACCEPTED, S.WITHDRAWN, _("Record withdrawal"), M, reason_required=True),
-    Transition(S.COORDINATOR_ASSIGNED, S.PREPARATION, _("Start the preparation"), C),
+    Transition(S.COORDINATOR_ASSIGNED, S.PREPARATION, _("Accept the case"), C, dedicated=True),
     Transition(
         S.COORDINATOR_ASSIGNED, S.ACCEPTED, _("Return to the manager"), MC, reason_required=True
     ),
@@ -141,6 +144,23 @@ def available_transitions(case: Case, user: User) -> list[Transition]:
     return [t for t in transitions_from(case.status) if user_may(user, t, case)]
 
 
+STALE = _("Someone else changed this case in the meantime. Look at it again and retry.")
+
+
+def _precondition(case: Case, target: str) -> Promise | None:
+    """What must be true of the case before this move, beyond who makes it."""
+    if target == S.ACCEPTED and case.status == S.INTAKE and not case.questions.exists():
+        return _("Put at least one conference question before accepting the case.")
+    return None
+
+
+def touch(case: Case, version: int) -> None:
+    """Claim an edit of ``case`` based on ``version``: raise the version, or refuse (stale)."""
+    if Case.objects.filter(pk=case.pk, version=version).update(version=F("version") + 1) != 1:
+        raise CaseError(STALE)
+    case.version = version + 1
+
+
 def change_status(
     case: Case,
     target: str,
@@ -148,10 +168,12 @@ def change_status(
     user: User | None,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    dedicated: bool = False,
 ) -> Case:
     """Move ``case`` to ``target``; raise :class:`CaseError` and change nothing if not allowed.
 
-    ``user`` is None only for the system itself (the worker, a data migration).
+    ``user`` is None only for the system itself (the worker, a data migration). ``dedicated``
+    is set by the functions that make a move with its own page and checks.
     """
     transition = TRANSITIONS.get((case.status, target))
     if transition is None:
@@ -161,9 +183,14 @@ def change_status(
         )
     if user is not None and not user_may(user, transition, case):
         raise CaseError(_("You may not make this change to this case."))
+    if transition.dedicated and not dedicated:
+        raise CaseError(_("This step has its own page: use the button on the case."))
     reason = reason.strip()
     if transition.reason_required and not reason:
         raise CaseError(_("Give a reason for this step."))
+    problem = _precondition(case, target)
+    if problem is not None:
+        raise CaseError(problem)
 
     now = timezone.now()
     with transaction.atomic():
@@ -172,9 +199,7 @@ def change_status(
             status=target, status_changed_at=now, version=F("version") + 1
         )
         if moved != 1:
-            raise CaseError(
-                _("Someone else changed this case in the meantime. Look at it again and retry.")
-            )
+            raise CaseError(STALE)
         case.status, case.status_changed_at, case.version = target, now, case.version + 1
         if target in COORDINATION_ENDED or (source, target) == (S.COORDINATOR_ASSIGNED, S.ACCEPTED):
             case.assignments.filter(
@@ -185,10 +210,6 @@ def change_status(
                 else Assignment.State.DECLINED,
                 ended_at=now,
             )
-        if target == S.PREPARATION:
-            case.assignments.filter(state=Assignment.State.OFFERED).update(
-                state=Assignment.State.ACCEPTED, accepted_at=now
-            )
         case.log(
             "status.changed",
             user=user,
@@ -197,18 +218,128 @@ def change_status(
             from_status=source,
             to_status=target,
         )
+        if target == S.DECLINED:
+            emails.request_declined(case, reason)
     return case
 
 
-def assign_coordinator(case: Case, coordinator: User, *, user: User) -> Assignment:
-    """Ask a coordinator to take a case (the case moves to ‘coordinator asked’)."""
+MAX_COORDINATORS = 2
+# While the case is in one of these, a second coordinator may be asked to join.
+SECOND_COORDINATOR_STATUSES = frozenset({S.COORDINATOR_ASSIGNED, S.PREPARATION, S.SCHEDULED})
+
+
+def active_assignments(case: Case) -> list[Assignment]:
+    return list(
+        case.assignments.filter(state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED])
+    )
+
+
+def assign_coordinator(
+    case: Case, coordinator: User, *, user: User, version: int | None = None
+) -> Assignment:
+    """Ask a coordinator to take a case and email them.
+
+    An accepted case moves to ‘coordinator asked’; on a case that already has one coordinator,
+    this asks a second (at most two), and the status stays. Someone with a conflict of
+    interest for the case, or who is already on it, cannot be asked.
+    """
+    from kring.cases.matching import exclusion_reason
+
+    if not manages(user, case):
+        raise CaseError(_("You may not make this change to this case."))
     if not coordinator.is_coordinator or not coordinator.is_active:
         raise CaseError(_("%(name)s is not an active coordinator.") % {"name": coordinator})
+    excluded = exclusion_reason(case, coordinator)
+    if excluded:
+        raise CaseError(
+            _("%(name)s cannot be asked: %(reason)s") % {"name": coordinator, "reason": excluded}
+        )
     with transaction.atomic():
-        change_status(case, S.COORDINATOR_ASSIGNED, user=user, data={"coordinator": coordinator.pk})
-        assignment = Assignment.objects.create(case=case, coordinator=coordinator)
+        if case.status == S.ACCEPTED:
+            if version is not None and version != case.version:
+                raise CaseError(STALE)
+            change_status(
+                case,
+                S.COORDINATOR_ASSIGNED,
+                user=user,
+                data={"coordinator": coordinator.pk},
+                dedicated=True,
+            )
+        elif case.status in SECOND_COORDINATOR_STATUSES:
+            if len(active_assignments(case)) >= MAX_COORDINATORS:
+                raise CaseError(_("A case has at most two coordinators."))
+            touch(case, case.version if version is None else version)
+            case.log("assignment.offered", user=user, data={"coordinator": coordinator.pk})
+        else:
+            raise CaseError(_("A coordinator can be asked once the case is accepted."))
+        assignment = Assignment.objects.create(case=case, coordinator=coordinator, asked_by=user)
         emails.coordinator_asked(assignment)
         return assignment
+
+
+def accept_assignment(assignment: Assignment, *, user: User, declaration: str) -> Assignment:
+    """The coordinator accepts, signing the independence declaration (its text is kept)."""
+    if assignment.coordinator_id != user.pk or assignment.state != Assignment.State.OFFERED:
+        raise CaseError(_("There is no request open for you on this case."))
+    if not declaration.strip():
+        raise CaseError(_("Sign the independence declaration to accept."))
+    case = assignment.case
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Assignment.objects.filter(
+            pk=assignment.pk, state=Assignment.State.OFFERED
+        ).update(state=Assignment.State.ACCEPTED, accepted_at=now, declaration=declaration)
+        if updated != 1:
+            raise CaseError(STALE)
+        if case.status == S.COORDINATOR_ASSIGNED:
+            change_status(case, S.PREPARATION, user=user, dedicated=True)
+        else:
+            touch(case, case.version)
+            case.log("assignment.accepted", user=user)
+        emails.assignment_answered(assignment, accepted=True)
+    assignment.refresh_from_db()
+    return assignment
+
+
+def decline_assignment(
+    assignment: Assignment, *, user: User, reason: str, conflict: bool = False
+) -> Assignment:
+    """The coordinator declines with a reason. If nobody else is asked, the case goes back to
+    the manager's inbox (status ‘accepted’). ``conflict`` records a conflict of interest, so
+    that matching excludes this coordinator from the case from now on."""
+    from kring.cases.models import ConflictOfInterest
+
+    if assignment.coordinator_id != user.pk or assignment.state != Assignment.State.OFFERED:
+        raise CaseError(_("There is no request open for you on this case."))
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(_("Give a reason for declining."))
+    case = assignment.case
+    now = timezone.now()
+    declined = {"state": Assignment.State.DECLINED, "ended_at": now, "decline_reason": reason}
+    with transaction.atomic():
+        others = [a for a in active_assignments(case) if a.pk != assignment.pk]
+        if case.status == S.COORDINATOR_ASSIGNED and not others:
+            # Back to the manager's inbox; this declines the (only) open request as well.
+            change_status(case, S.ACCEPTED, user=user, reason=reason, dedicated=True)
+            Assignment.objects.filter(pk=assignment.pk).update(**declined)
+        else:
+            updated = Assignment.objects.filter(
+                pk=assignment.pk, state=Assignment.State.OFFERED
+            ).update(**declined)
+            if updated != 1:
+                raise CaseError(STALE)
+            touch(case, case.version)
+            case.log("assignment.declined", user=user, reason=reason)
+        if conflict:
+            ConflictOfInterest.objects.update_or_create(
+                case=case,
+                coordinator=user,
+                defaults={"reason": reason[:300], "declared_by": user},
+            )
+        emails.assignment_answered(assignment, accepted=False, reason=reason)
+    assignment.refresh_from_db()
+    return assignment
 
 
 def _label(status: str) -> str:

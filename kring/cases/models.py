@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kring.accounts.models import Municipality, Region, User
+from kring.accounts.models import LANGUAGE_CHOICES, Gender, Municipality, Organisation, Region, User
 
 
 class Status(models.TextChoices):
@@ -50,6 +50,15 @@ class RequesterRelation(models.TextChoices):
     INVOLVED = "involved", _("directly involved")
     OUTSIDER = "outsider", _("outsider")
     PROFESSIONAL = "professional", _("professional")
+
+
+class Channel(models.TextChoices):
+    """How a request reached Kring."""
+
+    ONLINE = "online", _("the request form")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("email")
+    IN_PERSON = "in_person", _("in person")
 
 
 class ReferenceCounter(models.Model):
@@ -119,7 +128,28 @@ class Case(models.Model):
         help_text=_("The group, street, school or organisation the conference is for."),
     )
     postcode = models.CharField(_("postcode"), max_length=7, blank=True)
+    address = models.CharField(_("house number or street"), max_length=120, blank=True)
+    municipality_name = models.CharField(
+        _("municipality as given"),
+        max_length=80,
+        blank=True,
+        help_text=_("What the requester wrote, when it is not a known municipality."),
+    )
     description = models.TextField(_("what is going on"), max_length=4000)
+    involved = models.TextField(_("who is involved, roughly"), max_length=2000, blank=True)
+    coordinator_language = models.CharField(
+        _("language wished for the coordinator"),
+        max_length=5,
+        choices=LANGUAGE_CHOICES,
+        blank=True,
+    )
+    coordinator_gender = models.CharField(
+        _("gender wished for the coordinator"),
+        max_length=10,
+        choices=Gender.choices,
+        blank=True,
+        default=Gender.UNSPECIFIED,
+    )
 
     requester_name = models.CharField(_("requester's name"), max_length=120)
     requester_email = models.EmailField(_("requester's email"), blank=True)
@@ -134,8 +164,29 @@ class Case(models.Model):
         _("requester's organisation"), max_length=120, blank=True
     )
 
+    requester_language = models.CharField(
+        _("requester's language"), max_length=5, choices=settings.LANGUAGES, default="nl"
+    )
+    consent_at = models.DateTimeField(_("consent to processing given"), null=True, blank=True)
+    channel = models.CharField(
+        _("received through"), max_length=10, choices=Channel.choices, default=Channel.ONLINE
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("last step"), default=timezone.now)
+
+    intake_on = models.DateField(_("date of the intake conversation"), null=True, blank=True)
+    intake_notes = models.TextField(
+        _("notes of the intake conversation"), max_length=4000, blank=True
+    )
 
     class Meta:
         ordering = ["-requested_at"]
@@ -232,7 +283,21 @@ class Assignment(models.Model):
         _("state"), max_length=10, choices=State.choices, default=State.OFFERED
     )
     offered_at = models.DateTimeField(_("asked"), default=timezone.now)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    declaration = models.TextField(
+        _("independence declaration"),
+        blank=True,
+        help_text=_("The text the coordinator signed, as they saw it."),
+    )
+    decline_reason = models.TextField(_("reason for declining"), max_length=2000, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
     class Meta:
@@ -280,3 +345,100 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}"
+
+
+class BottomLine(models.Model):
+    """A voorwaarde: a condition the plan must meet, set by a professional with a mandate
+    (for example youth protection or the housing corporation)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="bottom_lines", verbose_name=_("case")
+    )
+    text = models.TextField(_("bottom line"), max_length=1000)
+    set_by = models.CharField(
+        _("set by"), max_length=120, help_text=_("Name and role of the professional.")
+    )
+    mandate = models.CharField(
+        _("mandate"),
+        max_length=200,
+        help_text=_("On what authority, for example a court order or a tenancy agreement."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+        verbose_name = _("bottom line")
+        verbose_name_plural = _("bottom lines")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Funding(models.Model):
+    """Who pays for a conference, how much, and whether they have said yes."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="fundings", verbose_name=_("case")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="fundings",
+        verbose_name=_("financier"),
+    )
+    contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
+    amount = models.DecimalField(
+        _("amount (euro)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    reference = models.CharField(_("reference or order number"), max_length=60, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_on = models.DateField(_("date of the decision"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["case", "pk"]
+        verbose_name = _("funding")
+        verbose_name_plural = _("funding")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.case}"
+
+
+class ConflictOfInterest(models.Model):
+    """A coordinator who must not take this case, and why."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("case")
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+        verbose_name=_("coordinator"),
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "coordinator"], name="one_conflict_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coordinator} – {self.case}"

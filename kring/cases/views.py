@@ -4,16 +4,44 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
-from kring.cases.access import cases_for, get_case_for_user, may_see_people
-from kring.cases.forms import CaseFilterForm, StatusChangeForm
-from kring.cases.lifecycle import CaseError, available_transitions, change_status
-from kring.cases.models import Assignment, Case, CaseEvent
+from kring.cases import intake, matching
+from kring.cases.access import (
+    cases_for,
+    get_case_for_user,
+    get_managed_case,
+    manages,
+    may_see_people,
+)
+from kring.cases.forms import (
+    AcceptAssignmentForm,
+    AskCoordinatorForm,
+    BottomLineForm,
+    CaseFilterForm,
+    ConflictForm,
+    DeclineAssignmentForm,
+    FundingForm,
+    IntakeForm,
+    MoveRegionForm,
+    StatusChangeForm,
+)
+from kring.cases.lifecycle import (
+    CaseError,
+    accept_assignment,
+    active_assignments,
+    assign_coordinator,
+    available_transitions,
+    change_status,
+    decline_assignment,
+)
+from kring.cases.models import Assignment, BottomLine, Case, CaseEvent, ConflictOfInterest, Funding
+from kring.cases.norms import norm_for
+from kring.cases.questions import GOOD_EXAMPLES, check_question
 from kring.core.auth import roles_required, staff_user
 
 ACTIVE_ASSIGNMENTS = Prefetch(
@@ -47,17 +75,48 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
     user = staff_user(request)
+    is_manager = manages(user, case)
+    assignments = list(case.assignments.select_related("coordinator"))
+    offered = next(
+        (
+            a
+            for a in assignments
+            if a.coordinator_id == user.pk and a.state == Assignment.State.OFFERED
+        ),
+        None,
+    )
     return {
         "case": case,
-        "show_people": may_see_people(user, case),
+        "is_manager": is_manager,
+        "show_people": is_manager or may_see_people(user, case),
+        "norm": norm_for(case),
         "questions": list(case.questions.all()),
-        "assignments": list(case.assignments.select_related("coordinator")),
+        "bottom_lines": list(case.bottom_lines.all()),
+        "fundings": list(case.fundings.select_related("organisation")),
+        "assignments": assignments,
+        "offered": offered,
+        "accept_form": AcceptAssignmentForm() if offered else None,
+        "decline_form": DeclineAssignmentForm() if offered else None,
+        "move_form": MoveRegionForm(initial={"region": case.region, "version": case.version})
+        if is_manager
+        else None,
+        "intake_open": is_manager and case.status in intake.INTAKE_OPEN,
+        "may_ask": is_manager and _may_ask(case, assignments),
         "events": list(
             CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
         ),
         "case_messages": list(case.messages.order_by("-created_at")[:20]),
-        "transitions": available_transitions(case, user),
+        "transitions": [t for t in available_transitions(case, user) if not t.dedicated],
     }
+
+
+def _may_ask(case: Case, assignments: list[Assignment]) -> bool:
+    from kring.cases.lifecycle import MAX_COORDINATORS, SECOND_COORDINATOR_STATUSES
+
+    active = [a for a in assignments if a.state in matching.ACTIVE]
+    return case.status == "accepted" or (
+        case.status in SECOND_COORDINATOR_STATUSES and len(active) < MAX_COORDINATORS
+    )
 
 
 @roles_required(Role.REGIONAL_MANAGER, Role.COORDINATOR)
@@ -97,6 +156,373 @@ def case_change_status(request: HttpRequest, reference: str) -> HttpResponse:
     context["status_form"] = form
     context["status_error"] = error
     context["status_target"] = request.POST.get("target", "")
+    return render(
+        request, "cases/case_detail.html", context, status=409 if form.is_valid() else 400
+    )
+
+
+# --- Region -----------------------------------------------------------------------------
+
+
+@require_POST
+@roles_required(Role.REGIONAL_MANAGER)
+def case_move(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_managed_case(request, reference)
+    form = MoveRegionForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = _("Choose a region from the list.")
+    else:
+        try:
+            intake.move_region(
+                case,
+                form.cleaned_data["region"],
+                user=staff_user(request),
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except CaseError as failure:
+            error = str(failure.message)
+    if error is None:
+        target = case.region.name if case.region else _("the national inbox")
+        messages.success(
+            request, _("The case is now in the inbox of %(inbox)s.") % {"inbox": target}
+        )
+        if manages(staff_user(request), case):
+            return redirect(case)
+        return redirect("start")
+    context = _detail_context(request, case)
+    context.update(status_form=StatusChangeForm(initial={"version": case.version}))
+    context.update(move_form=form, move_error=error)
+    return render(
+        request, "cases/case_detail.html", context, status=409 if form.is_valid() else 400
+    )
+
+
+# --- Intake -----------------------------------------------------------------------------
+
+
+def _checked(texts: list[str]) -> list[dict[str, object]]:
+    return [{"text": text, "warnings": check_question(text)} for text in texts]
+
+
+def _intake_context(request: HttpRequest, case: Case, **forms: object) -> dict[str, object]:
+    questions = [q.text for q in case.questions.all()]
+    intake_form = forms.get("intake_form") or IntakeForm(
+        initial={
+            "intake_on": case.intake_on,
+            "intake_notes": case.intake_notes,
+            "version": case.version,
+            **{f"question_{i + 1}": text for i, text in enumerate(questions)},
+        }
+    )
+    checks = {}
+    for name in IntakeForm.QUESTIONS:
+        text = str(intake_form[name].value() or "")  # type: ignore[index]
+        checks[name] = check_question(text)
+    return {
+        "case": case,
+        "intake_form": intake_form,
+        "checks": checks,
+        "examples": GOOD_EXAMPLES.get(_language_code(), GOOD_EXAMPLES["nl"]),
+        "bottom_lines": list(case.bottom_lines.all()),
+        "bottom_line_form": forms.get("bottom_line_form")
+        or BottomLineForm(initial={"version": case.version}),
+        "fundings": list(case.fundings.select_related("organisation")),
+        "funding_form": forms.get("funding_form") or FundingForm(),
+        "editable": case.status in intake.INTAKE_OPEN,
+        "error": forms.get("error"),
+    }
+
+
+def _language_code() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or "nl")[:2]
+
+
+@roles_required(Role.REGIONAL_MANAGER)
+def case_intake(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_managed_case(request, reference)
+    if request.method != "POST":
+        return render(request, "cases/case_intake.html", _intake_context(request, case))
+    form = IntakeForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            intake.save_intake(
+                case,
+                intake.IntakeData(
+                    intake_on=form.cleaned_data["intake_on"],
+                    intake_notes=form.cleaned_data["intake_notes"],
+                    questions=form.questions(),
+                ),
+                user=staff_user(request),
+                version=form.cleaned_data["version"],
+            )
+        except CaseError as failure:
+            error = str(failure.message)
+        else:
+            messages.success(request, _("The intake is saved."))
+            warned = sum(1 for text in form.questions() if check_question(text))
+            if warned:
+                messages.warning(
+                    request,
+                    _("Look again at the questions marked below: they may not be open."),
+                )
+            return redirect("case_intake", reference=case.reference)
+    context = _intake_context(request, case, intake_form=form, error=error)
+    return render(request, "cases/case_intake.html", context, status=409 if error else 400)
+
+
+@require_POST
+@roles_required(Role.REGIONAL_MANAGER)
+def question_check(request: HttpRequest) -> HttpResponse:
+    """The open-question check for one question as it is typed (HTMX); never blocks."""
+    name = request.headers.get("HX-Trigger-Name", "")
+    text = request.POST.get(name if name in IntakeForm.QUESTIONS else "question_1", "")
+    return render(
+        request,
+        "cases/question_check.html",
+        {"warnings": check_question(text[:300]), "text": text},
+    )
+
+
+@require_POST
+@roles_required(Role.REGIONAL_MANAGER)
+def bottom_line_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_managed_case(request, reference)
+    form = BottomLineForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            intake.add_bottom_line(
+                case,
+                text=form.cleaned_data["text"],
+                set_by=form.cleaned_data["set_by"],
+                mandate=form.cleaned_data["mandate"],
+                user=staff_user(request),
+                version=form.cleaned_data["version"],
+            )
+        except CaseError as failure:
+            error = str(failure.message)
+        else:
+            messages.success(request, _("The bottom line is added."))
+            return redirect("case_intake", reference=case.reference)
+    context = _intake_context(request, case, bottom_line_form=form, error=error)
+    return render(request, "cases/case_intake.html", context, status=409 if error else 400)
+
+
+@require_POST
+@roles_required(Role.REGIONAL_MANAGER)
+def bottom_line_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = get_managed_case(request, reference)
+    line = get_object_or_404(BottomLine, case=case, pk=pk)
+    version = request.POST.get("version", "")
+    if not version.isdigit():
+        error = _("This step could not be read. Reload the page and try again.")
+        context = _intake_context(request, case, error=error)
+        return render(request, "cases/case_intake.html", context, status=400)
+    try:
+        intake.remove_bottom_line(line, user=staff_user(request), version=int(version))
+    except CaseError as failure:
+        context = _intake_context(request, case, error=str(failure.message))
+        return render(request, "cases/case_intake.html", context, status=409)
+    messages.success(request, _("The bottom line is removed."))
+    return redirect("case_intake", reference=case.reference)
+
+
+@require_POST
+@roles_required(Role.REGIONAL_MANAGER)
+def funding_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_managed_case(request, reference)
+    form = FundingForm(request.POST)
+    if form.is_valid():
+        intake.save_funding(case, form.to_data(), user=staff_user(request))
+        messages.success(request, _("The funding is added."))
+        return redirect("case_intake", reference=case.reference)
+    context = _intake_context(request, case, funding_form=form)
+    return render(request, "cases/case_intake.html", context, status=400)
+
+
+@roles_required(Role.REGIONAL_MANAGER)
+def funding_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = get_managed_case(request, reference)
+    funding = get_object_or_404(Funding.objects.select_related("organisation"), case=case, pk=pk)
+    if request.method != "POST":
+        form = FundingForm(initial=FundingForm.initial_for(funding))
+        return render(request, "cases/funding_edit.html", {"case": case, "form": form})
+    form = FundingForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            intake.save_funding(
+                case,
+                form.to_data(),
+                user=staff_user(request),
+                funding=funding,
+                version=form.cleaned_data["version"],
+            )
+        except CaseError as failure:
+            error = str(failure.message)
+        else:
+            messages.success(request, _("The funding is saved."))
+            return redirect("case_intake", reference=case.reference)
+    return render(
+        request,
+        "cases/funding_edit.html",
+        {"case": case, "form": form, "error": error},
+        status=409 if error else 400,
+    )
+
+
+# --- Coordinators -----------------------------------------------------------------------
+
+
+def _match_context(case: Case, **extra: object) -> dict[str, object]:
+    ranked, excluded = matching.match(case)
+    return {
+        "case": case,
+        "ranked": ranked,
+        "excluded": excluded,
+        "active": active_assignments(case),
+        "may_ask": _may_ask(case, list(case.assignments.all())),
+        "conflict_form": extra.pop("conflict_form", None) or ConflictForm(),
+        **extra,
+    }
+
+
+@roles_required(Role.REGIONAL_MANAGER)
+def case_match(request: HttpRequest, reference: str) -> HttpResponse:
+    """The ranked coordinators for a case; asking one (POST) emails them."""
+    case = get_managed_case(request, reference)
+    if request.method != "POST":
+        return render(request, "cases/case_match.html", _match_context(case))
+    form = AskCoordinatorForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = _("Choose a coordinator from the list.")
+    else:
+        try:
+            assignment = assign_coordinator(
+                case,
+                form.cleaned_data["coordinator"],
+                user=staff_user(request),
+                version=form.cleaned_data["version"],
+            )
+        except CaseError as failure:
+            error = str(failure.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is asked by email to coordinate this case.")
+                % {"name": assignment.coordinator.full_name},
+            )
+            return redirect(case)
+    case.refresh_from_db()
+    return render(
+        request,
+        "cases/case_match.html",
+        _match_context(case, error=error),
+        status=409 if form.is_valid() else 400,
+    )
+
+
+@require_POST
+@roles_required(Role.REGIONAL_MANAGER)
+def case_conflict(request: HttpRequest, reference: str) -> HttpResponse:
+    """Record that a coordinator has a conflict of interest for this case."""
+    case = get_managed_case(request, reference)
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        context = _match_context(case, conflict_form=form)
+        return render(request, "cases/case_match.html", context, status=400)
+    coordinator = form.cleaned_data["coordinator"]
+    ConflictOfInterest.objects.update_or_create(
+        case=case,
+        coordinator=coordinator,
+        defaults={"reason": form.cleaned_data["reason"], "declared_by": staff_user(request)},
+    )
+    case.log(
+        "conflict.declared",
+        user=staff_user(request),
+        reason=form.cleaned_data["reason"],
+        data={"coordinator": coordinator.pk},
+    )
+    messages.success(
+        request,
+        _("%(name)s will not be proposed for this case.") % {"name": coordinator.full_name},
+    )
+    return redirect("case_match", reference=case.reference)
+
+
+def _offered(request: HttpRequest, reference: str) -> tuple[Case, Assignment]:
+    case = get_case_for_user(request, reference)
+    assignment = (
+        case.assignments.select_related("case", "coordinator")
+        .filter(coordinator=staff_user(request), state=Assignment.State.OFFERED)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return case, assignment
+
+
+@require_POST
+@roles_required(Role.COORDINATOR)
+def assignment_accept(request: HttpRequest, reference: str) -> HttpResponse:
+    case, assignment = _offered(request, reference)
+    user = staff_user(request)
+    form = AcceptAssignmentForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            accept_assignment(assignment, user=user, declaration=form.declaration(user.full_name))
+        except CaseError as failure:
+            error = str(failure.message)
+        else:
+            messages.success(
+                request, _("You accepted the case. Thank you: the preparation can start.")
+            )
+            return redirect(case)
+    else:
+        error = _("Tick all three statements of the independence declaration to accept.")
+    context = _detail_context(request, case)
+    context.update(
+        status_form=StatusChangeForm(initial={"version": case.version}),
+        accept_form=form,
+        assignment_error=error,
+    )
+    return render(
+        request, "cases/case_detail.html", context, status=409 if form.is_valid() else 400
+    )
+
+
+@require_POST
+@roles_required(Role.COORDINATOR)
+def assignment_decline(request: HttpRequest, reference: str) -> HttpResponse:
+    case, assignment = _offered(request, reference)
+    form = DeclineAssignmentForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            decline_assignment(
+                assignment,
+                user=staff_user(request),
+                reason=form.cleaned_data["reason"],
+                conflict=form.cleaned_data["conflict"],
+            )
+        except CaseError as failure:
+            error = str(failure.message)
+        else:
+            messages.success(request, _("You declined the case. The manager has been told."))
+            return redirect("start")
+    context = _detail_context(request, case)
+    context.update(
+        status_form=StatusChangeForm(initial={"version": case.version}),
+        decline_form=form,
+        assignment_error=error,
+    )
     return render(
         request, "cases/case_detail.html", context, status=409 if form.is_valid() else 400
     )

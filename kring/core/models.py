@@ -31,3 +31,18 @@ class DemoData(models.Model):
     def mark_loaded(cls) -> None:
         cls.objects.get_or_create(pk=1)
         cache.delete(cls.CACHE_KEY)
+
+
+class RateLimitHit(models.Model):
+    """One use of a rate-limited public form, by a hashed client address (never the address
+    itself). Rows older than the longest window are swept away by the worker."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"

@@ -9,6 +9,7 @@ from kring.accounts.models import Role
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.lifecycle import ACTION_BY
 from kring.cases.models import Assignment, Case, Status
+from kring.cases.norms import over_norm
 from kring.core.auth import staff_user
 from kring.messaging.models import OutboxMessage
 
@@ -42,6 +43,7 @@ def start(request: HttpRequest) -> HttpResponse:
             .order_by("status_changed_at")[:START_LIMIT]
         )
         context["manager_action_count"] = action.count()
+        context["manager_late_count"] = mine.filter(over_norm()).count()
         context["manager_by_status"] = _counts_by_status(mine)
     if user.is_coordinator:
         mine = coordinated_cases(user)

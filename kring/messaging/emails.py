@@ -38,3 +38,60 @@ def coordinator_asked(assignment: Assignment) -> OutboxMessage:
         language=settings.LANGUAGE_CODE,
     )
     return outbox.store(email, purpose="assignment.offered", case=case)
+
+
+def _managers_of(case: Case) -> list[str]:
+    from kring.accounts.models import User
+
+    managers = User.objects.filter(is_active=True, is_regional_manager=True)
+    if case.region_id is None:
+        managers = managers.filter(sees_national_inbox=True)
+    else:
+        managers = managers.filter(managed_regions=case.region_id)
+    return list(managers.order_by("pk").values_list("email", flat=True).distinct())
+
+
+def request_received(case: Case) -> OutboxMessage:
+    """Confirm a request to the requester, in the language they used."""
+    email = compose(
+        "request_received",
+        {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS},
+        to=case.requester_email,
+        language=case.requester_language,
+    )
+    return outbox.store(email, purpose="request.received", case=case)
+
+
+def request_declined(case: Case, reason: str) -> OutboxMessage | None:
+    """Tell the requester that their request was declined, and why."""
+    if not case.requester_email:
+        return None
+    email = compose(
+        "request_declined",
+        {"case": case, "reason": reason},
+        to=case.requester_email,
+        language=case.requester_language,
+    )
+    return outbox.store(email, purpose="request.declined", case=case)
+
+
+def assignment_answered(
+    assignment: Assignment, *, accepted: bool, reason: str = ""
+) -> list[OutboxMessage]:
+    """Tell the case's regional managers that a coordinator accepted or declined."""
+    case = assignment.case
+    stored = []
+    for address in _managers_of(case):
+        email = compose(
+            "assignment_answered",
+            {
+                "case": case,
+                "coordinator": assignment.coordinator,
+                "accepted": accepted,
+                "reason": reason,
+            },
+            to=address,
+            language=settings.LANGUAGE_CODE,
+        )
+        stored.append(outbox.store(email, purpose="assignment.answered", case=case))
+    return stored

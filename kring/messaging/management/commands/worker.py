@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from kring.core import ratelimit
 from kring.messaging import outbox
 
 logger = logging.getLogger("kring.worker")
@@ -22,6 +23,7 @@ logger = logging.getLogger("kring.worker")
 def sweep_once() -> None:
     """All time-based work: each sweep claims its rows, so several workers may run."""
     outbox.sweep()
+    ratelimit.sweep()
 
 
 class Command(BaseCommand):

@@ -1,0 +1,116 @@
+"""Phase 0: anyone may ask for a conference, without an account; a regional manager may
+enter a request that came by phone, email or in person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from kring.accounts.models import Municipality, Role
+from kring.cases.access import managed_cases
+from kring.cases.forms import PublicRequestForm, StaffRequestForm
+from kring.cases.intake import create_request
+from kring.cases.models import Case
+from kring.core import ratelimit
+from kring.core.auth import roles_required, staff_user
+
+SESSION_KEY = "kring:request-reference"
+
+
+def _municipalities() -> list[str]:
+    return list(Municipality.objects.order_by("name").values_list("name", flat=True))
+
+
+@never_cache
+def request_form(request: HttpRequest) -> HttpResponse:
+    """The public request form. Valid: store, confirm by email, show the reference."""
+    form = PublicRequestForm(request.POST or None)
+    if request.method == "POST":
+        limit = settings.KRING_REQUEST_LIMIT_PER_HOUR
+        if not ratelimit.allow(request, "request", limit=limit, window=dt.timedelta(hours=1)):
+            return render(request, "cases/request_limited.html", status=429)
+        if form.is_bot:
+            # Look like success to whatever filled the hidden field; store and send nothing.
+            request.session.pop(SESSION_KEY, None)
+            return redirect("request_received")
+        if form.is_valid():
+            case = create_request(form.cleaned_data_for_case(), language=_language())
+            request.session[SESSION_KEY] = case.reference
+            return redirect("request_received")
+    return render(
+        request,
+        "cases/request_form.html",
+        {"form": form, "municipalities": _municipalities()},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@never_cache
+def request_received(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(SESSION_KEY)
+    case = (
+        Case.objects.filter(reference=reference)
+        .only("reference", "requester_email", "requester_language")
+        .first()
+        if reference
+        else None
+    )
+    return render(
+        request,
+        "cases/request_received.html",
+        {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS},
+    )
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html")
+
+
+@roles_required(Role.REGIONAL_MANAGER)
+def case_create(request: HttpRequest) -> HttpResponse:
+    """A regional manager records a request taken by phone, email or in person."""
+    user = staff_user(request)
+    form = StaffRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = create_request(
+            form.cleaned_data_for_case(),
+            language=form.cleaned_data["requester_language"],
+            channel=form.cleaned_data["channel"],
+            entered_by=user,
+            send_confirmation=form.cleaned_data["send_confirmation"],
+        )
+        inbox = case.region.name if case.region else _("the national inbox")
+        if managed_cases(user).filter(pk=case.pk).exists():
+            messages.success(
+                request,
+                _("Request %(reference)s is recorded, in the inbox of %(inbox)s.")
+                % {"reference": case.reference, "inbox": inbox},
+            )
+            return redirect(case)
+        messages.success(
+            request,
+            _(
+                "Request %(reference)s is recorded and went to the inbox of %(inbox)s, "
+                "which you do not manage."
+            )
+            % {"reference": case.reference, "inbox": inbox},
+        )
+        return redirect("start")
+    return render(
+        request,
+        "cases/case_create.html",
+        {"form": form, "municipalities": _municipalities()},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _language() -> str:
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -1,0 +1,56 @@
+"""Per-client limits on public forms, kept in the database so that they hold across processes
+and on SQLite as well as PostgreSQL.
+
+Each attempt first records itself and then counts the attempts in the window, its own included.
+Two attempts at the same moment can therefore both be refused, never both let through: the
+limit errs on the safe side. A refused attempt removes its own row, so waiting always helps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from kring.core.models import RateLimitHit
+
+# The longest window any limit uses; the sweep removes rows older than this.
+LONGEST_WINDOW = dt.timedelta(days=1)
+
+
+def client_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's address: enough to count, useless to anyone who reads it."""
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    if settings.KRING_TRUSTED_PROXIES:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= settings.KRING_TRUSTED_PROXIES:
+            address = forwarded[-settings.KRING_TRUSTED_PROXIES]
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def allow(request: HttpRequest, scope: str, *, limit: int, window: dt.timedelta) -> bool:
+    """Record one attempt for this client in ``scope``; False if it goes over ``limit``."""
+    now = timezone.now()
+    key = client_key(request)
+    with transaction.atomic():
+        hit = RateLimitHit.objects.create(scope=scope, key=key, at=now)
+    recent = RateLimitHit.objects.filter(scope=scope, key=key, at__gt=now - window).count()
+    if recent > limit:
+        hit.delete()
+        return False
+    return True
+
+
+def sweep(now: dt.datetime | None = None) -> int:
+    """Forget attempts older than the longest window."""
+    cutoff = (now or timezone.now()) - LONGEST_WINDOW
+    deleted, _ = RateLimitHit.objects.filter(at__lt=cutoff).delete()
+    return deleted
