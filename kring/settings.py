@@ -3,6 +3,7 @@ environment through the strict helpers in ``kring.env``; ``.env.example`` lists 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -100,7 +101,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too (not shared-cache memory), so that concurrency behaves as in use:
     # WAL and a busy timeout instead of immediate "table is locked" errors.
-    _database["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-kring.sqlite3")}
+    # One file per test run (by process), so that two runs at once do not share a database;
+    # pytest-django removes it at the end of the run.
+    _database["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-kring-{os.getpid()}.sqlite3")}
     USING_SQLITE = True
 else:
     USING_SQLITE = False

@@ -144,7 +144,7 @@ def test_accepting_needs_the_declaration_and_the_own_page(world):
         accept_assignment(assignment, user=world.other_coordinator, declaration="  ")
     with pytest.raises(CaseError, match="own page"):
         change_status(case, Status.PREPARATION, user=world.other_coordinator)
-    with pytest.raises(CaseError, match="no request open"):
+    with pytest.raises(CaseError, match="not been asked"):
         accept_assignment(assignment, user=world.coordinator, declaration="x")
     assert Case.objects.get(pk=case.pk).status == Status.COORDINATOR_ASSIGNED
 

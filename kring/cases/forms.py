@@ -155,6 +155,7 @@ class RequestForm(forms.ModelForm[Case]):
                 "the school, the police. Names are not needed yet."
             ),
             "coordinator_language": _("Leave empty if Dutch is fine."),
+            "municipality_name": "",
         }
         widgets = {
             "requester_relation": forms.RadioSelect,

@@ -26,6 +26,13 @@ MAX_QUESTIONS = 3
 INTAKE_OPEN = frozenset({Status.REQUESTED, Status.INTAKE, Status.ACCEPTED})
 
 
+def inbox_name(case: Case) -> str:
+    """Where a case waits, in words: a region's inbox or the national one."""
+    if case.region is None:
+        return str(_("the national inbox"))
+    return str(_("the inbox of region %(region)s") % {"region": case.region.name})
+
+
 def route(postcode: str, municipality_name: str) -> tuple[Region | None, Municipality | None]:
     """Postcode → region; else a known municipality's region; else the national inbox."""
     municipality = (
@@ -75,6 +82,8 @@ def create_request(
         )
         if send_confirmation and case.requester_email:
             emails.request_received(case)
+        if entered_by is None:  # staff who enter a request know about it already
+            emails.request_arrived(case)
     return case
 
 

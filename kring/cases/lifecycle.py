@@ -59,8 +59,13 @@ _TRANSITIONS = [
     Transition(S.ACCEPTED, S.COORDINATOR_ASSIGNED, _("Ask a coordinator"), M, dedicated=True),
     Transition(S.ACCEPTED, S.WITHDRAWN, _("Record withdrawal"), M, reason_required=True),
     Transition(S.COORDINATOR_ASSIGNED, S.PREPARATION, _("Accept the case"), C, dedicated=True),
+    # The manager withdraws the question; a coordinator declines on their own form instead.
     Transition(
-        S.COORDINATOR_ASSIGNED, S.ACCEPTED, _("Return to the manager"), MC, reason_required=True
+        S.COORDINATOR_ASSIGNED,
+        S.ACCEPTED,
+        _("Withdraw the request to the coordinator"),
+        M,
+        reason_required=True,
     ),
     Transition(
         S.COORDINATOR_ASSIGNED, S.WITHDRAWN, _("Record withdrawal"), M, reason_required=True
@@ -169,11 +174,13 @@ def change_status(
     reason: str = "",
     data: dict[str, Any] | None = None,
     dedicated: bool = False,
+    actor: User | None = None,
 ) -> Case:
     """Move ``case`` to ``target``; raise :class:`CaseError` and change nothing if not allowed.
 
-    ``user`` is None only for the system itself (the worker, a data migration). ``dedicated``
-    is set by the functions that make a move with its own page and checks.
+    ``user`` is None only for the system itself (the worker, a data migration), or for a
+    function that checked the user itself and names them as ``actor`` for the history.
+    ``dedicated`` is set by the functions that make a move with its own page and checks.
     """
     transition = TRANSITIONS.get((case.status, target))
     if transition is None:
@@ -212,7 +219,7 @@ def change_status(
             )
         case.log(
             "status.changed",
-            user=user,
+            user=user or actor,
             reason=reason,
             data=data,
             from_status=source,
@@ -280,7 +287,7 @@ def assign_coordinator(
 def accept_assignment(assignment: Assignment, *, user: User, declaration: str) -> Assignment:
     """The coordinator accepts, signing the independence declaration (its text is kept)."""
     if assignment.coordinator_id != user.pk or assignment.state != Assignment.State.OFFERED:
-        raise CaseError(_("There is no request open for you on this case."))
+        raise CaseError(_("You have not been asked to coordinate this case."))
     if not declaration.strip():
         raise CaseError(_("Sign the independence declaration to accept."))
     case = assignment.case
@@ -310,7 +317,7 @@ def decline_assignment(
     from kring.cases.models import ConflictOfInterest
 
     if assignment.coordinator_id != user.pk or assignment.state != Assignment.State.OFFERED:
-        raise CaseError(_("There is no request open for you on this case."))
+        raise CaseError(_("You have not been asked to coordinate this case."))
     reason = reason.strip()
     if not reason:
         raise CaseError(_("Give a reason for declining."))
@@ -321,7 +328,8 @@ def decline_assignment(
         others = [a for a in active_assignments(case) if a.pk != assignment.pk]
         if case.status == S.COORDINATOR_ASSIGNED and not others:
             # Back to the manager's inbox; this declines the (only) open request as well.
-            change_status(case, S.ACCEPTED, user=user, reason=reason, dedicated=True)
+            # Checked above: this is the asked coordinator's own open request.
+            change_status(case, S.ACCEPTED, user=None, actor=user, reason=reason, dedicated=True)
             Assignment.objects.filter(pk=assignment.pk).update(**declined)
         else:
             updated = Assignment.objects.filter(

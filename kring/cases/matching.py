@@ -4,8 +4,9 @@ coordinators who are excluded, with why.
 Excluded: not available; a conflict of interest — a link to the requester's organisation or a
 financier's, or a conflict declared for this case; already asked for or working on the case.
 Ranked by: region, the language and gender wished for, current workload, training and
-availability. Each factor adds or subtracts points and says so in words, so the manager sees
-why one coordinator stands above another and can choose otherwise.
+availability; coordinators at their maximum number of cases come last. Each factor adds or
+subtracts points and says so in words, so the manager sees why one coordinator stands above
+another and can choose otherwise.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class Candidate:
     active_cases: int
     score: int = 0
     reasons: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.active_cases >= self.profile.max_cases
 
     def add(self, points: int, reason: str) -> None:
         self.score += points
@@ -121,6 +126,11 @@ def _rank(case: Case, profile: CoordinatorProfile) -> Candidate:
         "active": candidate.active_cases,
         "max": profile.max_cases,
     }
+    if free <= 0:
+        workload = _("%(active)s of at most %(max)s cases: full, listed last") % {
+            "active": candidate.active_cases,
+            "max": profile.max_cases,
+        }
     candidate.add(min(free, 4) * 5 if free > 0 else -40, workload)
     if profile.training == CoordinatorProfile.Training.CERTIFIED:
         candidate.add(10, _("certified"))
@@ -149,7 +159,8 @@ def match(case: Case) -> tuple[list[Candidate], list[Excluded]]:
             excluded.append(Excluded(profile.user, reasons))
         else:
             ranked.append(_rank(case, profile))
-    ranked.sort(key=lambda c: (-c.score, c.coordinator.full_name))
+    # Someone at their maximum could still agree to one more, but comes after everyone else.
+    ranked.sort(key=lambda c: (c.full, -c.score, c.coordinator.full_name))
     return ranked, excluded
 
 

@@ -317,6 +317,21 @@ class Assignment(models.Model):
         return f"{self.coordinator} – {self.case}"
 
 
+ACTION_LABELS = {
+    "case.requested": _("Request received"),
+    "case.moved": _("Moved to another inbox"),
+    "intake.saved": _("Intake saved"),
+    "bottom_line.added": _("Bottom line added"),
+    "bottom_line.removed": _("Bottom line removed"),
+    "funding.added": _("Funding added"),
+    "funding.changed": _("Funding changed"),
+    "assignment.offered": _("Coordinator asked"),
+    "assignment.accepted": _("Coordinator accepted"),
+    "assignment.declined": _("Coordinator declined"),
+    "conflict.declared": _("Conflict of interest recorded"),
+}
+
+
 class CaseEvent(models.Model):
     """One entry in a case's history: who did what, when, and why."""
 
@@ -345,6 +360,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}"
+
+    @property
+    def label(self) -> str:
+        """What happened, in words (status changes show from → to in the template)."""
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 class BottomLine(models.Model):

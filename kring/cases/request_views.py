@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from kring.accounts.models import Municipality, Role
 from kring.cases.access import managed_cases
 from kring.cases.forms import PublicRequestForm, StaffRequestForm
-from kring.cases.intake import create_request
+from kring.cases.intake import create_request, inbox_name
 from kring.cases.models import Case
 from kring.core import ratelimit
 from kring.core.auth import roles_required, staff_user
@@ -31,7 +31,7 @@ def _municipalities() -> list[str]:
 @never_cache
 def request_form(request: HttpRequest) -> HttpResponse:
     """The public request form. Valid: store, confirm by email, show the reference."""
-    form = PublicRequestForm(request.POST or None)
+    form = PublicRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         limit = settings.KRING_REQUEST_LIMIT_PER_HOUR
         if not ratelimit.allow(request, "request", limit=limit, window=dt.timedelta(hours=1)):
@@ -77,7 +77,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def case_create(request: HttpRequest) -> HttpResponse:
     """A regional manager records a request taken by phone, email or in person."""
     user = staff_user(request)
-    form = StaffRequestForm(request.POST or None)
+    form = StaffRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         case = create_request(
             form.cleaned_data_for_case(),
@@ -86,20 +86,17 @@ def case_create(request: HttpRequest) -> HttpResponse:
             entered_by=user,
             send_confirmation=form.cleaned_data["send_confirmation"],
         )
-        inbox = case.region.name if case.region else _("the national inbox")
+        inbox = inbox_name(case)
         if managed_cases(user).filter(pk=case.pk).exists():
             messages.success(
                 request,
-                _("Request %(reference)s is recorded, in the inbox of %(inbox)s.")
+                _("Request %(reference)s is recorded, in %(inbox)s.")
                 % {"reference": case.reference, "inbox": inbox},
             )
             return redirect(case)
         messages.success(
             request,
-            _(
-                "Request %(reference)s is recorded and went to the inbox of %(inbox)s, "
-                "which you do not manage."
-            )
+            _("Request %(reference)s is recorded and went to %(inbox)s, which you do not manage.")
             % {"reference": case.reference, "inbox": inbox},
         )
         return redirect("start")

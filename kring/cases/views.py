@@ -184,9 +184,8 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
         except CaseError as failure:
             error = str(failure.message)
     if error is None:
-        target = case.region.name if case.region else _("the national inbox")
         messages.success(
-            request, _("The case is now in the inbox of %(inbox)s.") % {"inbox": target}
+            request, _("The case is now in %(inbox)s.") % {"inbox": intake.inbox_name(case)}
         )
         if manages(staff_user(request), case):
             return redirect(case)

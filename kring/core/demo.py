@@ -28,9 +28,12 @@ from kring.accounts.models import (
 from kring.cases.lifecycle import TRANSITIONS
 from kring.cases.models import (
     Assignment,
+    BottomLine,
     Case,
     CaseEvent,
+    Channel,
     ConferenceQuestion,
+    Funding,
     ReferenceCounter,
     RequesterRelation,
     Status,
@@ -382,6 +385,31 @@ QUESTIONS = {
     ],
 }
 
+INVOLVED = {
+    Variant.NEIGHBOURHOOD: "Bewoners van de straat, de jongeren en hun ouders, de wijkagent, "
+    "de woningcorporatie.",
+    Variant.SCHOOL: "De leerlingen van de klas, hun ouders, de leerkracht en de directeur.",
+    Variant.FAMILY: "De ouders, de kinderen, grootouders, een tante en een buurvrouw.",
+    Variant.RESTORATION: "De betrokkenen bij het incident, hun familie en de wijkagent.",
+}
+INTAKE_NOTES = (
+    "Gesprek met de aanvrager gevoerd. Vraag samen scherp gemaakt; aanvrager wil graag dat "
+    "ook de jongeren zelf aan tafel komen."
+)
+# Who usually pays, by variant: kinds of organisation in ORGANISATIONS.
+FINANCIER_KINDS = {
+    Variant.NEIGHBOURHOOD: [Organisation.Kind.MUNICIPALITY, Organisation.Kind.HOUSING],
+    Variant.SCHOOL: [Organisation.Kind.SCHOOL, Organisation.Kind.MUNICIPALITY],
+    Variant.FAMILY: [Organisation.Kind.MUNICIPALITY, Organisation.Kind.CARE],
+    Variant.RESTORATION: [Organisation.Kind.MUNICIPALITY, Organisation.Kind.PROVINCE],
+}
+DECLARATION = (
+    "- I have no stake in the outcome of this conference.\n"
+    "- I have no link to the people or organisations involved.\n"
+    "- I have no say in the content of the plan: the plan belongs to the participants."
+)
+
+
 # The steps a case has gone through to reach a status (each a step the lifecycle allows).
 _MAIN = [
     Status.REQUESTED,
@@ -472,13 +500,26 @@ def ensure_staff(regions: dict[str, Region]) -> dict[str, User]:
                     "languages": list(persona.languages),
                     "gender": persona.gender,
                     "training": CoordinatorProfile.Training.CERTIFIED,
-                    "max_cases": 4,
+                    # The demo gives its few coordinators many cases.
+                    "max_cases": 12,
                 },
             )
             profile.regions.set([regions[slug] for slug in persona.coordinates_in])
             profile.organisations.set(Organisation.objects.filter(name__in=persona.organisations))
         users[persona.key] = user
     return users
+
+
+@dataclass
+class Generated:
+    """One generated case with what belongs to it, all unsaved."""
+
+    case: Case
+    events: list[CaseEvent]
+    questions: list[str]
+    assignment: Assignment | None
+    funding: Funding | None = None
+    bottom_line: BottomLine | None = None
 
 
 @dataclass
@@ -490,15 +531,18 @@ class Generator:
     managers: dict[int, User]
     coordinators: dict[int, list[User]]
     municipalities: dict[int, list[Municipality]] = field(default_factory=dict)
+    financiers: dict[str, list[Organisation]] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=timezone.now)
 
     def __post_init__(self) -> None:
         for municipality in Municipality.objects.all():
             self.municipalities.setdefault(municipality.region_id, []).append(municipality)
+        for organisation in Organisation.objects.order_by("pk"):
+            self.financiers.setdefault(organisation.kind, []).append(organisation)
 
     def case(
         self, status: Status, variant: Variant | None = None, region: Region | None = None
-    ) -> tuple[Case, list[CaseEvent], list[str], Assignment | None]:
+    ) -> Generated:
         rng = self.rng
         variant = variant or rng.choice(list(Variant))
         region = region or rng.choice(list(self.regions.values()))
@@ -535,6 +579,12 @@ class Generator:
             if relation == RequesterRelation.PROFESSIONAL
             else "",
             requested_at=requested_at,
+            address=f"{street} {rng.randint(1, 140)}",
+            involved=INVOLVED[variant],
+            coordinator_language=rng.choice(["", "", "", "", "tr", "ar", "en"]),
+            coordinator_gender=rng.choice(["", "", "", Gender.FEMALE, Gender.MALE]),
+            channel=rng.choices(list(Channel), weights=[6, 3, 1, 1])[0],
+            consent_at=requested_at,
         )
         manager = self.managers[region.pk]
         coordinator = (
@@ -559,6 +609,10 @@ class Generator:
                 )
             )
         case.status_changed_at = at
+        intake = next((e.at for e in events if e.to_status == Status.INTAKE), None)
+        if intake is not None and status != Status.INTAKE:
+            case.intake_on = timezone.localdate(intake)
+            case.intake_notes = INTAKE_NOTES
         questions = rng.sample(
             QUESTIONS[variant], k=min(len(QUESTIONS[variant]), rng.choice([1, 1, 2]))
         )
@@ -576,8 +630,34 @@ class Generator:
                 if state != Assignment.State.OFFERED
                 else None,
                 ended_at=at if state == Assignment.State.ENDED else None,
+                asked_by=manager,
+                declaration=DECLARATION if state != Assignment.State.OFFERED else "",
             )
-        return case, events, questions, assignment
+        generated = Generated(case, events, questions, assignment)
+        accepted = next((e.at for e in events if e.to_status == Status.ACCEPTED), None)
+        if accepted is not None:
+            kind = rng.choice(FINANCIER_KINDS[variant])
+            generated.funding = Funding(
+                organisation=rng.choice(self.financiers[kind]),
+                contact_person=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                amount=rng.choice([1850, 2400, 2750, 3200]),
+                reference=f"OPD-{rng.randint(1000, 9999)}",
+                decision=Funding.Decision.PENDING
+                if status == Status.ACCEPTED
+                else Funding.Decision.APPROVED,
+                decided_on=None
+                if status == Status.ACCEPTED
+                else timezone.localdate(accepted) + dt.timedelta(days=rng.randint(0, 3)),
+            )
+        if variant == Variant.FAMILY and questions and rng.random() < 0.4:
+            generated.bottom_line = BottomLine(
+                text="De kinderen blijven wonen waar ze nu wonen; contact met vader alleen "
+                "onder begeleiding.",
+                set_by="Jeugdbeschermer, Gecertificeerde Instelling",
+                mandate="Ondertoezichtstelling (kinderrechter)",
+                created_at=intake or requested_at,
+            )
+        return generated
 
 
 def make_generator(seed: int) -> Generator:
@@ -597,30 +677,44 @@ def make_generator(seed: int) -> Generator:
     return Generator(random.Random(seed), regions, managers, dict(coordinators))  # noqa: S311
 
 
-def insert(generated: list[tuple[Case, list[CaseEvent], list[str], Assignment | None]]) -> None:
+def insert(generated: list[Generated]) -> None:
     """Insert generated cases in bulk, numbering them per year of their request."""
     by_year: dict[int, list[Case]] = defaultdict(list)
-    for case, *_rest in generated:
-        by_year[timezone.localtime(case.requested_at).year].append(case)
+    for item in generated:
+        by_year[timezone.localtime(item.case.requested_at).year].append(item.case)
     for year, cases in by_year.items():
         cases.sort(key=lambda c: c.requested_at)
         for case, number in zip(cases, ReferenceCounter.reserve(year, len(cases)), strict=True):
             case.reference = format_reference(year, number)
-    Case.objects.bulk_create([case for case, *_rest in generated])
-    events, questions, assignments = [], [], []
-    for case, case_events, texts, assignment in generated:
-        for event in case_events:
+    Case.objects.bulk_create([item.case for item in generated])
+    events: list[CaseEvent] = []
+    questions: list[ConferenceQuestion] = []
+    assignments: list[Assignment] = []
+    fundings: list[Funding] = []
+    lines: list[BottomLine] = []
+    for item in generated:
+        case = item.case
+        for event in item.events:
             event.case = case
             events.append(event)
         questions += [
-            ConferenceQuestion(case=case, text=text, position=i) for i, text in enumerate(texts)
+            ConferenceQuestion(case=case, text=text, position=i)
+            for i, text in enumerate(item.questions)
         ]
-        if assignment is not None:
-            assignment.case = case
-            assignments.append(assignment)
+        if item.assignment is not None:
+            item.assignment.case = case
+            assignments.append(item.assignment)
+        if item.funding is not None:
+            item.funding.case = case
+            fundings.append(item.funding)
+        if item.bottom_line is not None:
+            item.bottom_line.case = case
+            lines.append(item.bottom_line)
     CaseEvent.objects.bulk_create(events, batch_size=2000)
     ConferenceQuestion.objects.bulk_create(questions, batch_size=2000)
     Assignment.objects.bulk_create(assignments, batch_size=2000)
+    Funding.objects.bulk_create(fundings, batch_size=2000)
+    BottomLine.objects.bulk_create(lines, batch_size=2000)
 
 
 def generate(count: int, *, seed: int = 2026, batch: int = 5000) -> Iterator[int]:
@@ -654,10 +748,10 @@ def load_demo() -> bool:
     for i, status in enumerate(list(Status) * 3):
         region = list(regions.values())[i % len(regions)]
         generated.append(generator.case(status, variants[i % len(variants)], region))
-    for _case, events, _q, assignment in generated[: len(Status)]:
-        if assignment is not None:
-            assignment.coordinator = users["coordinator"]
-            for event in events:
+    for item in generated[: len(Status)]:
+        if item.assignment is not None:
+            item.assignment.coordinator = users["coordinator"]
+            for event in item.events:
                 if event.actor_id and event.actor_id != users["manager"].pk:
                     event.actor = users["coordinator"]
     with transaction.atomic():

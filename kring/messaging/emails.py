@@ -95,3 +95,17 @@ def assignment_answered(
         )
         stored.append(outbox.store(email, purpose="assignment.answered", case=case))
     return stored
+
+
+def request_arrived(case: Case) -> list[OutboxMessage]:
+    """Tell the managers of the case's inbox that a new request is waiting."""
+    stored = []
+    for address in _managers_of(case):
+        email = compose(
+            "request_arrived",
+            {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS},
+            to=address,
+            language=settings.LANGUAGE_CODE,
+        )
+        stored.append(outbox.store(email, purpose="request.arrived", case=case))
+    return stored
