@@ -239,6 +239,12 @@ if PRODUCTION:
             "EMAIL_HOST must be set when KRING_ENV=production; the demo "
             "mailbox is for trying Kring out only."
         )
+    if "KRING_TRUSTED_PROXIES" not in os.environ:
+        raise SettingError(
+            "KRING_TRUSTED_PROXIES must be set when KRING_ENV=production: the number of "
+            "reverse proxies in front of Kring (0 if clients reach it directly). Per-address "
+            "limits on public forms depend on it."
+        )
     if USING_SQLITE and not envbool("KRING_ALLOW_SQLITE", False):
         raise SettingError(
             "DATABASE_URL points at SQLite; set it to PostgreSQL for "

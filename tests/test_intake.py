@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from kring.accounts.models import CoordinatorProfile, Organisation
 from kring.cases.models import (
@@ -27,7 +28,7 @@ def _english(client):
 
 def intake_data(case, **changes):
     return {
-        "intake_on": "2026-11-20",
+        "intake_on": timezone.localdate().isoformat(),
         "intake_notes": "Gesprek met de aanvrager en de wijkagent.",
         "question_1": "Hoe kan de overlast op het plein stoppen?",
         "question_2": "",
@@ -69,7 +70,7 @@ def test_the_first_intake_save_starts_the_intake_and_keeps_the_questions(
     assert response.status_code == 302
     case = Case.objects.get(pk=request_case.pk)
     assert case.status == Status.INTAKE
-    assert str(case.intake_on) == "2026-11-20"
+    assert case.intake_on == timezone.localdate()
     assert list(case.questions.values_list("text", flat=True)) == [
         "Hoe kan de overlast op het plein stoppen?",
         "Wat hebben de kinderen nodig om veilig te spelen?",
@@ -173,7 +174,7 @@ def test_funding_is_added_checked_and_changed(world, client, request_case):
     add = reverse("funding_add", args=[request_case.reference])
     bad = client.post(add, funding_data(decided_on="", amount="-5"))
     assert bad.status_code == 400
-    assert 'id="id_decided_on_error"' in bad.text and 'id="id_amount_error"' in bad.text
+    assert 'id="funding_decided_on_error"' in bad.text and 'id="funding_amount_error"' in bad.text
     assert not Funding.objects.exists()
     assert client.post(add, funding_data()).status_code == 302
     funding = Funding.objects.get()
@@ -419,3 +420,144 @@ def test_a_manager_records_a_conflict(world, client, accepted):
     assert response.status_code == 409
     assert "conflict of interest" in response.text
     assert not Assignment.objects.filter(case=accepted).exists()
+
+
+@pytest.mark.django_db
+def test_the_intake_page_takes_the_same_queries_at_two_sizes(world, client, request_case):
+    client.force_login(world.manager)
+    client.get("/")
+    url = reverse("case_intake", args=[request_case.reference])
+
+    def grow(count):
+        for i in range(count):
+            organisation = Organisation.objects.create(name=f"Financier {count}-{i}")
+            Funding.objects.create(case=request_case, organisation=organisation, amount=100 + i)
+            BottomLine.objects.create(
+                case=request_case, text=f"Voorwaarde {i}", set_by="Jeugdbescherming", mandate="OTS"
+            )
+            request_case.log("note", user=world.manager)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    grow(1)
+    small = count()
+    grow(12)
+    assert count() == small
+
+
+# --- Edge cases found in review ---------------------------------------------------------
+
+
+def _ids(html):
+    import re
+    from collections import Counter
+
+    return [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if n > 1]
+
+
+@pytest.mark.django_db
+def test_pages_have_unique_ids_for_a_manager_who_also_coordinates(world, client, request_case):
+    both = world.manager
+    both.is_coordinator = True
+    both.save()
+    CoordinatorProfileFactory(user=both)
+    case = case_in_status(Status.COORDINATOR_ASSIGNED, coordinator=both, region=world.west)
+    client.force_login(both)
+    assert _ids(client.get(case.get_absolute_url()).text) == []
+    assert _ids(client.get(reverse("case_intake", args=[request_case.reference])).text) == []
+
+
+@pytest.mark.django_db
+def test_odd_version_values_are_a_clear_error_not_a_crash(world, client, request_case):
+    line = BottomLine.objects.create(case=request_case, text="x", set_by="y", mandate="z")
+    client.force_login(world.manager)
+    url = reverse("bottom_line_remove", args=[request_case.reference, line.pk])
+    for version in ("²", "9" * 5000, "", "-1"):
+        assert client.post(url, {"version": version}).status_code == 400
+    assert BottomLine.objects.filter(pk=line.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_intake_date_lies_between_the_request_and_today(world, client, request_case):
+    client.force_login(world.manager)
+    url = reverse("case_intake", args=[request_case.reference])
+    response = client.post(url, intake_data(request_case, intake_on="2020-01-01"))
+    assert response.status_code == 400
+    assert "before the request" in response.text
+
+
+@pytest.mark.django_db
+def test_the_intake_is_closed_once_the_preparation_starts(world, client):
+    client.force_login(world.manager)
+    add = reverse("bottom_line_add", args=[world.case.reference])
+    data = {"text": "x", "set_by": "y", "mandate": "z", "version": world.case.version}
+    response = client.post(add, data)
+    assert response.status_code == 409
+    assert "finished" in response.text
+    assert not BottomLine.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_accepted_case_keeps_a_question(world, client):
+    case = case_in_status(Status.ACCEPTED, region=world.west)
+    ConferenceQuestion.objects.create(case=case, text="Hoe kan de overlast stoppen?")
+    client.force_login(world.manager)
+    url = reverse("case_intake", args=[case.reference])
+    response = client.post(url, intake_data(case, question_1=""))
+    assert response.status_code == 409
+    assert case.questions.count() == 1
+    # The form is offered again on the current version, with what was typed.
+    assert f'name="version" value="{Case.objects.get(pk=case.pk).version}"' in response.text
+
+
+@pytest.mark.django_db
+def test_a_financiers_type_follows_the_last_choice(world, client, request_case):
+    Organisation.objects.create(name="Stichting Buurtfonds", kind="anders")
+    client.force_login(world.manager)
+    add = reverse("funding_add", args=[request_case.reference])
+    client.post(add, funding_data(financier="Stichting Buurtfonds", kind="gemeente"))
+    assert Organisation.objects.get(name="Stichting Buurtfonds").kind == "gemeente"
+
+
+@pytest.mark.django_db
+def test_no_conflict_is_recorded_for_someone_on_the_case(world, client):
+    client.force_login(world.manager)
+    url = reverse("case_conflict", args=[world.case.reference])
+    response = client.post(url, {"coordinator": world.coordinator.pk, "reason": "Buurvrouw"})
+    assert response.status_code == 409
+    assert not ConflictOfInterest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_managers_of_the_receiving_region_are_told(world, client):
+    case = case_in_status(Status.REQUESTED, region=world.west)
+    client.force_login(world.manager)
+    client.post(
+        reverse("case_move", args=[case.reference]),
+        {"region": world.zuid.pk, "version": case.version},
+    )
+    (message,) = OutboxMessage.objects.filter(purpose="request.arrived")
+    assert message.to_addresses == [world.other_manager.email]
+    assert "naar uw inbox verplaatst" in message.subject  # staff mail is in Dutch
+
+
+@pytest.mark.django_db
+def test_an_asked_coordinator_does_not_see_reasons_in_the_history(world, client, accepted):
+    client.force_login(world.manager)
+    client.post(
+        reverse("case_conflict", args=[accepted.reference]),
+        {"coordinator": world.other_coordinator.pk, "reason": "Kent de familie Jansen"},
+    )
+    client.post(reverse("funding_add", args=[accepted.reference]), funding_data())
+    asked = profile("Ayse Yilmaz", regions=[world.west]).user
+    client.post(
+        reverse("case_match", args=[accepted.reference]),
+        {"coordinator": asked.pk, "version": Case.objects.get(pk=accepted.pk).version},
+    )
+    client.force_login(asked)
+    page = client.get(accepted.get_absolute_url()).text
+    assert "Kent de familie Jansen" not in page
+    assert "Gemeente Amsterdam" not in page

@@ -9,8 +9,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kring.accounts.models import Organisation
-from kring.cases.models import BottomLine, Funding
+from kring.cases.models import BottomLine, Funding, Status
 from kring.messaging.models import OutboxMessage
+from tests.factories import case_in_status
 
 ROLES = [
     "anonymous",
@@ -240,3 +241,42 @@ def _flatten(patterns, prefix):
             yield from _flatten(pattern.url_patterns, prefix + str(pattern.pattern))
         else:
             yield pattern.name, prefix + str(pattern.pattern)
+
+
+@pytest.mark.django_db
+def test_an_asked_coordinator_sees_a_summary_and_nothing_of_the_intake(world, client):
+    """Until they accept, a coordinator sees what the case is about, not who is in it."""
+    case = case_in_status(
+        Status.COORDINATOR_ASSIGNED,
+        coordinator=world.other_coordinator,
+        region=world.west,
+        requester_name="Geheime Aanvrager",
+        requester_email="geheim@voorbeeld.test",
+        requester_phone="06-99887766",
+        address="Verborgen Steeg 7",
+        description="Details over de buren die alleen de manager en de coördinator zien.",
+        intake_notes="Vertrouwelijke aantekening",
+    )
+    BottomLine.objects.create(case=case, text="x", set_by="y", mandate="z")
+    client.force_login(world.other_coordinator)
+    detail = client.get(case.get_absolute_url())
+    assert detail.status_code == 200
+    for secret in (
+        "Geheime Aanvrager",
+        "geheim@voorbeeld.test",
+        "06-99887766",
+        "Verborgen Steeg",
+        "Details over de buren",
+        "Vertrouwelijke aantekening",
+    ):
+        assert secret not in detail.text, secret
+    for name in ("case_intake", "case_match"):
+        assert client.get(reverse(name, args=[case.reference])).status_code == 404
+    for name in ("case_move", "funding_add", "bottom_line_add", "case_conflict"):
+        assert client.post(reverse(name, args=[case.reference])).status_code == 404
+    # Once they accept, the people appear.
+    client.post(
+        reverse("assignment_accept", args=[case.reference]),
+        {"no_stake": "on", "no_link": "on", "no_say": "on"},
+    )
+    assert "Geheime Aanvrager" in client.get(case.get_absolute_url()).text

@@ -61,6 +61,15 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"KRING_ENV": "production", "SECRET_KEY": "x" * 60}, "EMAIL_HOST"),
         (
             {"KRING_ENV": "production", "SECRET_KEY": "x" * 60, "EMAIL_HOST": "smtp.test"},
+            "KRING_TRUSTED_PROXIES",
+        ),
+        (
+            {
+                "KRING_ENV": "production",
+                "SECRET_KEY": "x" * 60,
+                "EMAIL_HOST": "smtp.test",
+                "KRING_TRUSTED_PROXIES": "1",
+            },
             "DATABASE_URL",
         ),
     ],
@@ -78,6 +87,7 @@ def test_production_with_everything_set_starts():
             "SECRET_KEY": "k" * 60,
             "EMAIL_HOST": "smtp.test",
             "KRING_ALLOW_SQLITE": "true",
+            "KRING_TRUSTED_PROXIES": "1",
             "ALLOWED_HOSTS": "kring.test",
         }
     )

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import LANGUAGE_CHOICES, Gender, Organisation, Region, User
@@ -321,8 +321,9 @@ class IntakeForm(forms.Form):
 
     QUESTIONS = ("question_1", "question_2", "question_3")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, requested_on: dt.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.requested_on = requested_on
         for name in self.QUESTIONS:
             self.fields[name].widget.attrs.update(
                 {
@@ -338,10 +339,21 @@ class IntakeForm(forms.Form):
         value: dt.date | None = self.cleaned_data.get("intake_on")
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The conversation cannot lie in the future."))
+        if value and self.requested_on and value < self.requested_on:
+            raise forms.ValidationError(
+                _("The conversation cannot lie before the request (%(date)s).")
+                % {"date": formats.date_format(self.requested_on, "j F Y")}
+            )
         return value
 
     def questions(self) -> list[str]:
         return [self.cleaned_data.get(name, "") for name in self.QUESTIONS]
+
+
+class VersionForm(forms.Form):
+    """A button that acts on what the user saw: the version of the case on their page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 class BottomLineForm(forms.ModelForm[BottomLine]):

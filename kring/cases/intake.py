@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,8 +82,7 @@ def create_request(
         )
         if send_confirmation and case.requester_email:
             emails.request_received(case)
-        if entered_by is None:  # staff who enter a request know about it already
-            emails.request_arrived(case)
+        emails.request_arrived(case, skip=entered_by)
     return case
 
 
@@ -104,6 +103,7 @@ def move_region(
             reason=reason.strip(),
             data={"from": before, "to": region.name if region else None},
         )
+        emails.request_arrived(case, skip=user, moved=True)
     return case
 
 
@@ -117,11 +117,12 @@ class IntakeData:
 def save_intake(case: Case, intake: IntakeData, *, user: User, version: int) -> Case:
     """Save the intake conversation and the conference questions. A request that is still
     waiting moves to ‘intake’ on the first save."""
-    if case.status not in INTAKE_OPEN:
-        raise CaseError(_("The intake of this case is finished and can no longer be changed."))
+    _intake_open(case)
     questions = [text.strip() for text in intake.questions if text.strip()]
     if len(questions) > MAX_QUESTIONS:
         raise CaseError(_("A conference has at most three questions."))
+    if not questions and case.status == Status.ACCEPTED:
+        raise CaseError(_("An accepted case keeps at least one conference question."))
     with transaction.atomic():
         touch(case, version)
         if case.status == Status.REQUESTED:
@@ -145,9 +146,15 @@ def save_intake(case: Case, intake: IntakeData, *, user: User, version: int) -> 
     return case
 
 
+def _intake_open(case: Case) -> None:
+    if case.status not in INTAKE_OPEN:
+        raise CaseError(_("The intake of this case is finished and can no longer be changed."))
+
+
 def add_bottom_line(
     case: Case, *, text: str, set_by: str, mandate: str, user: User, version: int
 ) -> BottomLine:
+    _intake_open(case)
     with transaction.atomic():
         touch(case, version)
         line = BottomLine.objects.create(case=case, text=text, set_by=set_by, mandate=mandate)
@@ -157,6 +164,7 @@ def add_bottom_line(
 
 def remove_bottom_line(line: BottomLine, *, user: User, version: int) -> None:
     case = line.case
+    _intake_open(case)
     with transaction.atomic():
         touch(case, version)
         line.delete()
@@ -175,11 +183,19 @@ class FundingData:
 
 
 def financier(name: str, kind: str) -> Organisation:
-    """The organisation with this name (any case), created if it is new."""
+    """The organisation with this name (any case), created if it is new; its type follows
+    what the manager chose last."""
     name = " ".join(name.split())
     organisation = Organisation.objects.filter(name__iexact=name).first()
     if organisation is None:
-        organisation = Organisation.objects.create(name=name, kind=kind)
+        try:
+            with transaction.atomic():
+                return Organisation.objects.create(name=name, kind=kind)
+        except IntegrityError:  # someone added the same financier at the same moment
+            organisation = Organisation.objects.get(name__iexact=name)
+    if organisation.kind != kind:
+        Organisation.objects.filter(pk=organisation.pk).update(kind=kind)
+        organisation.kind = kind
     return organisation
 
 

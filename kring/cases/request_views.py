@@ -33,14 +33,20 @@ def request_form(request: HttpRequest) -> HttpResponse:
     """The public request form. Valid: store, confirm by email, show the reference."""
     form = PublicRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        limit = settings.KRING_REQUEST_LIMIT_PER_HOUR
-        if not ratelimit.allow(request, "request", limit=limit, window=dt.timedelta(hours=1)):
-            return render(request, "cases/request_limited.html", status=429)
         if form.is_bot:
             # Look like success to whatever filled the hidden field; store and send nothing.
             request.session.pop(SESSION_KEY, None)
             return redirect("request_received")
         if form.is_valid():
+            limit = settings.KRING_REQUEST_LIMIT_PER_HOUR
+            if not ratelimit.allow(request, "request", limit=limit, window=dt.timedelta(hours=1)):
+                # Nothing stored, nothing sent; what was typed stays on the page.
+                return render(
+                    request,
+                    "cases/request_form.html",
+                    {"form": form, "municipalities": _municipalities(), "limited": True},
+                    status=429,
+                )
             case = create_request(form.cleaned_data_for_case(), language=_language())
             request.session[SESSION_KEY] = case.reference
             return redirect("request_received")

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from kring.cases.forms import (
     IntakeForm,
     MoveRegionForm,
     StatusChangeForm,
+    VersionForm,
 )
 from kring.cases.lifecycle import (
     CaseError,
@@ -96,8 +98,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
         "assignments": assignments,
         "offered": offered,
         "accept_form": AcceptAssignmentForm() if offered else None,
-        "decline_form": DeclineAssignmentForm() if offered else None,
-        "move_form": MoveRegionForm(initial={"region": case.region, "version": case.version})
+        "decline_form": DeclineAssignmentForm(auto_id="decline_%s") if offered else None,
+        "move_form": MoveRegionForm(
+            initial={"region": case.region, "version": case.version}, auto_id="move_%s"
+        )
         if is_manager
         else None,
         "intake_open": is_manager and case.status in intake.INTAKE_OPEN,
@@ -168,7 +172,7 @@ def case_change_status(request: HttpRequest, reference: str) -> HttpResponse:
 @roles_required(Role.REGIONAL_MANAGER)
 def case_move(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_managed_case(request, reference)
-    form = MoveRegionForm(request.POST)
+    form = MoveRegionForm(request.POST, auto_id="move_%s")
     error = None
     if not form.is_valid():
         error = _("Choose a region from the list.")
@@ -192,6 +196,8 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("start")
     context = _detail_context(request, case)
     context.update(status_form=StatusChangeForm(initial={"version": case.version}))
+    if form.is_valid():  # refused as stale: offer the choice again on the current version
+        form = MoveRegionForm(_with_version(request, case), auto_id="move_%s")
     context.update(move_form=form, move_error=error)
     return render(
         request, "cases/case_detail.html", context, status=409 if form.is_valid() else 400
@@ -208,16 +214,17 @@ def _checked(texts: list[str]) -> list[dict[str, object]]:
 def _intake_context(request: HttpRequest, case: Case, **forms: object) -> dict[str, object]:
     questions = [q.text for q in case.questions.all()]
     intake_form = forms.get("intake_form") or IntakeForm(
+        requested_on=timezone.localdate(case.requested_at),
         initial={
             "intake_on": case.intake_on,
             "intake_notes": case.intake_notes,
             "version": case.version,
             **{f"question_{i + 1}": text for i, text in enumerate(questions)},
-        }
+        },
     )
     checks = {}
     for name in IntakeForm.QUESTIONS:
-        text = str(intake_form[name].value() or "")  # type: ignore[index]
+        text = str(intake_form[name].value() or "")[:300]  # type: ignore[index]
         checks[name] = check_question(text)
     return {
         "case": case,
@@ -226,12 +233,21 @@ def _intake_context(request: HttpRequest, case: Case, **forms: object) -> dict[s
         "examples": GOOD_EXAMPLES.get(_language_code(), GOOD_EXAMPLES["nl"]),
         "bottom_lines": list(case.bottom_lines.all()),
         "bottom_line_form": forms.get("bottom_line_form")
-        or BottomLineForm(initial={"version": case.version}),
+        or BottomLineForm(initial={"version": case.version}, auto_id="line_%s"),
         "fundings": list(case.fundings.select_related("organisation")),
-        "funding_form": forms.get("funding_form") or FundingForm(),
+        "funding_form": forms.get("funding_form") or FundingForm(auto_id="funding_%s"),
         "editable": case.status in intake.INTAKE_OPEN,
         "error": forms.get("error"),
     }
+
+
+def _with_version(request: HttpRequest, case: Case) -> QueryDict:
+    """The submitted data on the case's current version: after a refusal because someone else
+    changed the case, the user sees their input again and can retry knowingly."""
+    case.refresh_from_db(fields=["version"])
+    data = request.POST.copy()
+    data["version"] = str(case.version)
+    return data
 
 
 def _language_code() -> str:
@@ -245,7 +261,7 @@ def case_intake(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_managed_case(request, reference)
     if request.method != "POST":
         return render(request, "cases/case_intake.html", _intake_context(request, case))
-    form = IntakeForm(request.POST)
+    form = IntakeForm(request.POST, requested_on=timezone.localdate(case.requested_at))
     error = None
     if form.is_valid():
         try:
@@ -261,6 +277,9 @@ def case_intake(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except CaseError as failure:
             error = str(failure.message)
+            form = IntakeForm(
+                _with_version(request, case), requested_on=timezone.localdate(case.requested_at)
+            )
         else:
             messages.success(request, _("The intake is saved."))
             warned = sum(1 for text in form.questions() if check_question(text))
@@ -291,7 +310,7 @@ def question_check(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.REGIONAL_MANAGER)
 def bottom_line_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_managed_case(request, reference)
-    form = BottomLineForm(request.POST)
+    form = BottomLineForm(request.POST, auto_id="line_%s")
     error = None
     if form.is_valid():
         try:
@@ -305,6 +324,7 @@ def bottom_line_add(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except CaseError as failure:
             error = str(failure.message)
+            form = BottomLineForm(_with_version(request, case), auto_id="line_%s")
         else:
             messages.success(request, _("The bottom line is added."))
             return redirect("case_intake", reference=case.reference)
@@ -317,13 +337,15 @@ def bottom_line_add(request: HttpRequest, reference: str) -> HttpResponse:
 def bottom_line_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     case = get_managed_case(request, reference)
     line = get_object_or_404(BottomLine, case=case, pk=pk)
-    version = request.POST.get("version", "")
-    if not version.isdigit():
+    form = VersionForm(request.POST)
+    if not form.is_valid():
         error = _("This step could not be read. Reload the page and try again.")
         context = _intake_context(request, case, error=error)
         return render(request, "cases/case_intake.html", context, status=400)
     try:
-        intake.remove_bottom_line(line, user=staff_user(request), version=int(version))
+        intake.remove_bottom_line(
+            line, user=staff_user(request), version=form.cleaned_data["version"]
+        )
     except CaseError as failure:
         context = _intake_context(request, case, error=str(failure.message))
         return render(request, "cases/case_intake.html", context, status=409)
@@ -335,7 +357,7 @@ def bottom_line_remove(request: HttpRequest, reference: str, pk: int) -> HttpRes
 @roles_required(Role.REGIONAL_MANAGER)
 def funding_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_managed_case(request, reference)
-    form = FundingForm(request.POST)
+    form = FundingForm(request.POST, auto_id="funding_%s")
     if form.is_valid():
         intake.save_funding(case, form.to_data(), user=staff_user(request))
         messages.success(request, _("The funding is added."))
@@ -364,6 +386,10 @@ def funding_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             )
         except CaseError as failure:
             error = str(failure.message)
+            data = request.POST.copy()
+            funding.refresh_from_db()
+            data["version"] = str(funding.version)
+            form = FundingForm(data)
         else:
             messages.success(request, _("The funding is saved."))
             return redirect("case_intake", reference=case.reference)
@@ -437,6 +463,13 @@ def case_conflict(request: HttpRequest, reference: str) -> HttpResponse:
         context = _match_context(case, conflict_form=form)
         return render(request, "cases/case_match.html", context, status=400)
     coordinator = form.cleaned_data["coordinator"]
+    if any(a.coordinator_id == coordinator.pk for a in active_assignments(case)):
+        error = _(
+            "%(name)s is asked for or working on this case. Withdraw that first, then record "
+            "the conflict."
+        ) % {"name": coordinator.full_name}
+        context = _match_context(case, conflict_form=form, error=error)
+        return render(request, "cases/case_match.html", context, status=409)
     ConflictOfInterest.objects.update_or_create(
         case=case,
         coordinator=coordinator,
@@ -501,7 +534,7 @@ def assignment_accept(request: HttpRequest, reference: str) -> HttpResponse:
 @roles_required(Role.COORDINATOR)
 def assignment_decline(request: HttpRequest, reference: str) -> HttpResponse:
     case, assignment = _offered(request, reference)
-    form = DeclineAssignmentForm(request.POST)
+    form = DeclineAssignmentForm(request.POST, auto_id="decline_%s")
     error = None
     if form.is_valid():
         try:

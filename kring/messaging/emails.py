@@ -97,13 +97,17 @@ def assignment_answered(
     return stored
 
 
-def request_arrived(case: Case) -> list[OutboxMessage]:
-    """Tell the managers of the case's inbox that a new request is waiting."""
+def request_arrived(case: Case, *, skip: Any = None, moved: bool = False) -> list[OutboxMessage]:
+    """Tell the managers of the case's inbox that a request is waiting there (``moved``: it
+    was moved there). ``skip`` is the staff member who caused it and knows already."""
+    skipped = getattr(skip, "email", None)
     stored = []
     for address in _managers_of(case):
+        if address == skipped:
+            continue
         email = compose(
             "request_arrived",
-            {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS},
+            {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS, "moved": moved},
             to=address,
             language=settings.LANGUAGE_CODE,
         )

@@ -5,6 +5,7 @@ intake and asks a coordinator, who signs the independence declaration."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from kring.cases.models import Assignment, Case, Funding, Status
 from kring.messaging import outbox
@@ -74,7 +75,7 @@ def test_from_request_to_an_accepted_assignment(
     manager.get_by_role("link", name="Het intakegesprek vastleggen").click()
     manager.wait_for_url("**/intake/")
     assert_accessible(manager)
-    manager.locator("#id_intake_on").fill("2026-11-27")
+    manager.locator("#id_intake_on").fill(timezone.localdate().isoformat())
     question = manager.locator("#id_question_1")
     question.fill("Moeten de jongeren van het plein af?")
     # The check answers while typing (HTMX), without blocking anything.
@@ -83,10 +84,10 @@ def test_from_request_to_an_accepted_assignment(
     manager.locator("#question_1-check .kring-question-check--ok").wait_for()
     manager.get_by_role("button", name="Intake opslaan").click()
     manager.wait_for_url("**/intake/")
-    manager.locator("#id_financier").fill("Gemeente Amsterdam")
-    manager.locator("#id_amount").fill("2500")
-    manager.locator("#id_decision").select_option("approved")
-    manager.locator("#id_decided_on").fill("2026-11-27")
+    manager.locator("#funding_financier").fill("Gemeente Amsterdam")
+    manager.locator("#funding_amount").fill("2500")
+    manager.locator("#funding_decision").select_option("approved")
+    manager.locator("#funding_decided_on").fill(timezone.localdate().isoformat())
     manager.get_by_role("button", name="Financiering toevoegen").click()
     manager.wait_for_url("**/intake/")
     assert Funding.objects.filter(case=case, decision="approved").exists()
