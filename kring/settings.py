@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kring.accounts",
     "kring.cases",
+    "kring.circle",
+    "kring.meetings",
     "kring.messaging",
     "kring.core",
 ]
@@ -214,6 +216,10 @@ KRING_TRUSTED_PROXIES = envint("KRING_TRUSTED_PROXIES", 0, minimum=0)
 # Time norms, in working days: intake after a request; asking a coordinator after acceptance.
 KRING_NORM_INTAKE_DAYS = envint("KRING_NORM_INTAKE_DAYS", 5, minimum=1)
 KRING_NORM_ASSIGNMENT_DAYS = envint("KRING_NORM_ASSIGNMENT_DAYS", 2, minimum=1)
+# Participants' personal links expire after this many days (a new link can always be sent).
+KRING_LINK_DAYS = envint("KRING_LINK_DAYS", 120, minimum=1)
+# Reminders of the meeting go this many days before it, to those who said yes.
+KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
 
 LOGGING = {
     "version": 1,

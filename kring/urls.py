@@ -5,7 +5,10 @@ from django.views.i18n import set_language
 
 from kring.cases import request_views
 from kring.cases import views as case_views
+from kring.circle import portal
+from kring.circle import views as circle_views
 from kring.core import views as core_views
+from kring.meetings import views as meeting_views
 from kring.messaging import views as messaging_views
 
 # The admin signs in through the same page as the rest of Kring.
@@ -56,6 +59,75 @@ urlpatterns = [
         case_views.assignment_decline,
         name="assignment_decline",
     ),
+    # The circle and the meeting (phase 3)
+    path("zaken/<str:reference>/kring/", circle_views.circle, name="circle"),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/",
+        circle_views.participant_detail,
+        name="participant_detail",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/contact/",
+        circle_views.participant_contact,
+        name="participant_contact",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/geinformeerd/",
+        circle_views.participant_informed,
+        name="participant_informed",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/deelname/",
+        circle_views.participant_willingness,
+        name="participant_willingness",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/link/",
+        circle_views.participant_link,
+        name="participant_link",
+    ),
+    path("zaken/<str:reference>/kring/<int:pk>/brief.pdf", meeting_views.letter, name="letter"),
+    path(
+        "zaken/<str:reference>/informatie/",
+        circle_views.information_need_add,
+        name="information_need_add",
+    ),
+    path(
+        "zaken/<str:reference>/informatie/<int:pk>/verwijderen/",
+        circle_views.information_need_remove,
+        name="information_need_remove",
+    ),
+    path("zaken/<str:reference>/datum/", meeting_views.dates, name="dates"),
+    path("zaken/<str:reference>/datum/antwoord/", meeting_views.date_answer, name="date_answer"),
+    path(
+        "zaken/<str:reference>/datum/<int:pk>/kiezen/",
+        meeting_views.date_choose,
+        name="date_choose",
+    ),
+    path(
+        "zaken/<str:reference>/datum/<int:pk>/intrekken/",
+        meeting_views.date_remove,
+        name="date_remove",
+    ),
+    path("zaken/<str:reference>/bijeenkomst/", meeting_views.meeting, name="meeting"),
+    path("zaken/<str:reference>/bijeenkomst/kosten/", meeting_views.cost_add, name="cost_add"),
+    path(
+        "zaken/<str:reference>/bijeenkomst/kosten/<int:pk>/verwijderen/",
+        meeting_views.cost_remove,
+        name="cost_remove",
+    ),
+    path(
+        "zaken/<str:reference>/bijeenkomst/uitnodigen/",
+        meeting_views.invitations_send,
+        name="invitations_send",
+    ),
+    path(
+        "zaken/<str:reference>/bijeenkomst/afgelasten/",
+        meeting_views.meeting_cancel,
+        name="meeting_cancel",
+    ),
+    # The participant's own page: no account, a personal link.
+    path("p/<str:token>/", portal.portal, name="portal"),
     path("beheer/berichten/", messaging_views.outbox_list, name="outbox_list"),
     path("beheer/berichten/<int:pk>/", messaging_views.outbox_message, name="outbox_message"),
     path("beheer/berichten/<int:pk>/opnieuw/", messaging_views.outbox_retry, name="outbox_retry"),

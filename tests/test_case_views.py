@@ -109,11 +109,17 @@ def test_detail_shows_the_timeline(world, client):
 def test_status_change_over_http(world, client):
     client.force_login(world.coordinator)
     url = reverse("case_change_status", args=[world.case.reference])
-    response = client.post(url, {"target": "scheduled", "version": world.case.version})
+    response = client.post(
+        url, {"target": "stopped", "version": world.case.version, "reason": "Niemand wil"}
+    )
     assert response.status_code == 302
     case = Case.objects.get(pk=world.case.pk)
-    assert case.status == Status.SCHEDULED
-    assert case.events.filter(to_status="scheduled", actor=world.coordinator).exists()
+    assert case.status == Status.STOPPED
+    assert case.events.filter(to_status="stopped", actor=world.coordinator).exists()
+    # Scheduling has its own page (a date from the poll): the generic form refuses it.
+    other = case_in_status(Status.PREPARATION, coordinator=world.coordinator, region=world.west)
+    url = reverse("case_change_status", args=[other.reference])
+    assert client.post(url, {"target": "scheduled", "version": other.version}).status_code == 409
 
 
 @pytest.mark.django_db

@@ -106,7 +106,7 @@ def test_only_the_right_roles_may_move(world):
 @pytest.mark.django_db
 def test_a_stale_copy_is_refused(world):
     stale = Case.objects.get(pk=world.case.pk)
-    change_status(world.case, Status.SCHEDULED, user=world.coordinator)
+    change_status(world.case, Status.SCHEDULED, user=world.coordinator, dedicated=True)
     with pytest.raises(CaseError, match="Someone else"):
         change_status(stale, Status.STOPPED, user=world.coordinator, reason="Te laat")
     assert Case.objects.get(pk=world.case.pk).status == Status.SCHEDULED
@@ -203,12 +203,12 @@ def test_a_transition_is_one_transaction(world, monkeypatch):
 
     monkeypatch.setattr(Case, "log", broken_log)
     with pytest.raises(RuntimeError):
-        change_status(world.case, Status.SCHEDULED, user=world.coordinator)
+        change_status(world.case, Status.SCHEDULED, user=world.coordinator, dedicated=True)
     assert Case.objects.get(pk=world.case.pk).status == Status.PREPARATION
 
 
 @pytest.mark.django_db
 def test_a_transition_takes_a_fixed_number_of_queries(world):
     with CaptureQueriesContext(connection) as queries:
-        change_status(world.case, Status.SCHEDULED, user=world.coordinator)
+        change_status(world.case, Status.SCHEDULED, user=world.coordinator, dedicated=True)
     assert len(queries) <= 8

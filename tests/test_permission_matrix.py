@@ -3,13 +3,17 @@ in. A new URL without an expectation here fails `test_every_url_has_an_expectati
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from kring.accounts.models import Organisation
 from kring.cases.models import BottomLine, Funding, Status
+from kring.circle.models import InformationNeed, Participant
+from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
 from kring.messaging.models import OutboxMessage
 from tests.factories import case_in_status
 
@@ -66,6 +70,11 @@ THIS_MANAGER = expect(LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT
 THIS_MANAGER_POST = expect(
     LOGIN, 400, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
 )
+# The people of the case: its manager and its (accepted) coordinator.
+THIS_CASE_POST = expect(LOGIN, 400, NOT_FOUND, 400, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post")
+THIS_CASE_REDIRECT = expect(
+    LOGIN, REDIRECT, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+)
 # Only a coordinator with an open request for the case; world.case's coordinator accepted it.
 NO_OPEN_REQUEST = expect(
     LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
@@ -102,6 +111,32 @@ EXPECTATIONS = {
     "case_conflict": THIS_MANAGER_POST,
     "assignment_accept": NO_OPEN_REQUEST,
     "assignment_decline": NO_OPEN_REQUEST,
+    "circle": THIS_CASE,
+    "participant_detail": THIS_CASE,
+    "participant_contact": THIS_CASE_POST,
+    "participant_informed": THIS_CASE_POST,
+    "participant_willingness": THIS_CASE_POST,
+    "participant_link": THIS_CASE_REDIRECT,
+    "letter": THIS_CASE,
+    "information_need_add": THIS_CASE_POST,
+    "information_need_remove": THIS_CASE_REDIRECT,
+    "dates": THIS_CASE,
+    "date_answer": THIS_CASE_POST,
+    # The coordinator chooses the date; the manager is told why not (409).
+    "date_choose": expect(
+        LOGIN, 409, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
+    "date_remove": THIS_CASE_REDIRECT,
+    "meeting": THIS_CASE,
+    "cost_add": THIS_CASE_POST,
+    "cost_remove": THIS_CASE_REDIRECT,
+    # No date chosen yet: refused with a reason, for those who may see the case.
+    "invitations_send": expect(
+        LOGIN, 409, NOT_FOUND, 409, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
+    "meeting_cancel": THIS_CASE_POST,
+    # A bogus personal link: the one "link not valid" page, for everyone.
+    "portal": expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     "outbox_list": ADMIN_ONLY,
     "outbox_message": ADMIN_ONLY,
     "outbox_retry": expect(
@@ -134,6 +169,14 @@ def test_every_url_has_an_expectation():
 
 
 CASE_URLS = {
+    "circle",
+    "information_need_add",
+    "dates",
+    "date_answer",
+    "meeting",
+    "cost_add",
+    "invitations_send",
+    "meeting_cancel",
     "case_detail",
     "case_change_status",
     "case_move",
@@ -147,9 +190,51 @@ CASE_URLS = {
 }
 
 
+PARTICIPANT_URLS = {
+    "participant_detail",
+    "participant_contact",
+    "participant_informed",
+    "participant_willingness",
+    "participant_link",
+    "letter",
+}
+
+
 def _url(name, world):
     if name in CASE_URLS:
         return reverse(name, args=[world.case.reference])
+    if name in PARTICIPANT_URLS:
+        participant = Participant.objects.create(
+            case=world.case,
+            name="Deelnemer Een",
+            category="resident",
+            email="" if name == "letter" else "een@voorbeeld.test",
+            postal_address="Molenstraat 1\n1053 AB Amsterdam",
+            willingness="yes",
+        )
+        if name == "letter":
+            start = timezone.now() + dt.timedelta(days=20)
+            meeting = Meeting.objects.create(
+                case=world.case, starts_at=start, ends_at=start + dt.timedelta(hours=3)
+            )
+            Invitation.objects.create(
+                meeting=meeting, participant=participant, kind="invitation", channel="letter"
+            )
+        return reverse(name, args=[world.case.reference, participant.pk])
+    if name == "information_need_remove":
+        need = InformationNeed.objects.create(case=world.case, question="Wat zegt de politie?")
+        return reverse(name, args=[world.case.reference, need.pk])
+    if name in ("date_choose", "date_remove"):
+        start = timezone.now() + dt.timedelta(days=10)
+        option = DateOption.objects.create(
+            case=world.case, starts_at=start, ends_at=start + dt.timedelta(hours=3)
+        )
+        return reverse(name, args=[world.case.reference, option.pk])
+    if name == "cost_remove":
+        item = CostItem.objects.create(case=world.case, description="Zaalhuur", amount=100)
+        return reverse(name, args=[world.case.reference, item.pk])
+    if name == "portal":
+        return reverse(name, args=["onbekend-token"])
     if name == "bottom_line_remove":
         line = BottomLine.objects.create(case=world.case, text="x", set_by="y", mandate="z")
         return reverse(name, args=[world.case.reference, line.pk])

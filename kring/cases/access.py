@@ -57,6 +57,37 @@ def coordinated_cases(user: User) -> QuerySet[Case]:
     return _scoped(_coordinator_scope(user)) if user.is_active else Case.objects.none()
 
 
+def _accepted_scope(user: User) -> Q | None:
+    if not user.is_coordinator:
+        return None
+    return Q(
+        pk__in=Assignment.objects.filter(coordinator=user, state=Assignment.State.ACCEPTED).values(
+            "case_id"
+        )
+    )
+
+
+def cases_with_people(user: User | object) -> QuerySet[Case]:
+    """The cases whose people ``user`` may see and work with: the manager's regions, and the
+    cases a coordinator has accepted (not those they are only asked for)."""
+    if not isinstance(user, User) or not user.is_active:
+        return Case.objects.none()
+    return _scoped(_manager_scope(user), _accepted_scope(user))
+
+
+def get_people_case(request: HttpRequest, reference: str) -> Case:
+    """The case with this reference if the user may work with its people; 404 otherwise."""
+    case = (
+        cases_with_people(request.user)
+        .select_related("region", "municipality")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
 def cases_for(user: User | object) -> QuerySet[Case]:
     """Every case ``user`` may open."""
     if not isinstance(user, User) or not user.is_active:

@@ -70,7 +70,8 @@ _TRANSITIONS = [
     Transition(
         S.COORDINATOR_ASSIGNED, S.WITHDRAWN, _("Record withdrawal"), M, reason_required=True
     ),
-    Transition(S.PREPARATION, S.SCHEDULED, _("Schedule the conference"), C),
+    # Scheduling picks a date from the poll; cancelling sends the cancellations.
+    Transition(S.PREPARATION, S.SCHEDULED, _("Schedule the conference"), C, dedicated=True),
     Transition(
         S.PREPARATION,
         S.PLAN_WITHOUT_MEETING,
@@ -81,7 +82,14 @@ _TRANSITIONS = [
     Transition(S.PREPARATION, S.STOPPED, _("Stop the preparation"), MC, reason_required=True),
     Transition(S.PREPARATION, S.WITHDRAWN, _("Record withdrawal"), MC, reason_required=True),
     Transition(S.SCHEDULED, S.HELD, _("Record that the conference was held"), C),
-    Transition(S.SCHEDULED, S.PREPARATION, _("Cancel the date"), C, reason_required=True),
+    Transition(
+        S.SCHEDULED,
+        S.PREPARATION,
+        _("Cancel the date"),
+        C,
+        reason_required=True,
+        dedicated=True,
+    ),
     Transition(S.SCHEDULED, S.STOPPED, _("Stop the preparation"), MC, reason_required=True),
     Transition(S.SCHEDULED, S.WITHDRAWN, _("Record withdrawal"), MC, reason_required=True),
     Transition(S.HELD, S.PLAN_DISTRIBUTED, _("Record that everyone has the plan"), C),
@@ -227,6 +235,10 @@ def change_status(
         )
         if target == S.DECLINED:
             emails.request_declined(case, reason)
+        if target in FINAL_STATUSES:
+            from kring.circle.links import revoke_case
+
+            revoke_case(case)
     return case
 
 

@@ -46,6 +46,21 @@ from kring.cases.norms import norm_for
 from kring.cases.questions import GOOD_EXAMPLES, check_question
 from kring.core.auth import roles_required, staff_user
 
+# From here on a case has a circle, dates and a meeting to show.
+PREPARED = frozenset(
+    {
+        "preparation",
+        "scheduled",
+        "held",
+        "plan_without_meeting",
+        "plan_distributed",
+        "aftercare",
+        "follow_up",
+        "closed",
+        "stopped",
+    }
+)
+
 ACTIVE_ASSIGNMENTS = Prefetch(
     "assignments",
     queryset=Assignment.objects.filter(
@@ -105,6 +120,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
         if is_manager
         else None,
         "intake_open": is_manager and case.status in intake.INTAKE_OPEN,
+        "prepared": case.status in PREPARED,
+        "circle_size": case.participants.count(),
         "may_ask": is_manager and _may_ask(case, assignments),
         "events": list(
             CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")

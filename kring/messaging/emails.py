@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.conf import settings
@@ -20,11 +21,14 @@ def compose(
 ) -> EmailMultiAlternatives:
     context = {**context, "site_url": settings.SITE_URL}
     with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
-        text = render_to_string(f"emails/{kind}_body.txt", context)
-        html = render_to_string(f"emails/{kind}_body.html", context)
+        subject = html.unescape(
+            " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+        )
+        # Plain text: undo the HTML escaping the template engine applies everywhere.
+        text = html.unescape(render_to_string(f"emails/{kind}_body.txt", context))
+        html_body = render_to_string(f"emails/{kind}_body.html", context)
     email = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-    email.attach_alternative(html, "text/html")
+    email.attach_alternative(html_body, "text/html")
     return email
 
 
@@ -113,3 +117,26 @@ def request_arrived(case: Case, *, skip: Any = None, moved: bool = False) -> lis
         )
         stored.append(outbox.store(email, purpose="request.arrived", case=case))
     return stored
+
+
+def participant_language(participant: Any) -> str:
+    """The language of texts for a participant: theirs if Kring speaks it, else Dutch."""
+    languages = dict(settings.LANGUAGES)
+    return participant.language if participant.language in languages else settings.LANGUAGE_CODE
+
+
+def personal_link(participant: Any, url: str) -> OutboxMessage:
+    """Send a participant the standard information and the link to their own page."""
+    case = participant.case
+    email = compose(
+        "personal_link",
+        {
+            "participant": participant,
+            "case": case,
+            "url": url,
+            "questions": list(case.questions.all()),
+        },
+        to=participant.email,
+        language=participant_language(participant),
+    )
+    return outbox.store(email, purpose="circle.link", case=case)

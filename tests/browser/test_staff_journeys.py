@@ -72,9 +72,10 @@ def test_a_coordinator_takes_a_step_without_javascript(
     page = context.new_page()
     sign_in(page, world.coordinator)
     page.goto(f"/zaken/{world.case.reference}/")
-    page.get_by_role("button", name="Conferentie inplannen").click()
+    page.locator("#reason-stopped").fill("Niemand wil meedoen")
+    page.get_by_role("button", name="Voorbereiding stoppen").click()
     page.wait_for_url(f"**/zaken/{world.case.reference}/")
-    assert Case.objects.get(pk=world.case.pk).status == Status.SCHEDULED
+    assert Case.objects.get(pk=world.case.pk).status == Status.STOPPED
     assert page.get_by_role("status").first.is_visible()
     context.close()
 

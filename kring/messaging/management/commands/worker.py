@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kring.core import ratelimit
+from kring.meetings import invitations
 from kring.messaging import outbox
 
 logger = logging.getLogger("kring.worker")
@@ -24,6 +25,7 @@ def sweep_once() -> None:
     """All time-based work: each sweep claims its rows, so several workers may run."""
     outbox.sweep()
     ratelimit.sweep()
+    invitations.send_reminders()
 
 
 class Command(BaseCommand):

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kring.cases.forms import PHONE
+from kring.cases.models import Case
+from kring.circle.models import Category, ContactMoment, Participant, Willingness
+from kring.circle.services import DETAIL_FIELDS, NEED_FIELDS
+
+
+def _clean_phone(value: str) -> str:
+    value = value.strip()
+    digits = sum(ch.isdigit() for ch in value)
+    if value and (not PHONE.match(value) or not 8 <= digits <= 15):
+        raise forms.ValidationError(
+            _("Enter a phone number of 8 to 15 digits, for example 06 12345678.")
+        )
+    return value
+
+
+class ParticipantForm(forms.ModelForm[Participant]):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    class Meta:
+        model = Participant
+        fields = DETAIL_FIELDS
+        widgets = {"postal_address": forms.Textarea(attrs={"rows": 3, "maxlength": 300})}
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = Participant.objects.filter(case=case).order_by("name")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["suggested_by"].queryset = others  # type: ignore[attr-defined]
+        self.fields["suggested_by"].empty_label = _("nobody (the coordinator found them)")  # type: ignore[attr-defined]
+
+    def clean_phone(self) -> str:
+        return _clean_phone(str(self.cleaned_data.get("phone") or ""))
+
+    def details(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in DETAIL_FIELDS}
+
+
+class ContactForm(forms.ModelForm[ContactMoment]):
+    class Meta:
+        model = ContactMoment
+        fields = ["on", "channel", "outcome", "note"]
+        widgets = {"on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_on(self) -> Any:
+        value = self.cleaned_data["on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("A contact cannot lie in the future."))
+        return value
+
+
+class WillingnessForm(forms.Form):
+    willingness = forms.ChoiceField(
+        label=_("Takes part"),
+        choices=[c for c in Willingness.choices if c[0] != Willingness.UNKNOWN],
+        widget=forms.RadioSelect,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class InformationNeedForm(forms.Form):
+    question = forms.CharField(label=_("What does the circle need to know?"), max_length=300)
+    answered_by = forms.ModelChoiceField(
+        label=_("Who brings the answer"),
+        queryset=Participant.objects.none(),
+        required=False,
+        empty_label=_("not known yet"),
+    )
+    in_writing = forms.BooleanField(label=_("The answer comes in writing"), required=False)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answered_by"].queryset = (  # type: ignore[attr-defined]
+            Participant.objects.filter(case=case)
+            .exclude(willingness=Willingness.NO)
+            .order_by("name")
+        )
+
+
+# --- The participant's own page ---------------------------------------------------------
+
+
+class PortalWillingnessForm(forms.Form):
+    willingness = forms.ChoiceField(
+        label=_("Will you take part?"),
+        choices=[
+            (Willingness.YES, _("Yes, I take part")),
+            (Willingness.NOT_YET, _("I do not know yet")),
+            (Willingness.NO, _("No, I do not take part")),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class PortalNeedsForm(forms.ModelForm[Participant]):
+    class Meta:
+        model = Participant
+        fields = NEED_FIELDS
+        labels = {
+            "interpreter": _("I need an interpreter for"),
+            "accessibility": _("What I need to be able to come (for example a lift)"),
+            "childcare": _("I need childcare to be able to come"),
+            "transport": _("I need transport to be able to come"),
+            "diet": _("What I eat"),
+            "diet_note": _("About my diet"),
+        }
+
+
+SUGGESTABLE = [
+    (c, label)
+    for c, label in Category.choices
+    if c
+    in {
+        Category.DIRECTLY_INVOLVED,
+        Category.RESIDENT,
+        Category.FAMILY,
+        Category.FRIEND,
+        Category.NEIGHBOUR,
+        Category.COLLEAGUE,
+        Category.PARENT,
+        Category.TEACHER,
+        Category.PROFESSIONAL,
+    }
+]
+
+
+class PortalSuggestForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    category = forms.ChoiceField(
+        label=_("Who is this for you or the situation?"), choices=SUGGESTABLE
+    )
+    email = forms.EmailField(label=_("Email address"), required=False)
+    phone = forms.CharField(label=_("Phone number"), required=False, max_length=30)
+
+    def clean_phone(self) -> str:
+        return _clean_phone(str(self.cleaned_data.get("phone") or ""))
+
+
+class PortalViewForm(forms.Form):
+    written_view = forms.CharField(
+        label=_("Your view, to be read out at the meeting"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 4000}),
+    )

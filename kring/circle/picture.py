@@ -1,0 +1,544 @@
+"""The circle picture: a server-rendered SVG of the kring van betrokkenen, without JavaScript.
+
+Four concentric rings (1 at the centre: the directly involved; 2: family, friends and
+neighbours; 3: professionals; 4: experts). Everyone is a node on their ring, placed evenly
+and deterministically (by name, then pk), with a short label that runs radially outward so
+that neighbours never overlap. A thin line joins someone to the participant who suggested
+them: the network.
+
+Willingness is shown by colour and by shape, so the picture also works without colour and in
+black-and-white print (WCAG 1.4.1): yes is a filled dark green disc, not yet an amber disc
+with a white dot, no a grey disc with a white cross, not asked yet a white disc with a dark
+outline. Every colour has at least 3:1 contrast against white and against the band shading.
+
+Every text comes from `format_html`, so names are escaped; nothing is marked safe by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
+from kring.circle.models import Participant, Willingness
+
+# --- Geometry (user units of the 720 × 720 viewBox) ---------------------------------------
+VIEW_SIZE = 720
+CENTRE_X = 360.0
+CENTRE_Y = 312.0
+MAX_RADIUS = 296.0  # the outer edge of ring 4; the legend sits below the circle
+NODE_RADIUS = 8.0
+NODE_SPACING = 2 * NODE_RADIUS + 6  # minimum distance between two node centres on a track
+GAP = 3.0
+EMPTY_BAND = 22.0  # the width of a ring nobody is in yet
+FONT_MARGIN = 1.12  # Arial widths, plus room for wider sans-serifs such as DejaVu Sans
+FONT_SIZES = (11.0, 10.0, 9.0, 8.0)  # tried in order until the circle fits
+LABEL_CHARS = (14, 12, 10, 8, 6)  # the same, for the length of a label
+LEGEND_FONT_SIZE = 11.0
+RING_TURN = 0.6  # radians each ring is turned relative to the one inside it
+
+# --- Colours (all at least 3:1 against white and against BAND_SHADE) ----------------------
+GREEN = "#1b6e3a"
+AMBER = "#b45309"
+GREY = "#6f6f6f"
+DARK = "#1f1f1f"
+LINK = "#595959"
+RING_STROKE = "#858585"
+TEXT = "#1f1f1f"
+WHITE = "#ffffff"
+BAND_SHADE = "#f3f3f3"
+HALO = SafeString(
+    'class="kring-circle-halo" fill="#ffffff" stroke="#ffffff" stroke-width="3"'
+    ' stroke-linejoin="round"'
+)
+
+#: The colours a willingness is drawn in; tests check their contrast.
+WILLINGNESS_COLOURS = {
+    Willingness.YES: GREEN,
+    Willingness.NOT_YET: AMBER,
+    Willingness.NO: GREY,
+    Willingness.UNKNOWN: DARK,
+}
+LEGEND_ORDER = (Willingness.YES, Willingness.NOT_YET, Willingness.NO, Willingness.UNKNOWN)
+
+RING_LABELS = {
+    1: gettext_lazy("directly involved"),
+    2: gettext_lazy("family, friends and neighbours"),
+    3: gettext_lazy("professionals"),
+    4: gettext_lazy("experts"),
+}
+
+_ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Ring:
+    number: int  # 1..4, 1 at the centre
+    label: str  # translated
+    members: list[Participant]
+
+
+def _order(participant: Participant) -> tuple[str, str, int]:
+    return (participant.name.casefold(), participant.name, participant.pk or 0)
+
+
+def circle_rings(participants: Sequence[Participant]) -> list[Ring]:
+    """All four rings, in order from the centre, each with its members sorted by name (then
+    pk). Members whose suggester is in `participants` get that suggester cached on
+    `suggested_by`, so a template can show it without a query per person."""
+    by_pk = {p.pk: p for p in participants if p.pk is not None}
+    suggested_by = Participant.suggested_by
+    for participant in participants:
+        if participant.suggested_by_id is None:
+            continue
+        suggester = by_pk.get(participant.suggested_by_id)
+        if suggester is not None and not suggested_by.is_cached(participant):
+            suggested_by.field.set_cached_value(participant, suggester)
+    ordered = sorted(participants, key=_order)
+    return [
+        Ring(number, str(RING_LABELS[number]), [p for p in ordered if p.ring == number])
+        for number in (1, 2, 3, 4)
+    ]
+
+
+def circle_summary(participants: Sequence[Participant]) -> str:
+    """One translated sentence: "12 people: 5 take part, 1 does not, 6 have not answered
+    yet."."""
+    total = len(participants)
+    if not total:
+        return gettext("Nobody is in the circle yet.")
+    counts = Counter(p.willingness for p in participants)
+    yes = counts[Willingness.YES]
+    no = counts[Willingness.NO]
+    waiting = total - yes - no
+    return gettext("%(people)s: %(yes)s, %(no)s, %(waiting)s.") % {
+        "people": ngettext("%(count)d person", "%(count)d people", total) % {"count": total},
+        "yes": ngettext("%(count)d takes part", "%(count)d take part", yes) % {"count": yes},
+        "no": ngettext("%(count)d does not", "%(count)d do not", no) % {"count": no},
+        "waiting": ngettext(
+            "%(count)d has not answered yet", "%(count)d have not answered yet", waiting
+        )
+        % {"count": waiting},
+    }
+
+
+# --- Layout -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    participant: Participant
+    ring: int
+    radius: float  # distance of the centre of the node from the centre of the circle
+    angle: float | None  # radians clockwise from the top; None: the very centre
+    label: str
+
+
+@dataclass(frozen=True)
+class _Layout:
+    outer: tuple[float, ...]  # the outer edge of rings 1..4
+    nodes: tuple[_Node, ...]
+    font_size: float
+    scale: float  # < 1 only when even the smallest labels do not fit
+
+
+def _label_texts(participants: Sequence[Participant], max_chars: int) -> dict[int, str]:
+    """First name; the whole name where two people share a first name; at most `max_chars`."""
+
+    def first(name: str) -> str:
+        words = name.split()
+        return words[0] if words else ""
+
+    firsts = Counter(first(p.name).casefold() for p in participants)
+    labels: dict[int, str] = {}
+    for participant in participants:
+        text = first(participant.name)
+        if firsts[text.casefold()] > 1:
+            text = " ".join(participant.name.split())
+        if len(text) > max_chars:
+            text = text[: max_chars - 1].rstrip() + "…"
+        labels[id(participant)] = text or "?"
+    return labels
+
+
+# Advance widths of Arial/Helvetica (and the metric-compatible Liberation Sans), in em.
+_GLYPH_WIDTHS = dict(
+    zip(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -.'’,()&…",
+        [
+            *(0.556, 0.556, 0.5, 0.556, 0.556, 0.278, 0.556, 0.556, 0.222, 0.222, 0.5, 0.222),
+            *(0.833, 0.556, 0.556, 0.556, 0.556, 0.333, 0.5, 0.278, 0.556, 0.5, 0.722, 0.5),
+            *(0.5, 0.5, 0.667, 0.667, 0.722, 0.722, 0.667, 0.611, 0.778, 0.722, 0.278, 0.5),
+            *(0.667, 0.556, 0.833, 0.722, 0.778, 0.667, 0.778, 0.722, 0.667, 0.611, 0.722),
+            *(0.667, 0.944, 0.667, 0.667, 0.611, *[0.556] * 10, 0.278, 0.333, 0.278, 0.191),
+            *(0.222, 0.278, 0.333, 0.333, 0.667, 1.0),
+        ],
+        strict=True,
+    )
+)
+
+
+def _glyph_width(char: str) -> float:
+    if char in _GLYPH_WIDTHS:
+        return _GLYPH_WIDTHS[char]
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 1.0
+    base = unicodedata.normalize("NFKD", char)[:1]  # ş → s, é → e
+    return _GLYPH_WIDTHS.get(base, 0.833)  # unknown: as wide as an m
+
+
+def label_width(text: str, font_size: float) -> float:
+    """A generous estimate of how wide `text` is drawn in a sans-serif font."""
+    return sum(_glyph_width(char) for char in text) * font_size * FONT_MARGIN
+
+
+def _try_layout(rings: list[Ring], font_size: float, max_chars: int) -> _Layout:
+    labels = _label_texts([p for ring in rings for p in ring.members], max_chars)
+    outer: list[float] = []
+    nodes: list[_Node] = []
+    inner = 0.0
+    for ring in rings:
+        count = len(ring.members)
+        if not count:
+            outer.append(inner + EMPTY_BAND)
+            inner = outer[-1]
+            continue
+        width = max(label_width(labels[id(p)], font_size) for p in ring.members)
+        if inner == 0 and count == 1:
+            # One person at the very centre, with the label horizontally below.
+            nodes.append(
+                _Node(ring.members[0], ring.number, 0.0, None, labels[id(ring.members[0])])
+            )
+            outer.append(math.hypot(width / 2, NODE_RADIUS + GAP + font_size) + 2 * GAP)
+            inner = outer[-1]
+            continue
+        track = inner + NODE_RADIUS + GAP
+        if count > 1:
+            # Neighbours on the track at least NODE_SPACING apart (chord length).
+            track = max(track, NODE_SPACING / (2 * math.sin(math.pi / count)))
+        for index, participant in enumerate(ring.members):
+            # Each ring turned a little, so lone people on different rings do not line up.
+            angle = 2 * math.pi * (index + 0.5) / count + RING_TURN * (ring.number - 1)
+            nodes.append(_Node(participant, ring.number, track, angle, labels[id(participant)]))
+        outer.append(track + NODE_RADIUS + GAP + width + 2 * GAP)
+        inner = outer[-1]
+    return _Layout(tuple(outer), tuple(nodes), font_size, 1.0)
+
+
+def _spread(layout: _Layout) -> _Layout:
+    """Share the room left over between the rings, so a small circle fills the picture."""
+    extra = (MAX_RADIUS - layout.outer[-1]) / len(layout.outer)
+    outer = tuple(edge + extra * (number + 1) for number, edge in enumerate(layout.outer))
+    nodes = tuple(
+        node
+        if node.angle is None
+        else _Node(
+            node.participant,
+            node.ring,
+            node.radius + extra * (node.ring - 1) + extra / 2,
+            node.angle,
+            node.label,
+        )
+        for node in layout.nodes
+    )
+    return _Layout(outer, nodes, layout.font_size, 1.0)
+
+
+def _layout(rings: list[Ring]) -> _Layout:
+    for max_chars in LABEL_CHARS:
+        for font_size in FONT_SIZES:
+            layout = _try_layout(rings, font_size, max_chars)
+            if layout.outer[-1] <= MAX_RADIUS:
+                return _spread(layout)
+    # Very many people: shrink the whole circle to fit.
+    smallest = _try_layout(rings, FONT_SIZES[-1], LABEL_CHARS[-1])
+    return _Layout(
+        smallest.outer, smallest.nodes, smallest.font_size, MAX_RADIUS / smallest.outer[-1]
+    )
+
+
+# --- Drawing ------------------------------------------------------------------------------
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _mark(willingness: str, x: float, y: float, r: float) -> SafeString:
+    """The symbol for a willingness: colour plus a shape that does not need colour."""
+    if willingness == Willingness.YES:
+        return format_html('<circle cx="{}" cy="{}" r="{}" fill="{}"/>', _n(x), _n(y), _n(r), GREEN)
+    if willingness == Willingness.NOT_YET:
+        return format_html(
+            '<circle cx="{}" cy="{}" r="{}" fill="{}"/><circle cx="{}" cy="{}" r="{}" fill="{}"/>',
+            _n(x),
+            _n(y),
+            _n(r),
+            AMBER,
+            _n(x),
+            _n(y),
+            _n(r * 0.4),
+            WHITE,
+        )
+    if willingness == Willingness.NO:
+        d = r * 0.5
+        return format_html(
+            '<circle cx="{}" cy="{}" r="{}" fill="{}"/>'
+            '<path d="M{} {}L{} {}M{} {}L{} {}" stroke="{}" stroke-width="{}"'
+            ' stroke-linecap="round"/>',
+            _n(x),
+            _n(y),
+            _n(r),
+            GREY,
+            _n(x - d),
+            _n(y - d),
+            _n(x + d),
+            _n(y + d),
+            _n(x - d),
+            _n(y + d),
+            _n(x + d),
+            _n(y - d),
+            WHITE,
+            _n(r / 4),
+        )
+    return format_html(
+        '<circle cx="{}" cy="{}" r="{}" fill="{}" stroke="{}" stroke-width="{}"/>',
+        _n(x),
+        _n(y),
+        _n(r - r / 8),
+        WHITE,
+        DARK,
+        _n(r / 4),
+    )
+
+
+def _position(node: _Node, scale: float) -> tuple[float, float]:
+    if node.angle is None:
+        return CENTRE_X, CENTRE_Y
+    radius = node.radius * scale
+    return CENTRE_X + radius * math.sin(node.angle), CENTRE_Y - radius * math.cos(node.angle)
+
+
+def _label(node: _Node, x: float, y: float, font_size: float, scale: float) -> SafeString:
+    """The short label, drawn twice: first as a white halo that keeps it readable where a line
+    crosses it (paint-order is not supported everywhere), then the text itself."""
+    if node.angle is None:
+        return format_html(
+            '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="{}" {}>{}</text>'
+            '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="{}" fill="{}">'
+            "{}</text>",
+            _n(x),
+            _n(y + (NODE_RADIUS + GAP) * scale + font_size / 2),
+            _n(font_size),
+            HALO,
+            node.label,
+            _n(x),
+            _n(y + (NODE_RADIUS + GAP) * scale + font_size / 2),
+            _n(font_size),
+            TEXT,
+            node.label,
+        )
+    # Radially outward from the node; on the left half turned round so it is never upside
+    # down.
+    start = (node.radius + NODE_RADIUS + GAP) * scale
+    lx = CENTRE_X + start * math.sin(node.angle)
+    ly = CENTRE_Y - start * math.cos(node.angle)
+    degrees = math.degrees(node.angle) - 90
+    anchor = "start"
+    if math.sin(node.angle) < -1e-9:
+        degrees -= 180
+        anchor = "end"
+    text = (
+        '<text x="{}" y="{}" dy="0.35em" text-anchor="{}" font-size="{}" {}'
+        ' transform="rotate({} {} {})">{}</text>'
+    )
+    return _join(
+        [
+            format_html(
+                text,
+                _n(lx),
+                _n(ly),
+                anchor,
+                _n(font_size),
+                paint,
+                _n(degrees),
+                _n(lx),
+                _n(ly),
+                node.label,
+            )
+            for paint in (HALO, format_html('fill="{}"', TEXT))
+        ]
+    )
+
+
+def _join(parts: Sequence[SafeString]) -> SafeString:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _legend(rings: list[Ring]) -> SafeString:
+    top = CENTRE_Y + MAX_RADIUS + 26
+    row = 14.0
+    parts = [
+        format_html(
+            '<text x="28" y="{}" font-size="{}" font-weight="bold" fill="{}">{}</text>',
+            _n(top),
+            _n(LEGEND_FONT_SIZE),
+            TEXT,
+            capfirst(gettext("takes part")),
+        )
+    ]
+    for index, willingness in enumerate(LEGEND_ORDER):
+        y = top + row * (index + 1)
+        parts.append(_mark(willingness, 36, y, 6))
+        parts.append(
+            format_html(
+                '<text x="48" y="{}" dy="0.35em" font-size="{}" fill="{}">{}</text>',
+                _n(y),
+                _n(LEGEND_FONT_SIZE),
+                TEXT,
+                willingness.label,
+            )
+        )
+    y = top + row * (len(LEGEND_ORDER) + 1)
+    parts.append(
+        format_html(
+            '<line x1="28" y1="{}" x2="44" y2="{}" stroke="{}" stroke-width="1.5"/>'
+            '<text x="48" y="{}" dy="0.35em" font-size="{}" fill="{}">{}</text>',
+            _n(y),
+            _n(y),
+            LINK,
+            _n(y),
+            _n(LEGEND_FONT_SIZE),
+            TEXT,
+            gettext("suggested by"),
+        )
+    )
+    parts.append(
+        format_html(
+            '<text x="372" y="{}" font-size="{}" font-weight="bold" fill="{}">{}</text>',
+            _n(top),
+            _n(LEGEND_FONT_SIZE),
+            TEXT,
+            gettext("Rings, from the centre outward"),
+        )
+    )
+    for ring in rings:
+        parts.append(
+            format_html(
+                '<text x="372" y="{}" dy="0.35em" font-size="{}" fill="{}">'
+                '<tspan font-weight="bold">{}</tspan> {} ({})</text>',
+                _n(top + row * ring.number),
+                _n(LEGEND_FONT_SIZE),
+                TEXT,
+                ring.number,
+                ring.label,
+                len(ring.members),
+            )
+        )
+    return format_html('<g class="kring-circle-legend">{}</g>', _join(parts))
+
+
+def circle_svg(
+    participants: Sequence[Participant], *, title: str, id_prefix: str = "circle"
+) -> SafeString:
+    """The circle picture as an inline `<svg role="img">`, named by `title` and described by
+    a one-sentence summary. `id_prefix` keeps the ids unique when a page shows two."""
+    if not _ID_PREFIX.match(id_prefix):
+        raise ValueError(f"Not a usable id prefix: {id_prefix!r}")
+    rings = circle_rings(participants)
+    layout = _layout(rings)
+    scale = layout.scale
+    font_size = layout.font_size * scale
+    node_radius = NODE_RADIUS * scale
+
+    bands = [
+        format_html(
+            '<circle cx="{}" cy="{}" r="{}" fill="{}" stroke="{}" stroke-width="1"/>',
+            _n(CENTRE_X),
+            _n(CENTRE_Y),
+            _n(edge * scale),
+            BAND_SHADE if number % 2 == 0 else WHITE,
+            RING_STROKE,
+        )
+        for number, edge in reversed(list(enumerate(layout.outer, start=1)))
+    ]
+
+    positions = {node.participant.pk: _position(node, scale) for node in layout.nodes}
+    links = []
+    for node in layout.nodes:
+        participant = node.participant
+        suggester_id = participant.suggested_by_id
+        if suggester_id is None or suggester_id == participant.pk or suggester_id not in positions:
+            continue
+        target = positions[suggester_id]
+        x, y = _position(node, scale)
+        links.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}"/>',
+                _n(x),
+                _n(y),
+                _n(target[0]),
+                _n(target[1]),
+            )
+        )
+
+    takes_part = gettext("takes part")
+    nodes = []
+    for node in layout.nodes:
+        participant = node.participant
+        x, y = _position(node, scale)
+        nodes.append(
+            format_html(
+                '<g class="kring-circle-node kring-circle-node--{}"><title>{} — {} — {}: {}</title>'
+                "{}{}</g>",
+                participant.willingness,
+                participant.name,
+                participant.get_category_display(),
+                takes_part,
+                participant.get_willingness_display(),
+                _mark(participant.willingness, x, y, node_radius),
+                _label(node, x, y, font_size, scale),
+            )
+        )
+
+    empty = SafeString("")
+    if not participants:
+        empty = format_html(
+            '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="13" fill="{}">'
+            "{}</text>",
+            _n(CENTRE_X),
+            _n(CENTRE_Y),
+            TEXT,
+            gettext("Nobody is in the circle yet."),
+        )
+
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{}-title {}-desc"'
+        ' viewBox="0 0 {} {}" font-family="sans-serif" class="kring-circle__picture">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
+        '<g class="kring-circle-rings">{}</g>{}'
+        '<g class="kring-circle-links" stroke="{}" stroke-width="1.5">{}</g>'
+        '<g class="kring-circle-nodes">{}</g>{}</svg>',
+        id_prefix,
+        id_prefix,
+        VIEW_SIZE,
+        VIEW_SIZE,
+        id_prefix,
+        title,
+        id_prefix,
+        circle_summary(participants),
+        _join(bands),
+        empty,
+        LINK,
+        _join(links),
+        _join(nodes),
+        _legend(rings),
+    )

@@ -1,0 +1,196 @@
+"""The participant's own page, reached with a personal link and no account.
+
+Opening the link (GET) shows and changes nothing; each form (POST) does one thing. An unknown,
+expired or revoked link gets one and the same page. The page is never cached and sends no
+referrer, so the token does not leak to other sites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from kring.cases.lifecycle import CaseError
+from kring.circle import links, services
+from kring.circle.forms import (
+    PortalNeedsForm,
+    PortalSuggestForm,
+    PortalViewForm,
+    PortalWillingnessForm,
+)
+from kring.circle.models import Participant, PersonalLink, Willingness
+from kring.core import ratelimit
+from kring.meetings import services as meeting_services
+from kring.meetings.models import DateAnswer, DateOption, Meeting
+
+ACTIONS = ("willingness", "dates", "needs", "suggest", "view", "language")
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _language(participant: Participant) -> str:
+    return participant.language if participant.language in dict(settings.LANGUAGES) else "nl"
+
+
+def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve the token; a bad link gets the one 'link not valid' page (404)."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        link = links.resolve(token)
+        if link is None:
+            return _private(render(request, "circle/portal_invalid.html", status=404))
+        with translation.override(_language(link.participant)):
+            response = view(request, token, link)
+        return _private(response)
+
+    return wrapper
+
+
+def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
+    case = participant.case
+    meeting = Meeting.objects.filter(case=case).first()
+    options = list(DateOption.objects.filter(case=case).order_by("starts_at"))
+    answers = dict(
+        DateAnswer.objects.filter(participant=participant).values_list("option_id", "answer")
+    )
+    suggested = list(participant.suggested.order_by("name").values_list("name", flat=True))
+    return {
+        "participant": participant,
+        "case": case,
+        "questions": list(case.questions.all()),
+        "meeting": meeting if meeting and meeting.is_scheduled else None,
+        "poll_open": case.status in meeting_services.POLL_OPEN and not participant.declined,
+        "options": [(option, answers.get(option.pk)) for option in options],
+        "answer_choices": DateAnswer.Answer.choices,
+        "suggested": suggested,
+        "coordinators": [
+            a.coordinator.full_name
+            for a in case.assignments.filter(state="accepted").select_related("coordinator")
+        ],
+        "willingness_form": forms.get("willingness_form")
+        or PortalWillingnessForm(
+            initial={"willingness": participant.willingness}, auto_id="willing_%s"
+        ),
+        "needs_form": forms.get("needs_form") or PortalNeedsForm(instance=participant),
+        "suggest_form": forms.get("suggest_form") or PortalSuggestForm(auto_id="suggest_%s"),
+        "view_form": forms.get("view_form")
+        or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
+        "error": forms.get("error"),
+        "languages": settings.LANGUAGES,
+    }
+
+
+@portal_view
+def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse:
+    participant = link.participant
+    if request.method != "POST":
+        return render(request, "circle/portal.html", _context(participant))
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        context = _context(participant, error=_("This form could not be read. Try again."))
+        return render(request, "circle/portal.html", context, status=400)
+    if not ratelimit.allow(request, "portal", limit=120, window=dt.timedelta(hours=1)):
+        context = _context(participant, error=_("Too many changes at once. Try again later."))
+        return render(request, "circle/portal.html", context, status=429)
+    handler = HANDLERS[action]
+    try:
+        result = handler(request, participant)
+    except CaseError as failure:
+        context = _context(participant, error=str(failure.message))
+        return render(request, "circle/portal.html", context, status=409)
+    if isinstance(result, dict):  # a form with errors: show it again, with what was typed
+        return render(request, "circle/portal.html", _context(participant, **result), status=400)
+    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+    messages.success(request, result)
+    return redirect("portal", token=token)
+
+
+def _willingness(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    form = PortalWillingnessForm(request.POST, auto_id="willing_%s")
+    if not form.is_valid():
+        return {"willingness_form": form}
+    value = form.cleaned_data["willingness"]
+    services.set_willingness(participant, value, user=None)
+    if value == Willingness.NO:
+        return _(
+            "Thank you for letting us know. You will receive nothing more from us. If you "
+            "change your mind, you can say so here."
+        )
+    if value == Willingness.YES:
+        return _("Thank you: you take part. Below you can choose dates and tell us what you need.")
+    return _("Thank you. Let us know when you have decided.")
+
+
+def _dates(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    options = list(DateOption.objects.filter(case=participant.case))
+    answered = 0
+    for option in options:
+        value = request.POST.get(f"option-{option.pk}", "")
+        if value:
+            meeting_services.answer(option, participant, value, entered_by=None)
+            answered += 1
+    if not answered:
+        return {"error": _("Choose an answer for at least one date.")}
+    return _("Thank you: your dates are saved.")
+
+
+def _needs(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    form = PortalNeedsForm(request.POST, instance=Participant.objects.get(pk=participant.pk))
+    if not form.is_valid():
+        return {"needs_form": form}
+    services.save_needs(participant, form.cleaned_data, user=None, version=None)
+    return _("Thank you: we will take your needs into account.")
+
+
+def _suggest(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    form = PortalSuggestForm(request.POST, auto_id="suggest_%s")
+    if not form.is_valid():
+        return {"suggest_form": form}
+    services.suggest(participant, form.cleaned_data)
+    return _(
+        "Thank you: the coordinator will contact %(name)s. Taking part is voluntary for them too."
+    ) % {"name": form.cleaned_data["name"]}
+
+
+def _view(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    form = PortalViewForm(request.POST, auto_id="view_%s")
+    if not form.is_valid():
+        return {"view_form": form}
+    services.save_written_view(participant, form.cleaned_data["written_view"], user=None)
+    return _("Thank you: your view will be read out at the meeting.")
+
+
+def _language_choice(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return {"error": _("Choose a language from the list.")}
+    Participant.objects.filter(pk=participant.pk).update(language=language)
+    with translation.override(language):
+        return _("The language of your page is changed.")
+
+
+HANDLERS: dict[str, Callable[[HttpRequest, Participant], str | dict[str, Any]]] = {
+    "willingness": _willingness,
+    "dates": _dates,
+    "needs": _needs,
+    "suggest": _suggest,
+    "view": _view,
+    "language": _language_choice,
+}

@@ -1,0 +1,227 @@
+"""Building the circle: adding people, reaching them, informing them, and recording whether
+they take part. A "no" is final unless the participant changes it on their own page: staff
+cannot turn it around, and nothing more is sent to them.
+
+Each change checks the participant's version (two people editing at once cannot overwrite each
+other) and leaves a history entry on the case without personal data in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kring.accounts.models import User
+from kring.cases.lifecycle import CaseError
+from kring.cases.models import Case
+from kring.circle.models import ContactMoment, InformationNeed, Participant, Willingness
+
+# Editable fields of a participant, as staff see them.
+DETAIL_FIELDS = [
+    "name",
+    "email",
+    "phone",
+    "postal_address",
+    "language",
+    "category",
+    "organisation",
+    "suggested_by",
+    "interpreter",
+    "accessibility",
+    "childcare",
+    "transport",
+    "diet",
+    "diet_note",
+]
+NEED_FIELDS = ["interpreter", "accessibility", "childcare", "transport", "diet", "diet_note"]
+
+STALE = _("Someone else changed this person in the meantime. Look again and retry.")
+
+
+def circle_open(case: Case) -> None:
+    if case.is_finished:
+        raise CaseError(_("This case is finished: its circle can no longer be changed."))
+
+
+def _claim(participant: Participant, version: int | None) -> None:
+    """Raise the participant's version, or refuse if the edit is based on a stale copy."""
+    expected = participant.version if version is None else version
+    updated = Participant.objects.filter(pk=participant.pk, version=expected).update(
+        version=F("version") + 1
+    )
+    if updated != 1:
+        raise CaseError(STALE)
+    participant.version = expected + 1
+
+
+def add_participant(case: Case, data: dict[str, Any], *, user: User | None) -> Participant:
+    circle_open(case)
+    with transaction.atomic():
+        participant = Participant.objects.create(case=case, **data)
+        case.log(
+            "participant.added",
+            user=user,
+            data={"participant": participant.pk, "category": participant.category},
+        )
+    return participant
+
+
+def update_participant(
+    participant: Participant, data: dict[str, Any], *, user: User | None, version: int
+) -> Participant:
+    circle_open(participant.case)
+    with transaction.atomic():
+        _claim(participant, version)
+        Participant.objects.filter(pk=participant.pk).update(**data)
+        for name, value in data.items():
+            setattr(participant, name, value)
+        participant.case.log(
+            "participant.changed",
+            user=user,
+            data={"participant": participant.pk, "fields": sorted(data)},
+        )
+    return participant
+
+
+def _normalise_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("0031"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("31") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def duplicates(participants: Iterable[Participant]) -> dict[int, list[Participant]]:
+    """Possible duplicates within a circle: the same email address or phone number."""
+    by_key: dict[str, list[Participant]] = defaultdict(list)
+    for participant in participants:
+        if participant.email:
+            by_key["e:" + participant.email.strip().casefold()].append(participant)
+        phone = _normalise_phone(participant.phone)
+        if len(phone) >= 8:
+            by_key["p:" + phone].append(participant)
+    found: dict[int, list[Participant]] = defaultdict(list)
+    for group in by_key.values():
+        if len(group) > 1:
+            for participant in group:
+                for other in group:
+                    if other.pk != participant.pk and other not in found[participant.pk]:
+                        found[participant.pk].append(other)
+    return dict(found)
+
+
+def record_contact(
+    participant: Participant,
+    *,
+    on: Any,
+    channel: str,
+    outcome: str,
+    note: str,
+    user: User,
+) -> ContactMoment:
+    circle_open(participant.case)
+    return ContactMoment.objects.create(
+        participant=participant, on=on, channel=channel, outcome=outcome, note=note, by=user
+    )
+
+
+def mark_informed(participant: Participant, *, user: User, version: int) -> Participant:
+    """Record that the participant was told the goal, the method, their responsibilities and
+    possibilities (the standard information text, in their language)."""
+    circle_open(participant.case)
+    now = timezone.now()
+    with transaction.atomic():
+        _claim(participant, version)
+        Participant.objects.filter(pk=participant.pk).update(informed_at=now, informed_by=user)
+        participant.informed_at, participant.informed_by = now, user
+        participant.case.log(
+            "participant.informed", user=user, data={"participant": participant.pk}
+        )
+    return participant
+
+
+def set_willingness(
+    participant: Participant,
+    value: str,
+    *,
+    user: User | None,
+    version: int | None = None,
+) -> Participant:
+    """Record whether someone takes part. ``user`` None: the participant on their own page.
+
+    Staff may record an answer given to them, but never change a "no": that is final unless
+    the participant changes it themselves.
+    """
+    if value not in Willingness.values:
+        raise CaseError(_("Choose one of the answers."))
+    circle_open(participant.case)
+    if user is not None and participant.willingness == Willingness.NO and value != Willingness.NO:
+        raise CaseError(
+            _(
+                "%(name)s said no. A no is final: only they can change it, on their own "
+                "page. Nobody sends them reminders or invitations."
+            )
+            % {"name": participant.name}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        _claim(participant, version)
+        Participant.objects.filter(pk=participant.pk).update(
+            willingness=value, willingness_at=now, willingness_by_self=user is None
+        )
+        participant.willingness, participant.willingness_at = value, now
+        participant.willingness_by_self = user is None
+        participant.case.log(
+            "participant.willingness",
+            user=user,
+            data={"participant": participant.pk, "willingness": value, "self": user is None},
+        )
+    return participant
+
+
+def save_needs(
+    participant: Participant, data: dict[str, Any], *, user: User | None, version: int | None
+) -> Participant:
+    return update_participant(
+        participant,
+        {name: data[name] for name in NEED_FIELDS if name in data},
+        user=user,
+        version=participant.version if version is None else version,
+    )
+
+
+def save_written_view(
+    participant: Participant, text: str, *, user: User | None, version: int | None = None
+) -> Participant:
+    return update_participant(
+        participant,
+        {"written_view": text.strip()},
+        user=user,
+        version=participant.version if version is None else version,
+    )
+
+
+def suggest(by: Participant, data: dict[str, Any]) -> Participant:
+    """A participant suggests someone else to invite, on their own page."""
+    return add_participant(by.case, {**data, "suggested_by": by}, user=None)
+
+
+def add_information_need(
+    case: Case, *, question: str, answered_by: Participant | None, in_writing: bool, user: User
+) -> InformationNeed:
+    circle_open(case)
+    if answered_by is not None and answered_by.case_id != case.pk:
+        raise CaseError(_("Choose someone from this circle."))
+    need = InformationNeed.objects.create(
+        case=case, question=question, answered_by=answered_by, in_writing=in_writing
+    )
+    case.log("information_need.added", user=user, data={"need": need.pk})
+    return need

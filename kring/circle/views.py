@@ -1,0 +1,254 @@
+"""The coordinator's (and manager's) pages for the circle of a case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kring.accounts.models import Role
+from kring.cases.access import get_people_case
+from kring.cases.forms import VersionForm
+from kring.cases.lifecycle import CaseError
+from kring.cases.models import Case
+from kring.circle import links, services
+from kring.circle.access import get_participant_for_user
+from kring.circle.forms import ContactForm, InformationNeedForm, ParticipantForm, WillingnessForm
+from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
+from kring.circle.picture import circle_rings, circle_svg
+from kring.core.auth import roles_required, staff_user
+from kring.messaging import emails
+
+CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
+
+
+def _circle_context(case: Case, **extra: object) -> dict[str, object]:
+    participants = list(
+        Participant.objects.filter(case=case)
+        .select_related("suggested_by")
+        .annotate(contact_count=Count("contacts"))
+        .order_by("name", "pk")
+    )
+    found = services.duplicates(participants)
+    for participant in participants:
+        participant.possible_duplicates = found.get(participant.pk, [])  # type: ignore[attr-defined]
+    counts = {
+        value: sum(1 for p in participants if p.willingness == value)
+        for value in ("yes", "not_yet", "no", "unknown")
+    }
+    return {
+        "case": case,
+        "participants": participants,
+        "counts": counts,
+        "circle_svg": circle_svg(
+            participants, title=_("The circle of %(place)s") % {"place": case.place}
+        ),
+        "circle_rings": circle_rings(participants),
+        "needs": list(InformationNeed.objects.filter(case=case).select_related("answered_by")),
+        "form": extra.pop("form", None) or ParticipantForm(case=case),
+        "need_form": extra.pop("need_form", None)
+        or InformationNeedForm(case=case, auto_id="need_%s"),
+        "editable": not case.is_finished,
+        **extra,
+    }
+
+
+@roles_required(*CASE_ROLES)
+def circle(request: HttpRequest, reference: str) -> HttpResponse:
+    """The circle: the picture, everyone in it, and a form to add someone."""
+    case = get_people_case(request, reference)
+    if request.method != "POST":
+        return render(request, "circle/circle.html", _circle_context(case))
+    form = ParticipantForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            participant = services.add_participant(case, form.details(), user=staff_user(request))
+        except CaseError as failure:
+            context = _circle_context(case, form=form, error=failure.message)
+            return render(request, "circle/circle.html", context, status=409)
+        messages.success(
+            request, _("%(name)s is added to the circle.") % {"name": participant.name}
+        )
+        return redirect("circle", reference=case.reference)
+    return render(request, "circle/circle.html", _circle_context(case, form=form), status=400)
+
+
+def _participant_context(participant: Participant, **extra: object) -> dict[str, object]:
+    case = participant.case
+    others = list(Participant.objects.filter(case=case).exclude(pk=participant.pk))
+    return {
+        "case": case,
+        "participant": participant,
+        "possible_duplicates": services.duplicates([participant, *others]).get(participant.pk, []),
+        "contacts": list(
+            ContactMoment.objects.filter(participant=participant).select_related("by")
+        ),
+        "suggested": list(participant.suggested.order_by("name")),
+        "active_link": PersonalLink.objects.filter(participant=participant, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first(),
+        "form": extra.pop("form", None)
+        or ParticipantForm(
+            instance=participant, case=case, initial={"version": participant.version}
+        ),
+        "contact_form": extra.pop("contact_form", None) or ContactForm(auto_id="contact_%s"),
+        "willingness_form": extra.pop("willingness_form", None)
+        or WillingnessForm(
+            initial={"willingness": participant.willingness, "version": participant.version},
+            auto_id="willing_%s",
+        ),
+        "editable": not case.is_finished,
+        **extra,
+    }
+
+
+@roles_required(*CASE_ROLES)
+def participant_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    participant = get_participant_for_user(request, reference, pk)
+    if request.method != "POST":
+        return render(request, "circle/participant.html", _participant_context(participant))
+    form = ParticipantForm(request.POST, instance=participant, case=participant.case)
+    if form.is_valid():
+        try:
+            services.update_participant(
+                participant,
+                form.details(),
+                user=staff_user(request),
+                version=form.cleaned_data["version"] or 0,
+            )
+        except CaseError as failure:
+            participant.refresh_from_db()
+            data = request.POST.copy()
+            data["version"] = str(participant.version)
+            form = ParticipantForm(data, instance=participant, case=participant.case)
+            context = _participant_context(participant, form=form, error=failure.message)
+            return render(request, "circle/participant.html", context, status=409)
+        messages.success(request, _("The details are saved."))
+        return redirect("participant_detail", reference=reference, pk=pk)
+    participant.refresh_from_db()
+    context = _participant_context(participant, form=form)
+    return render(request, "circle/participant.html", context, status=400)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_contact(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    participant = get_participant_for_user(request, reference, pk)
+    form = ContactForm(request.POST, auto_id="contact_%s")
+    if form.is_valid():
+        try:
+            services.record_contact(participant, user=staff_user(request), **form.cleaned_data)
+        except CaseError as failure:
+            context = _participant_context(participant, contact_form=form, error=failure.message)
+            return render(request, "circle/participant.html", context, status=409)
+        messages.success(request, _("The contact is recorded."))
+        return redirect("participant_detail", reference=reference, pk=pk)
+    context = _participant_context(participant, contact_form=form)
+    return render(request, "circle/participant.html", context, status=400)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_informed(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    participant = get_participant_for_user(request, reference, pk)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        error = _("This step could not be read. Reload the page and try again.")
+        context = _participant_context(participant, error=error)
+        return render(request, "circle/participant.html", context, status=400)
+    try:
+        services.mark_informed(
+            participant, user=staff_user(request), version=form.cleaned_data["version"]
+        )
+    except CaseError as failure:
+        participant.refresh_from_db()
+        context = _participant_context(participant, error=failure.message)
+        return render(request, "circle/participant.html", context, status=409)
+    messages.success(request, _("Recorded: %(name)s is informed.") % {"name": participant.name})
+    return redirect("participant_detail", reference=reference, pk=pk)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_willingness(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    participant = get_participant_for_user(request, reference, pk)
+    form = WillingnessForm(request.POST, auto_id="willing_%s")
+    if form.is_valid():
+        try:
+            services.set_willingness(
+                participant,
+                form.cleaned_data["willingness"],
+                user=staff_user(request),
+                version=form.cleaned_data["version"],
+            )
+        except CaseError as failure:
+            participant.refresh_from_db()
+            context = _participant_context(participant, error=failure.message)
+            return render(request, "circle/participant.html", context, status=409)
+        messages.success(request, _("The answer is recorded."))
+        return redirect("participant_detail", reference=reference, pk=pk)
+    context = _participant_context(participant, willingness_form=form)
+    return render(request, "circle/participant.html", context, status=400)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_link(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Send a new personal link (which revokes the old one) by email."""
+    participant = get_participant_for_user(request, reference, pk)
+    if participant.declined:
+        error = _("%(name)s said no. Nothing is sent to them unless they change it themselves.") % {
+            "name": participant.name
+        }
+        context = _participant_context(participant, error=error)
+        return render(request, "circle/participant.html", context, status=409)
+    if not participant.email:
+        error = _(
+            "There is no email address. The personal link is printed on the invitation letter."
+        )
+        context = _participant_context(participant, error=error)
+        return render(request, "circle/participant.html", context, status=409)
+    token = links.issue(participant)
+    emails.personal_link(participant, links.url(token))
+    participant.case.log(
+        "participant.link_sent", user=staff_user(request), data={"participant": participant.pk}
+    )
+    messages.success(
+        request,
+        _("A new personal link is on its way to %(name)s; the old link no longer works.")
+        % {"name": participant.name},
+    )
+    return redirect("participant_detail", reference=reference, pk=pk)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def information_need_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_people_case(request, reference)
+    form = InformationNeedForm(request.POST, case=case, auto_id="need_%s")
+    if form.is_valid():
+        try:
+            services.add_information_need(case, user=staff_user(request), **form.cleaned_data)
+        except CaseError as failure:
+            context = _circle_context(case, need_form=form, error=failure.message)
+            return render(request, "circle/circle.html", context, status=409)
+        messages.success(request, _("The information need is added."))
+        return redirect("circle", reference=reference)
+    return render(request, "circle/circle.html", _circle_context(case, need_form=form), status=400)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def information_need_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = get_people_case(request, reference)
+    need = get_object_or_404(InformationNeed, case=case, pk=pk)
+    if case.is_finished:
+        context = _circle_context(case, error=_("This case is finished."))
+        return render(request, "circle/circle.html", context, status=409)
+    need.delete()
+    case.log("information_need.removed", user=staff_user(request), data={"need": pk})
+    messages.success(request, _("The information need is removed."))
+    return redirect("circle", reference=reference)

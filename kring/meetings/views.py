@@ -1,0 +1,293 @@
+"""The coordinator's pages for the meeting: the date poll, place and food, costs, and the
+invitations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kring.accounts.models import Role
+from kring.cases.access import get_people_case
+from kring.cases.lifecycle import CaseError
+from kring.cases.models import Case, Status
+from kring.circle.access import get_participant_for_user
+from kring.circle.models import Participant
+from kring.core.auth import roles_required, staff_user
+from kring.meetings import invitations, services
+from kring.meetings.forms import AnswerForm, CancelForm, CostForm, DateOptionForm, VenueForm
+from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
+
+CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
+
+
+def _error(
+    request: HttpRequest, template: str, context: dict[str, object], status: int
+) -> HttpResponse:
+    return render(request, template, context, status=status)
+
+
+# --- Dates ------------------------------------------------------------------------------
+
+
+def _dates_context(case: Case, **extra: object) -> dict[str, object]:
+    found = services.poll(case)
+    meeting = Meeting.objects.filter(case=case).first()
+    return {
+        "case": case,
+        "poll": found,
+        "best": found.best,
+        "meeting": meeting,
+        "poll_open": case.status in services.POLL_OPEN,
+        "option_form": extra.pop("option_form", None) or DateOptionForm(auto_id="option_%s"),
+        "answer_form": extra.pop("answer_form", None) or AnswerForm(case=case, auto_id="answer_%s"),
+        **extra,
+    }
+
+
+@roles_required(*CASE_ROLES)
+def dates(request: HttpRequest, reference: str) -> HttpResponse:
+    """The date poll: propose dates, see who can when, and pick one."""
+    case = get_people_case(request, reference)
+    if request.method != "POST":
+        return render(request, "meetings/dates.html", _dates_context(case))
+    form = DateOptionForm(request.POST, auto_id="option_%s")
+    if form.is_valid():
+        try:
+            services.add_option(
+                case,
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                user=staff_user(request),
+            )
+        except CaseError as failure:
+            return _error(
+                request,
+                "meetings/dates.html",
+                _dates_context(case, option_form=form, error=failure.message),
+                409,
+            )
+        messages.success(request, _("The date is proposed."))
+        return redirect("dates", reference=reference)
+    return _error(request, "meetings/dates.html", _dates_context(case, option_form=form), 400)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def date_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = get_people_case(request, reference)
+    option = get_object_or_404(DateOption, case=case, pk=pk)
+    try:
+        services.remove_option(option, user=staff_user(request))
+    except CaseError as failure:
+        return _error(
+            request, "meetings/dates.html", _dates_context(case, error=failure.message), 409
+        )
+    messages.success(request, _("The date is withdrawn."))
+    return redirect("dates", reference=reference)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def date_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    """An answer given by phone, entered by the coordinator."""
+    case = get_people_case(request, reference)
+    form = AnswerForm(request.POST, case=case, auto_id="answer_%s")
+    if form.is_valid():
+        try:
+            services.answer(
+                form.cleaned_data["option"],
+                form.cleaned_data["participant"],
+                form.cleaned_data["answer"],
+                entered_by=staff_user(request),
+            )
+        except CaseError as failure:
+            return _error(
+                request,
+                "meetings/dates.html",
+                _dates_context(case, answer_form=form, error=failure.message),
+                409,
+            )
+        messages.success(request, _("The answer is recorded."))
+        return redirect("dates", reference=reference)
+    return _error(request, "meetings/dates.html", _dates_context(case, answer_form=form), 400)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def date_choose(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = get_people_case(request, reference)
+    option = get_object_or_404(DateOption, case=case, pk=pk)
+    try:
+        services.schedule(case, option, user=staff_user(request))
+    except CaseError as failure:
+        return _error(
+            request, "meetings/dates.html", _dates_context(case, error=failure.message), 409
+        )
+    messages.success(request, _("The meeting is scheduled. Now send the invitations."))
+    return redirect("meeting", reference=reference)
+
+
+# --- The meeting ------------------------------------------------------------------------
+
+
+def _meeting_context(case: Case, meeting: Meeting, **extra: object) -> dict[str, object]:
+    people = list(
+        Participant.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch(
+                "invitations",
+                queryset=Invitation.objects.filter(meeting=meeting).order_by("created_at", "pk"),
+                to_attr="deliveries",
+            )
+        )
+        .order_by("name", "pk")
+    )
+    return {
+        "case": case,
+        "meeting": meeting,
+        "people": people,
+        "catering": services.catering(case),
+        "budget": services.budget(case),
+        "costs": list(CostItem.objects.filter(case=case).select_related("funding__organisation")),
+        "venue_form": extra.pop("venue_form", None)
+        or VenueForm(instance=meeting, initial={"version": meeting.version}, auto_id="venue_%s"),
+        "cost_form": extra.pop("cost_form", None) or CostForm(case=case, auto_id="cost_%s"),
+        "cancel_form": extra.pop("cancel_form", None) or CancelForm(auto_id="cancel_%s"),
+        "scheduled": case.status == Status.SCHEDULED and meeting.is_scheduled,
+        **extra,
+    }
+
+
+@roles_required(*CASE_ROLES)
+def meeting(request: HttpRequest, reference: str) -> HttpResponse:
+    """Place, food and drink, interpreters, costs, and the invitations."""
+    case = get_people_case(request, reference)
+    found = services.meeting_for(case)
+    if request.method != "POST":
+        return render(request, "meetings/meeting.html", _meeting_context(case, found))
+    form = VenueForm(request.POST, instance=Meeting.objects.get(pk=found.pk), auto_id="venue_%s")
+    if form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.VENUE_FIELDS}
+        try:
+            services.save_venue(
+                found, data, user=staff_user(request), version=form.cleaned_data["version"]
+            )
+        except CaseError as failure:
+            found.refresh_from_db()
+            fresh = request.POST.copy()
+            fresh["version"] = str(found.version)
+            form = VenueForm(fresh, instance=found, auto_id="venue_%s")
+            context = _meeting_context(case, found, venue_form=form, error=failure.message)
+            return _error(request, "meetings/meeting.html", context, 409)
+        messages.success(request, _("Place and food are saved."))
+        return redirect("meeting", reference=reference)
+    return _error(
+        request, "meetings/meeting.html", _meeting_context(case, found, venue_form=form), 400
+    )
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def cost_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_people_case(request, reference)
+    found = services.meeting_for(case)
+    form = CostForm(request.POST, case=case, auto_id="cost_%s")
+    if form.is_valid():
+        try:
+            services.add_cost(case, user=staff_user(request), **form.cleaned_data)
+        except CaseError as failure:
+            context = _meeting_context(case, found, cost_form=form, error=failure.message)
+            return _error(request, "meetings/meeting.html", context, 409)
+        messages.success(request, _("The cost is added."))
+        return redirect("meeting", reference=reference)
+    return _error(
+        request, "meetings/meeting.html", _meeting_context(case, found, cost_form=form), 400
+    )
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def cost_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case = get_people_case(request, reference)
+    item = get_object_or_404(CostItem, case=case, pk=pk)
+    if case.is_finished:
+        context = _meeting_context(
+            case, services.meeting_for(case), error=_("This case is finished.")
+        )
+        return _error(request, "meetings/meeting.html", context, 409)
+    item.delete()
+    case.log("cost.removed", user=staff_user(request), data={"cost": pk})
+    messages.success(request, _("The cost is removed."))
+    return redirect("meeting", reference=reference)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def invitations_send(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_people_case(request, reference)
+    found = services.meeting_for(case)
+    try:
+        sent = invitations.send(found, user=staff_user(request))
+    except CaseError as failure:
+        return _error(
+            request,
+            "meetings/meeting.html",
+            _meeting_context(case, found, error=failure.message),
+            409,
+        )
+    if not sent.emails and not sent.letters:
+        messages.info(request, _("Everyone who takes part already has the current invitation."))
+    else:
+        messages.success(
+            request,
+            _("%(emails)s sent by email; %(letters)s letters to print.")
+            % {"emails": sent.emails, "letters": sent.letters},
+        )
+    return redirect("meeting", reference=reference)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def meeting_cancel(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_people_case(request, reference)
+    found = services.meeting_for(case)
+    form = CancelForm(request.POST, auto_id="cancel_%s")
+    if not form.is_valid():
+        return _error(
+            request, "meetings/meeting.html", _meeting_context(case, found, cancel_form=form), 400
+        )
+    try:
+        services.cancel(found, user=staff_user(request), reason=form.cleaned_data["reason"])
+        told = invitations.cancel_all(found, user=staff_user(request))
+    except CaseError as failure:
+        return _error(
+            request,
+            "meetings/meeting.html",
+            _meeting_context(case, found, error=failure.message),
+            409,
+        )
+    messages.success(
+        request,
+        _("The meeting is cancelled; %(count)s people are told.") % {"count": told},
+    )
+    return redirect("dates", reference=reference)
+
+
+@roles_required(*CASE_ROLES)
+def letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """The printable letter (PDF) for one participant, with a fresh personal link."""
+    participant = get_participant_for_user(request, reference, pk)
+    found = Meeting.objects.filter(case=participant.case).first()
+    if found is None or not found.is_scheduled or participant.declined:
+        raise Http404
+    pdf = invitations.letter(found, participant)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{participant.case.reference}-{slugify(participant.name) or participant.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
