@@ -11,7 +11,8 @@ black-and-white print (WCAG 1.4.1): yes is a filled dark green disc, not yet an 
 with a white dot, no a grey disc with a white cross, not asked yet a white disc with a dark
 outline. Every colour has at least 3:1 contrast against white and against the band shading.
 
-Every text comes from `format_html`, so names are escaped; nothing is marked safe by hand.
+Every piece of markup comes from `format_html`, so names and titles are escaped; nothing is
+marked safe by hand.
 """
 
 from __future__ import annotations
@@ -33,15 +34,22 @@ from kring.circle.models import Participant, Willingness
 # --- Geometry (user units of the 720 × 720 viewBox) ---------------------------------------
 VIEW_SIZE = 720
 CENTRE_X = 360.0
-CENTRE_Y = 312.0
-MAX_RADIUS = 296.0  # the outer edge of ring 4; the legend sits below the circle
+CENTRE_Y = 333.0
+MAX_RADIUS = 323.0  # the outer edge of ring 4; the legend sits below the circle
+LEGEND_TOP = 664.0  # up to three rows of legend below the circle
+LEGEND_ROW = 17.0
+LEGEND_ROWS = 3
 NODE_RADIUS = 8.0
 NODE_SPACING = 2 * NODE_RADIUS + 6  # minimum distance between two node centres on a track
-GAP = 3.0
+GAP = 2.5
 EMPTY_BAND = 22.0  # the width of a ring nobody is in yet
 FONT_MARGIN = 1.12  # Arial widths, plus room for wider sans-serifs such as DejaVu Sans
-FONT_SIZES = (11.0, 10.0, 9.0, 8.0)  # tried in order until the circle fits
-LABEL_CHARS = (14, 12, 10, 8, 6)  # the same, for the length of a label
+# (longest label, font size) tried in this order until the circle fits: first smaller text
+# down to 9, then shorter labels, then 8 px text.
+LABEL_FITS = tuple(
+    [(chars, size) for chars in (14, 12, 10) for size in (11.0, 10.0, 9.0)]
+    + [(chars, 8.0) for chars in (14, 12, 10, 8, 6)]
+)
 LEGEND_FONT_SIZE = 11.0
 RING_TURN = 0.6  # radians each ring is turned relative to the one inside it
 
@@ -55,9 +63,10 @@ RING_STROKE = "#858585"
 TEXT = "#1f1f1f"
 WHITE = "#ffffff"
 BAND_SHADE = "#f3f3f3"
-HALO = SafeString(
-    'class="kring-circle-halo" fill="#ffffff" stroke="#ffffff" stroke-width="3"'
-    ' stroke-linejoin="round"'
+HALO = format_html(
+    'class="kring-circle-halo" fill="{}" stroke="{}" stroke-width="3" stroke-linejoin="round"',
+    WHITE,
+    WHITE,
 )
 
 #: The colours a willingness is drawn in; tests check their contrast.
@@ -151,18 +160,26 @@ class _Layout:
 
 
 def _label_texts(participants: Sequence[Participant], max_chars: int) -> dict[int, str]:
-    """First name; the whole name where two people share a first name; at most `max_chars`."""
+    """The first name; where two people share it, the first name and the initial of the last
+    name ("Jan V."); where they share that too, the whole name. At most `max_chars`."""
 
     def first(name: str) -> str:
         words = name.split()
         return words[0] if words else ""
 
+    def initialled(name: str) -> str:
+        words = name.split()
+        return f"{words[0]} {words[-1][0]}." if len(words) > 1 else name
+
     firsts = Counter(first(p.name).casefold() for p in participants)
+    initials = Counter(initialled(p.name).casefold() for p in participants)
     labels: dict[int, str] = {}
     for participant in participants:
         text = first(participant.name)
         if firsts[text.casefold()] > 1:
-            text = " ".join(participant.name.split())
+            text = initialled(participant.name)
+            if initials[text.casefold()] > 1:
+                text = " ".join(participant.name.split())
         if len(text) > max_chars:
             text = text[: max_chars - 1].rstrip() + "…"
         labels[id(participant)] = text or "?"
@@ -217,7 +234,7 @@ def _try_layout(rings: list[Ring], font_size: float, max_chars: int) -> _Layout:
             nodes.append(
                 _Node(ring.members[0], ring.number, 0.0, None, labels[id(ring.members[0])])
             )
-            outer.append(math.hypot(width / 2, NODE_RADIUS + GAP + font_size) + 2 * GAP)
+            outer.append(math.hypot(width / 2, NODE_RADIUS + GAP + font_size) + GAP)
             inner = outer[-1]
             continue
         track = inner + NODE_RADIUS + GAP
@@ -228,7 +245,7 @@ def _try_layout(rings: list[Ring], font_size: float, max_chars: int) -> _Layout:
             # Each ring turned a little, so lone people on different rings do not line up.
             angle = 2 * math.pi * (index + 0.5) / count + RING_TURN * (ring.number - 1)
             nodes.append(_Node(participant, ring.number, track, angle, labels[id(participant)]))
-        outer.append(track + NODE_RADIUS + GAP + width + 2 * GAP)
+        outer.append(track + NODE_RADIUS + GAP + width + GAP)
         inner = outer[-1]
     return _Layout(tuple(outer), tuple(nodes), font_size, 1.0)
 
@@ -253,13 +270,12 @@ def _spread(layout: _Layout) -> _Layout:
 
 
 def _layout(rings: list[Ring]) -> _Layout:
-    for max_chars in LABEL_CHARS:
-        for font_size in FONT_SIZES:
-            layout = _try_layout(rings, font_size, max_chars)
-            if layout.outer[-1] <= MAX_RADIUS:
-                return _spread(layout)
+    for max_chars, font_size in LABEL_FITS:
+        layout = _try_layout(rings, font_size, max_chars)
+        if layout.outer[-1] <= MAX_RADIUS:
+            return _spread(layout)
     # Very many people: shrink the whole circle to fit.
-    smallest = _try_layout(rings, FONT_SIZES[-1], LABEL_CHARS[-1])
+    smallest = _try_layout(rings, LABEL_FITS[-1][1], LABEL_FITS[-1][0])
     return _Layout(
         smallest.outer, smallest.nodes, smallest.font_size, MAX_RADIUS / smallest.outer[-1]
     )
@@ -383,67 +399,87 @@ def _join(parts: Sequence[SafeString]) -> SafeString:
     return format_html_join("", "{}", ((part,) for part in parts))
 
 
+@dataclass(frozen=True)
+class _LegendItem:
+    text: str
+    symbol: SafeString | None = None  # drawn around (8, 0), 16 wide
+    bold: bool = False
+
+    def width(self, font_size: float) -> float:
+        text = label_width(self.text, font_size) * (1.1 if self.bold else 1)
+        return text + (20 if self.symbol is not None else 0)
+
+
 def _legend(rings: list[Ring]) -> SafeString:
-    top = CENTRE_Y + MAX_RADIUS + 26
-    row = 14.0
-    parts = [
-        format_html(
-            '<text x="28" y="{}" font-size="{}" font-weight="bold" fill="{}">{}</text>',
-            _n(top),
-            _n(LEGEND_FONT_SIZE),
-            TEXT,
-            capfirst(gettext("takes part")),
-        )
+    """Two lines of items below the circle, wrapped where a translation is long: what the
+    symbols mean, then the rings from the centre outward."""
+    lines = [
+        [
+            _LegendItem(capfirst(gettext("takes part")) + ":", bold=True),
+            *(_LegendItem(str(w.label), _mark(w, 8, 0, 6)) for w in LEGEND_ORDER),
+            _LegendItem(
+                gettext("suggested by"),
+                format_html(
+                    '<line x1="0" y1="0" x2="16" y2="0" stroke="{}" stroke-width="1.5"/>', LINK
+                ),
+            ),
+        ],
+        [
+            _LegendItem(gettext("Rings, from the centre outward:"), bold=True),
+            *(
+                _LegendItem(
+                    gettext("%(number)s %(ring)s (%(count)s)")
+                    % {"number": ring.number, "ring": ring.label, "count": len(ring.members)}
+                )
+                for ring in rings
+            ),
+        ],
     ]
-    for index, willingness in enumerate(LEGEND_ORDER):
-        y = top + row * (index + 1)
-        parts.append(_mark(willingness, 36, y, 6))
-        parts.append(
-            format_html(
-                '<text x="48" y="{}" dy="0.35em" font-size="{}" fill="{}">{}</text>',
-                _n(y),
-                _n(LEGEND_FONT_SIZE),
-                TEXT,
-                willingness.label,
+    font_size = LEGEND_FONT_SIZE
+    placed = _flow(lines, font_size)
+    while placed[-1][0] >= LEGEND_ROWS and font_size > 8:
+        font_size -= 1
+        placed = _flow(lines, font_size)
+    parts = []
+    for row, x, item in placed:
+        y = LEGEND_TOP + LEGEND_ROW * (row + 0.5)
+        text_x = x
+        if item.symbol is not None:
+            parts.append(
+                format_html('<g transform="translate({} {})">{}</g>', _n(x), _n(y), item.symbol)
             )
-        )
-    y = top + row * (len(LEGEND_ORDER) + 1)
-    parts.append(
-        format_html(
-            '<line x1="28" y1="{}" x2="44" y2="{}" stroke="{}" stroke-width="1.5"/>'
-            '<text x="48" y="{}" dy="0.35em" font-size="{}" fill="{}">{}</text>',
-            _n(y),
-            _n(y),
-            LINK,
-            _n(y),
-            _n(LEGEND_FONT_SIZE),
-            TEXT,
-            gettext("suggested by"),
-        )
-    )
-    parts.append(
-        format_html(
-            '<text x="372" y="{}" font-size="{}" font-weight="bold" fill="{}">{}</text>',
-            _n(top),
-            _n(LEGEND_FONT_SIZE),
-            TEXT,
-            gettext("Rings, from the centre outward"),
-        )
-    )
-    for ring in rings:
+            text_x += 20
         parts.append(
             format_html(
-                '<text x="372" y="{}" dy="0.35em" font-size="{}" fill="{}">'
-                '<tspan font-weight="bold">{}</tspan> {} ({})</text>',
-                _n(top + row * ring.number),
-                _n(LEGEND_FONT_SIZE),
+                '<text x="{}" y="{}" dy="0.35em" font-size="{}" font-weight="{}" fill="{}">'
+                "{}</text>",
+                _n(text_x),
+                _n(y),
+                _n(font_size),
+                "bold" if item.bold else "normal",
                 TEXT,
-                ring.number,
-                ring.label,
-                len(ring.members),
+                item.text,
             )
         )
     return format_html('<g class="kring-circle-legend">{}</g>', _join(parts))
+
+
+def _flow(lines: list[list[_LegendItem]], font_size: float) -> list[tuple[int, float, _LegendItem]]:
+    """Place legend items left to right: each line starts a row and wraps when too wide."""
+    left, right, space = 16.0, VIEW_SIZE - 16.0, 14.0
+    placed: list[tuple[int, float, _LegendItem]] = []
+    row = -1
+    for items in lines:
+        row += 1
+        x = left
+        for item in items:
+            width = item.width(font_size)
+            if x > left and x + width > right:
+                row += 1
+                x = left
+            placed.append((row, x, item))
+            x += width + space
+    return placed
 
 
 def circle_svg(
@@ -509,7 +545,7 @@ def circle_svg(
             )
         )
 
-    empty = SafeString("")
+    empty = format_html("{}", "")
     if not participants:
         empty = format_html(
             '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="13" fill="{}">'

@@ -41,7 +41,9 @@ from kring.cases.models import (
     Variant,
     format_reference,
 )
+from kring.circle.models import Category, ContactMoment, Participant, Willingness
 from kring.core.models import DemoData
+from kring.meetings.models import Meeting
 
 DEMO_PASSWORD = "kring-demo"  # noqa: S105 - printed on purpose: the demo's logins
 DEMO_DOMAIN = "kring.example"
@@ -403,6 +405,68 @@ FINANCIER_KINDS = {
     Variant.FAMILY: [Organisation.Kind.MUNICIPALITY, Organisation.Kind.CARE],
     Variant.RESTORATION: [Organisation.Kind.MUNICIPALITY, Organisation.Kind.PROVINCE],
 }
+# The circle of a case: categories by variant (the first is the requester's side).
+CIRCLE_CATEGORIES = {
+    Variant.NEIGHBOURHOOD: [
+        Category.RESIDENT,
+        Category.RESIDENT,
+        Category.DIRECTLY_INVOLVED,
+        Category.NEIGHBOUR,
+        Category.PARENT,
+        Category.POLICE,
+        Category.HOUSING,
+        Category.YOUTH_WORKER,
+        Category.MUNICIPAL,
+        Category.ENTREPRENEUR,
+    ],
+    Variant.SCHOOL: [
+        Category.PUPIL,
+        Category.PUPIL,
+        Category.PARENT,
+        Category.PARENT,
+        Category.TEACHER,
+        Category.SCHOOL_HEAD,
+        Category.YOUTH_WORKER,
+        Category.EXPERT,
+    ],
+    Variant.FAMILY: [
+        Category.DIRECTLY_INVOLVED,
+        Category.FAMILY,
+        Category.FAMILY,
+        Category.FAMILY,
+        Category.FRIEND,
+        Category.NEIGHBOUR,
+        Category.PROFESSIONAL,
+    ],
+    Variant.RESTORATION: [
+        Category.DIRECTLY_INVOLVED,
+        Category.DIRECTLY_INVOLVED,
+        Category.FAMILY,
+        Category.FRIEND,
+        Category.POLICE,
+        Category.COLLEAGUE,
+    ],
+}
+WITH_CIRCLE = {
+    Status.PREPARATION,
+    Status.SCHEDULED,
+    Status.HELD,
+    Status.PLAN_WITHOUT_MEETING,
+    Status.PLAN_DISTRIBUTED,
+    Status.AFTERCARE,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+    Status.STOPPED,
+}
+WITH_MEETING = {
+    Status.SCHEDULED,
+    Status.HELD,
+    Status.PLAN_DISTRIBUTED,
+    Status.AFTERCARE,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+}
+
 DECLARATION = (
     "- I have no stake in the outcome of this conference.\n"
     "- I have no link to the people or organisations involved.\n"
@@ -520,6 +584,8 @@ class Generated:
     assignment: Assignment | None
     funding: Funding | None = None
     bottom_line: BottomLine | None = None
+    participants: list[Participant] = field(default_factory=list)
+    meeting: Meeting | None = None
 
 
 @dataclass
@@ -657,7 +723,64 @@ class Generator:
                 mandate="Ondertoezichtstelling (kinderrechter)",
                 created_at=intake or requested_at,
             )
+        if status in WITH_CIRCLE:
+            self.circle(generated, status, variant, street, at)
         return generated
+
+    def circle(
+        self, generated: Generated, status: Status, variant: Variant, street: str, at: dt.datetime
+    ) -> None:
+        """The circle of a case in or past preparation, and its meeting once scheduled."""
+        rng = self.rng
+        categories = CIRCLE_CATEGORIES[variant]
+        size = rng.randint(len(categories), len(categories) + 5)
+        for i in range(size):
+            category = categories[i] if i < len(categories) else rng.choice(categories)
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            by_email = rng.random() < 0.8
+            if status == Status.PREPARATION:
+                willing = rng.choice(
+                    [Willingness.YES, Willingness.YES, Willingness.NOT_YET, Willingness.UNKNOWN]
+                )
+            elif status == Status.STOPPED:
+                willing = rng.choice([Willingness.NO, Willingness.NO, Willingness.NOT_YET])
+            else:
+                willing = Willingness.YES if rng.random() < 0.88 else Willingness.NO
+            generated.participants.append(
+                Participant(
+                    name=f"{first} {last}",
+                    email=f"{first.lower()}.{last.lower().replace(' ', '')}@voorbeeld.nl"
+                    if by_email
+                    else "",
+                    phone=f"06-{rng.randint(10000000, 99999999)}",
+                    postal_address=""
+                    if by_email
+                    else f"{street} {rng.randint(1, 140)}\n{generated.case.postcode} "
+                    f"{generated.case.municipality.name if generated.case.municipality else ''}",
+                    category=category,
+                    willingness=willing,
+                    willingness_at=at if willing != Willingness.UNKNOWN else None,
+                    informed_at=at if willing != Willingness.UNKNOWN else None,
+                    diet=rng.choice(["", "", "", "vegetarian", "halal"]),
+                    created_at=generated.case.requested_at,
+                )
+            )
+        if status in WITH_MEETING:
+            scheduled = next(
+                (e.at for e in generated.events if e.to_status == Status.SCHEDULED), at
+            )
+            start = timezone.localtime(scheduled + dt.timedelta(days=rng.randint(7, 21))).replace(
+                hour=19, minute=0, second=0, microsecond=0
+            )
+            generated.meeting = Meeting(
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=3),
+                venue_name=rng.choice(["Buurthuis De Ster", "Wijkcentrum Oost", "De Kas"]),
+                venue_address=f"{street} {rng.randint(1, 140)}",
+                catering="Soep, broodjes, koffie en thee",
+                catering_for=size,
+                uid=f"demo-{rng.getrandbits(64):016x}@kring",
+            )
 
 
 def make_generator(seed: int) -> Generator:
@@ -715,6 +838,30 @@ def insert(generated: list[Generated]) -> None:
     Assignment.objects.bulk_create(assignments, batch_size=2000)
     Funding.objects.bulk_create(fundings, batch_size=2000)
     BottomLine.objects.bulk_create(lines, batch_size=2000)
+    people: list[Participant] = []
+    meetings: list[Meeting] = []
+    for item in generated:
+        for participant in item.participants:
+            participant.case = item.case
+            people.append(participant)
+        if item.meeting is not None:
+            item.meeting.case = item.case
+            meetings.append(item.meeting)
+    Participant.objects.bulk_create(people, batch_size=2000)
+    Meeting.objects.bulk_create(meetings, batch_size=2000)
+    ContactMoment.objects.bulk_create(
+        [
+            ContactMoment(
+                participant=participant,
+                on=timezone.localdate(participant.informed_at),
+                channel=ContactMoment.Channel.VISIT,
+                outcome=ContactMoment.Outcome.REACHED,
+            )
+            for participant in people
+            if participant.informed_at is not None
+        ],
+        batch_size=2000,
+    )
 
 
 def generate(count: int, *, seed: int = 2026, batch: int = 5000) -> Iterator[int]:
