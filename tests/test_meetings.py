@@ -278,3 +278,40 @@ def test_catering_and_the_budget(world, client, circle):
     assert (
         client.post(reverse("cost_remove", args=[world.case.reference, item.pk])).status_code == 302
     )
+
+
+@pytest.mark.django_db
+def test_the_date_and_meeting_pages_take_the_same_queries_at_two_sizes(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.coordinator)
+    client.get("/")
+    urls = [reverse(n, args=[world.case.reference]) for n in ("dates", "meeting")]
+
+    def grow(count, days):
+        options = [option(world, days + i) for i in range(2)]
+        for i in range(count):
+            p = Participant.objects.create(
+                case=world.case,
+                name=f"P {days}-{i}",
+                category="resident",
+                willingness="yes",
+                interpreter="tr" if i % 2 else "",
+                diet="halal" if i % 3 else "",
+            )
+            for o in options:
+                DateAnswer.objects.create(option=o, participant=p, answer="yes")
+
+    def count():
+        sizes = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            sizes.append(len(queries))
+        return sizes
+
+    grow(5, 20)
+    small = count()
+    grow(45, 30)
+    assert count() == small

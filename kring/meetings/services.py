@@ -210,16 +210,24 @@ class Catering:
     people: int
     diets: list[tuple[str, int]]
     notes: list[str]
+    interpreters: list[tuple[str, int]] = field(default_factory=list)
+    childcare: int = 0
+    transport: int = 0
 
 
 def catering(case: Case) -> Catering:
-    """Food for everyone who takes part, with the diets totalled."""
+    """Food for everyone who takes part, with the diets totalled, and the interpreters,
+    childcare and transport they need."""
     coming = list(Participant.objects.filter(case=case, willingness=Willingness.YES))
     counted = Counter(p.diet for p in coming if p.diet)
+    languages = Counter(p.get_interpreter_display() for p in coming if p.interpreter)
     return Catering(
         people=len(coming),
         diets=[(str(Diet(d).label), n) for d, n in sorted(counted.items())],
         notes=[p.diet_note for p in coming if p.diet_note],
+        interpreters=sorted(languages.items()),
+        childcare=sum(1 for p in coming if p.childcare),
+        transport=sum(1 for p in coming if p.transport),
     )
 
 

@@ -141,7 +141,9 @@ def _meeting_context(case: Case, meeting: Meeting, **extra: object) -> dict[str,
         .prefetch_related(
             Prefetch(
                 "invitations",
-                queryset=Invitation.objects.filter(meeting=meeting).order_by("created_at", "pk"),
+                queryset=Invitation.objects.filter(meeting=meeting).order_by("created_at", "pk")
+                if meeting.pk
+                else Invitation.objects.none(),
                 to_attr="deliveries",
             )
         )
@@ -167,9 +169,11 @@ def _meeting_context(case: Case, meeting: Meeting, **extra: object) -> dict[str,
 def meeting(request: HttpRequest, reference: str) -> HttpResponse:
     """Place, food and drink, interpreters, costs, and the invitations."""
     case = get_people_case(request, reference)
-    found = services.meeting_for(case)
     if request.method != "POST":
-        return render(request, "meetings/meeting.html", _meeting_context(case, found))
+        # Looking changes nothing: the meeting row is made when something is saved.
+        shown = Meeting.objects.filter(case=case).first() or Meeting(case=case)
+        return render(request, "meetings/meeting.html", _meeting_context(case, shown))
+    found = services.meeting_for(case)
     form = VenueForm(request.POST, instance=Meeting.objects.get(pk=found.pk), auto_id="venue_%s")
     if form.is_valid():
         data = {name: form.cleaned_data[name] for name in services.VENUE_FIELDS}
