@@ -201,10 +201,24 @@ def chromium():
         browser.close()
 
 
+def watch_csp(page) -> list[str]:
+    """Collect Content-Security-Policy violations the browser reports on ``page``."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
 @pytest.fixture
 def page(chromium, live_server):
     context = chromium.new_context(base_url=live_server.url, locale="nl-NL")
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations = watch_csp(page)
     yield page
     context.close()
+    assert violations == [], violations

@@ -10,6 +10,7 @@ from django.utils import timezone
 from kring.cases.models import Assignment, Case, Funding, Status
 from kring.messaging import outbox
 from tests.browser.test_staff_journeys import assert_accessible, sign_in
+from tests.conftest import watch_csp
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,7 @@ def new_page(chromium, live_server, **options):
     context = chromium.new_context(base_url=live_server.url, locale="nl-NL", **options)
     page = context.new_page()
     page.set_default_timeout(15000)
+    page.csp_violations = watch_csp(page)
     return page
 
 
@@ -119,6 +121,8 @@ def test_from_request_to_an_accepted_assignment(
     assert "Sanne de Wit" in coordinator.content()
     assert_accessible(coordinator)
     coordinator.context.close()
+    for seen in (public, manager, coordinator):
+        assert seen.csp_violations == [], seen.csp_violations
     assert Case.objects.get(pk=case.pk).status == Status.PREPARATION
     assert Assignment.objects.get(case=case).state == Assignment.State.ACCEPTED
 
