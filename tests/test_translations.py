@@ -39,8 +39,8 @@ def test_every_translatable_text_is_in_the_catalogue(tmp_path):
 
     from tests.conftest import skip_or_fail
 
-    xgettext = shutil.which("xgettext")
-    if xgettext is None:
+    xgettext = shutil.which("xgettext") or ""
+    if not xgettext:
         skip_or_fail("xgettext (Debian package gettext) is not installed")
     root = Path(settings.BASE_DIR) / "kring"
     sources = [p for p in root.rglob("*.py") if "migrations" not in p.parts]

@@ -163,7 +163,6 @@ def add_to_circle(page: Page, reference: str, person: Person) -> None:
 
 def _same_origin_referrer(route: Route) -> None:
     """Serve the participant's page with `Referrer-Policy: same-origin` (see the BUG above)."""
-    print("PROBE ROUTE", route.request.method, route.request.url)
     if route.request.method != "GET":
         route.continue_()
         return
@@ -183,8 +182,6 @@ def answer_on_own_page(
     chromium: Browser, live_server, path: str, person: Person, options: list[DateOption]
 ) -> None:
     participant = portal_page(chromium, live_server)
-    participant.on("request", lambda r: print("PROBE", r.method, r.url, r.headers.get("origin"), r.headers.get("referer")))
-    participant.on("response", lambda r: print("PROBE RESP", r.url, r.status, r.headers.get("referrer-policy")))
     participant.goto(path)
     assert person.name in participant.locator("main").inner_text()
     participant.locator('#willing_willingness_0[value="yes"]').check()
