@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "kring.accounts.middleware.StaffSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -129,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+LOGIN_URL_PATH = "/account/login/"
 LOGIN_REDIRECT_URL = "start"
 ACCOUNT_ADAPTER = "kring.accounts.adapter.StaffAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -144,6 +147,31 @@ if TESTING:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Staff sessions end after this much inactivity, and this long after sign-in whatever happens.
+KRING_SESSION_IDLE_MINUTES = envint("KRING_SESSION_IDLE_MINUTES", 15, minimum=1)
+KRING_SESSION_ABSOLUTE_HOURS = envint("KRING_SESSION_ABSOLUTE_HOURS", 10, minimum=1)
+
+# A second factor for every staff role: TOTP with recovery codes, or a security key (WebAuthn).
+KRING_MFA_REQUIRED = envbool("KRING_MFA_REQUIRED", True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_ALLOW_UNVERIFIED_EMAIL = True  # staff addresses are set by an administrator
+MFA_TOTP_ISSUER = "Kring"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Failed sign-ins: at most 10 an hour per address and per account, then locked for the hour.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/h/ip,10/h/key",
+    "reset_password": "20/h/ip,5/h/key",
+    "reset_password_from_key": "20/h/ip",
+}
+# Rate limits and used one-time codes are counted in the database, so they hold across
+# processes, on SQLite as on PostgreSQL.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kring_cache",
+    }
+}
 
 # --- Languages --------------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
@@ -246,6 +274,8 @@ if PRODUCTION:
             "EMAIL_HOST must be set when KRING_ENV=production; the demo "
             "mailbox is for trying Kring out only."
         )
+    if not KRING_MFA_REQUIRED:
+        raise SettingError("KRING_MFA_REQUIRED must not be false when KRING_ENV=production.")
     if "KRING_TRUSTED_PROXIES" not in os.environ:
         raise SettingError(
             "KRING_TRUSTED_PROXIES must be set when KRING_ENV=production: the number of "

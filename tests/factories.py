@@ -7,6 +7,17 @@ from kring.accounts.models import CoordinatorProfile, Municipality, PostcodeRang
 from kring.cases.models import Assignment, Case, CaseEvent, Status, Variant
 
 PASSWORD = "correct-horse-battery-staple"
+# Every test user has this TOTP secret as their second factor (see ``totp_code``).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(at: float | None = None) -> str:
+    """The current one-time code for ``TOTP_SECRET``, as an authenticator app shows it."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(at or time.time()) // 30))
 
 
 class RegionFactory(factory.django.DjangoModelFactory[Region]):
@@ -48,6 +59,14 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        """Staff have a second factor (pass ``second_factor=False`` for one who has not)."""
+        if create and extracted is not False:
+            from allauth.mfa.totp.internal.auth import TOTP
+
+            TOTP.activate(obj, TOTP_SECRET)
 
 
 class CoordinatorProfileFactory(factory.django.DjangoModelFactory[CoordinatorProfile]):

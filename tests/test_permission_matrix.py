@@ -147,6 +147,7 @@ EXPECTATIONS = {
 GROUPS = {
     "admin:": "only administrators reach the Django admin",
     "account_": "allauth's sign-in pages: public or own-account only, never a case",
+    "mfa_": "allauth's second-factor pages: own account only, never a case",
 }
 
 
@@ -302,7 +303,7 @@ def test_only_administrators_reach_the_django_admin(role, world, client):
 def test_allauth_pages_never_fail_or_show_cases(role, world, client):
     client = _client_for(role, world, client)
     for name in all_url_names():
-        if not name.startswith("account_"):
+        if not name.startswith(("account_", "mfa_")):
             continue
         pattern = reverse_pattern(name)
         url = re.sub(r"<[^>]+>", "x1-y", pattern)

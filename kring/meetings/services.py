@@ -67,7 +67,7 @@ def answer(
     if participant.declined:
         raise CaseError(_("%(name)s does not take part.") % {"name": participant.name})
     if value not in DateAnswer.Answer.values:
-        raise CaseError(_("Choose yes, if need be, or no."))
+        raise CaseError(_("Choose one of the answers: “yes”, “if need be” or “no”."))
     found, _created = DateAnswer.objects.update_or_create(
         option=option,
         participant=participant,

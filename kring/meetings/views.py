@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
@@ -249,8 +250,20 @@ def invitations_send(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(emails)s sent by email; %(letters)s letters to print.")
-            % {"emails": sent.emails, "letters": sent.letters},
+            " ".join(
+                [
+                    ngettext(
+                        "%(count)s invitation sent by email.",
+                        "%(count)s invitations sent by email.",
+                        sent.emails,
+                    )
+                    % {"count": sent.emails},
+                    ngettext(
+                        "%(count)s letter to print.", "%(count)s letters to print.", sent.letters
+                    )
+                    % {"count": sent.letters},
+                ]
+            ),
         )
     return redirect("meeting", reference=reference)
 
@@ -277,7 +290,12 @@ def meeting_cancel(request: HttpRequest, reference: str) -> HttpResponse:
         )
     messages.success(
         request,
-        _("The meeting is cancelled; %(count)s people are told.") % {"count": told},
+        ngettext(
+            "The meeting is cancelled; %(count)s person is told.",
+            "The meeting is cancelled; %(count)s people are told.",
+            told,
+        )
+        % {"count": told},
     )
     return redirect("dates", reference=reference)
 

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from kring.cases.models import Case, Status
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 AXE_OPTIONS = {
@@ -26,10 +26,14 @@ def assert_accessible(page):
 
 
 def sign_in(page, user):
+    """Sign in with the password and then the second factor (the test TOTP secret)."""
     page.goto("/account/login/")
     page.get_by_label("E-mailadres").fill(user.email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/account/2fa/authenticate/")
+    page.locator("input[name=code]").fill(totp_code())
+    page.locator("main button[type=submit]").first.click()
     page.wait_for_url("**/werk/")
 
 

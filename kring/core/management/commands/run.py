@@ -44,6 +44,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {persona.printed_as:<48} {persona.email}")
         if settings.KRING_DEMO_MAILBOX:
             self.stdout.write(f"Mail goes to the mailbox inside Kring: {address}beheer/berichten/")
+        if settings.KRING_MFA_REQUIRED:
+            self.stdout.write(
+                "Staff need a second factor: the first sign-in asks to set up an authenticator "
+                "app (TOTP)."
+            )
+        else:
+            self.stdout.write(
+                "Second factor: off for this demo (KRING_MFA_REQUIRED=false); production "
+                "requires it."
+            )
         self.stdout.write("Press Ctrl-C to stop the web app and the worker.\n")
 
         def stop(signum: int, frame: object) -> None:
