@@ -22,6 +22,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive kring --severity-level high --exclude kring/locale
 
 typecheck: install
 	$(BIN)/mypy kring tests
