@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kring.cases",
     "kring.circle",
     "kring.meetings",
+    "kring.audit",
     "kring.messaging",
     "kring.core",
 ]
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kring.core.middleware.SecurityHeadersMiddleware",
+    "kring.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +159,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ALLOW_UNVERIFIED_EMAIL = True  # staff addresses are set by an administrator
 MFA_TOTP_ISSUER = "Kring"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either way, for clocks that drift a little
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Failed sign-ins: at most 10 an hour per address and per account, then locked for the hour.
 ACCOUNT_RATE_LIMITS = {
@@ -253,11 +256,28 @@ KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Tokens and reset keys in URLs never reach a log (see kring/core/logfilters.py).
+    "filters": {"redact": {"()": "kring.core.logfilters.RedactSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_tasks_db": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kring.audit import views as audit_views
 from kring.cases import request_views
 from kring.cases import views as case_views
 from kring.circle import portal
@@ -30,6 +31,7 @@ urlpatterns = [
     path("zaken/<str:reference>/", case_views.case_detail, name="case_detail"),
     path("zaken/<str:reference>/status/", case_views.case_change_status, name="case_change_status"),
     path("zaken/<str:reference>/regio/", case_views.case_move, name="case_move"),
+    path("zaken/<str:reference>/inzage/", audit_views.case_access, name="case_access"),
     path("zaken/<str:reference>/intake/", case_views.case_intake, name="case_intake"),
     path(
         "zaken/<str:reference>/voorwaarden/",

@@ -103,6 +103,7 @@ EXPECTATIONS = {
     ),
     "case_move": THIS_MANAGER_POST,
     "case_intake": THIS_MANAGER,
+    "case_access": THIS_MANAGER,
     "bottom_line_add": THIS_MANAGER_POST,
     "bottom_line_remove": THIS_MANAGER_POST,
     "funding_add": THIS_MANAGER_POST,
@@ -170,6 +171,7 @@ def test_every_url_has_an_expectation():
 
 
 CASE_URLS = {
+    "case_access",
     "circle",
     "information_need_add",
     "dates",

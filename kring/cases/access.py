@@ -17,6 +17,21 @@ from kring.accounts.models import User
 from kring.cases.models import Assignment, Case
 
 
+def refused(request: HttpRequest, reference: str) -> Http404:
+    """Log a refused look at an existing case (a failed authorisation); return the 404."""
+    if Case.objects.filter(reference=reference).exists():
+        from kring.audit.log import record
+
+        record(
+            request,
+            action="denied",
+            object_type="case",
+            case_reference=reference[:20],
+            outcome="denied",
+        )
+    return Http404()
+
+
 def _manager_scope(user: User) -> Q | None:
     if not user.is_regional_manager:
         return None
@@ -84,7 +99,7 @@ def get_people_case(request: HttpRequest, reference: str) -> Case:
         .first()
     )
     if case is None:
-        raise Http404
+        raise refused(request, reference)
     return case
 
 
@@ -123,7 +138,7 @@ def get_case_for_user(request: HttpRequest, reference: str) -> Case:
         .first()
     )
     if case is None:
-        raise Http404
+        raise refused(request, reference)
     return case
 
 
@@ -139,5 +154,5 @@ def get_managed_case(request: HttpRequest, reference: str) -> Case:
         .first()
     )
     if case is None:
-        raise Http404
+        raise refused(request, reference)
     return case

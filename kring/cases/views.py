@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
+from kring.audit import log as audit
 from kring.cases import intake, matching
 from kring.cases.access import (
     cases_for,
@@ -145,6 +146,15 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_case_for_user(request, reference)
     context = _detail_context(request, case)
     context["status_form"] = StatusChangeForm(initial={"version": case.version})
+    if context["show_people"]:
+        audit.record(
+            request,
+            action="view",
+            object_type="case",
+            object_id=case.pk,
+            case_reference=case.reference,
+            people=[audit.Person("requester", case.pk)],
+        )
     return render(request, "cases/case_detail.html", context)
 
 
@@ -277,6 +287,14 @@ def _language_code() -> str:
 def case_intake(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_managed_case(request, reference)
     if request.method != "POST":
+        audit.record(
+            request,
+            action="view",
+            object_type="intake",
+            object_id=case.pk,
+            case_reference=case.reference,
+            people=[audit.Person("requester", case.pk)],
+        )
         return render(request, "cases/case_intake.html", _intake_context(request, case))
     form = IntakeForm(request.POST, requested_on=timezone.localdate(case.requested_at))
     error = None

@@ -5,9 +5,9 @@ researcher and an administrator reach no participant; the URL answers 404."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
-from kring.cases.access import cases_with_people
+from kring.cases.access import cases_with_people, refused
 from kring.circle.models import Participant
 
 
@@ -23,5 +23,5 @@ def get_participant_for_user(request: HttpRequest, reference: str, pk: int) -> P
         .first()
     )
     if participant is None:
-        raise Http404
+        raise refused(request, reference)
     return participant

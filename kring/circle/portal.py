@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from kring.audit import log as audit
 from kring.cases.lifecycle import CaseError
 from kring.circle import links, services
 from kring.circle.forms import (
@@ -109,6 +110,15 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
 def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse:
     participant = link.participant
     if request.method != "POST":
+        request.participant = participant  # type: ignore[attr-defined]
+        audit.record(
+            request,
+            action="view",
+            object_type="own_page",
+            object_id=participant.pk,
+            case_reference=participant.case.reference,
+            people=[audit.Person("participant", participant.pk)],
+        )
         return render(request, "circle/portal.html", _context(participant))
     action = request.POST.get("action", "")
     if action not in ACTIONS:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
+from kring.audit import log as audit
 from kring.cases.access import get_people_case
 from kring.cases.forms import VersionForm
 from kring.cases.lifecycle import CaseError
@@ -61,7 +62,16 @@ def circle(request: HttpRequest, reference: str) -> HttpResponse:
     """The circle: the picture, everyone in it, and a form to add someone."""
     case = get_people_case(request, reference)
     if request.method != "POST":
-        return render(request, "circle/circle.html", _circle_context(case))
+        context = _circle_context(case)
+        audit.record(
+            request,
+            action="view",
+            object_type="circle",
+            object_id=case.pk,
+            case_reference=case.reference,
+            people=[audit.Person("participant", p.pk) for p in context["participants"]],  # type: ignore[attr-defined]
+        )
+        return render(request, "circle/circle.html", context)
     form = ParticipantForm(request.POST, case=case)
     if form.is_valid():
         try:
@@ -109,6 +119,14 @@ def _participant_context(participant: Participant, **extra: object) -> dict[str,
 def participant_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     participant = get_participant_for_user(request, reference, pk)
     if request.method != "POST":
+        audit.record(
+            request,
+            action="view",
+            object_type="participant",
+            object_id=participant.pk,
+            case_reference=participant.case.reference,
+            people=[audit.Person("participant", participant.pk)],
+        )
         return render(request, "circle/participant.html", _participant_context(participant))
     form = ParticipantForm(request.POST, instance=participant, case=participant.case)
     if form.is_valid():

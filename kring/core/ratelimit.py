@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 
 from django.conf import settings
 from django.db import transaction
@@ -23,9 +24,9 @@ from kring.core.models import RateLimitHit
 LONGEST_WINDOW = dt.timedelta(days=1)
 
 
-def client_key(request: HttpRequest) -> str:
-    """A keyed hash of the client's address: enough to count, useless to anyone who reads it."""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+def client_address(request: HttpRequest) -> str:
+    """The client's address, through as many trusted proxies as are configured."""
+    address = request.META.get("REMOTE_ADDR", "") or ""
     if settings.KRING_TRUSTED_PROXIES:
         forwarded = [
             part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
@@ -33,6 +34,16 @@ def client_key(request: HttpRequest) -> str:
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= settings.KRING_TRUSTED_PROXIES:
             address = forwarded[-settings.KRING_TRUSTED_PROXIES]
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    return address
+
+
+def client_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's address: enough to count, useless to anyone who reads it."""
+    address = client_address(request) or "unknown"
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 

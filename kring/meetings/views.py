@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
+from kring.audit import log as audit
 from kring.cases.access import get_people_case
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, Status
@@ -55,7 +56,16 @@ def dates(request: HttpRequest, reference: str) -> HttpResponse:
     """The date poll: propose dates, see who can when, and pick one."""
     case = get_people_case(request, reference)
     if request.method != "POST":
-        return render(request, "meetings/dates.html", _dates_context(case))
+        context = _dates_context(case)
+        audit.record(
+            request,
+            action="view",
+            object_type="date_poll",
+            object_id=case.pk,
+            case_reference=case.reference,
+            people=[audit.Person("participant", r.participant.pk) for r in context["poll"].rows],  # type: ignore[attr-defined]
+        )
+        return render(request, "meetings/dates.html", context)
     form = DateOptionForm(request.POST, auto_id="option_%s")
     if form.is_valid():
         try:
@@ -173,7 +183,16 @@ def meeting(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method != "POST":
         # Looking changes nothing: the meeting row is made when something is saved.
         shown = Meeting.objects.filter(case=case).first() or Meeting(case=case)
-        return render(request, "meetings/meeting.html", _meeting_context(case, shown))
+        context = _meeting_context(case, shown)
+        audit.record(
+            request,
+            action="view",
+            object_type="meeting",
+            object_id=case.pk,
+            case_reference=case.reference,
+            people=[audit.Person("participant", p.pk) for p in context["people"]],  # type: ignore[attr-defined]
+        )
+        return render(request, "meetings/meeting.html", context)
     found = services.meeting_for(case)
     form = VenueForm(request.POST, instance=Meeting.objects.get(pk=found.pk), auto_id="venue_%s")
     if form.is_valid():
@@ -308,6 +327,14 @@ def letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     if found is None or not found.is_scheduled or participant.declined:
         raise Http404
     pdf = invitations.letter(found, participant)
+    audit.record(
+        request,
+        action="download",
+        object_type="letter",
+        object_id=participant.pk,
+        case_reference=participant.case.reference,
+        people=[audit.Person("participant", participant.pk)],
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"{participant.case.reference}-{slugify(participant.name) or participant.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

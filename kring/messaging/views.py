@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
+from kring.audit import log as audit
 from kring.core.auth import roles_required
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
@@ -39,6 +40,14 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.ADMINISTRATOR)
 def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(OutboxMessage.objects.select_related("case"), pk=pk)
+    audit.record(
+        request,
+        action="view",
+        object_type="message",
+        object_id=message.pk,
+        case_reference=message.case.reference if message.case else "",
+        people=[audit.Person("recipient", message.pk)],
+    )
     return render(
         request,
         "messaging/outbox_message.html",

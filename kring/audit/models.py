@@ -1,0 +1,87 @@
+"""The access log: who saw whose personal data, when, from where — append-only and chained.
+
+Each row carries the hash of the row before it, so that changing or removing a row breaks the
+chain, which ``manage.py verify_audit_log`` finds. Rows cannot be changed or deleted through
+the model; on PostgreSQL a trigger refuses it in the database as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnly(Exception):
+    pass
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnly("The access log cannot be changed.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnly("The access log cannot be changed.")
+
+
+class AccessLog(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        DOWNLOAD = "download", _("downloaded")
+        EXPORT = "export", _("exported")
+        SIGN_IN = "sign_in", _("signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("sign-in failed")
+        DENIED = "denied", _("refused")
+
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("what"), max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    case_reference = models.CharField(_("case"), max_length=20, blank=True, db_index=True)
+    person_type = models.CharField(_("whose data"), max_length=20, blank=True)
+    person_id = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, default="ok")
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    request_id = models.CharField(_("request"), max_length=32, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.case_reference}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnly("The access log cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnly("The access log cannot be changed.")
+
+
+class ChainHead(models.Model):
+    """The hash of the last row: a removed tail shows as a head that points nowhere."""
+
+    hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.hash
