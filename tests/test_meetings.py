@@ -315,3 +315,16 @@ def test_the_date_and_meeting_pages_take_the_same_queries_at_two_sizes(world, cl
     small = count()
     grow(45, 30)
     assert count() == small
+
+
+@pytest.mark.django_db
+def test_a_delivered_message_keeps_no_personal_link_token(world, scheduled, smtp):
+    invitations.send(scheduled, user=world.coordinator)
+    outbox.sweep()
+    delivered = [m.get_body(("plain",)).get_content() for m in smtp.messages]
+    assert all("/p/" in body and "/p/[token]" not in body for body in delivered)
+    for message in OutboxMessage.objects.filter(purpose="meeting.invitation"):
+        assert message.status == "sent"
+        assert "/p/[token]" in message.body_text and "/p/[token]" in message.body_html
+        (attachment,) = message.attachments.all()
+        assert b"/p/[token]" in bytes(attachment.content)

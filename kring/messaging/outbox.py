@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kring.cases.models import Case
+from kring.core.logfilters import redact
 from kring.messaging.models import OutboxAttachment, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -154,9 +155,21 @@ def deliver(message_id: int) -> str | None:
             type(error).__name__,
         )
         return status
+    # Once delivered, the copy Kring keeps no longer needs the personal-link tokens in it:
+    # only their hashes are stored anywhere else, and so it stays.
     OutboxMessage.objects.filter(pk=message_id).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+        status=OutboxMessage.Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        claimed_at=None,
+        body_text=redact(message.body_text),
+        body_html=redact(message.body_html),
     )
+    for attachment in OutboxAttachment.objects.filter(
+        message_id=message_id, content_type__startswith="text/calendar"
+    ):
+        unfolded = bytes(attachment.content).decode("utf-8", "replace").replace("\r\n ", "")
+        OutboxAttachment.objects.filter(pk=attachment.pk).update(content=redact(unfolded).encode())
     return OutboxMessage.Status.SENT
 
 
