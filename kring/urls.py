@@ -32,6 +32,22 @@ urlpatterns = [
     path("zaken/<str:reference>/status/", case_views.case_change_status, name="case_change_status"),
     path("zaken/<str:reference>/regio/", case_views.case_move, name="case_move"),
     path("zaken/<str:reference>/inzage/", audit_views.case_access, name="case_access"),
+    path(
+        "zaken/<str:reference>/rechten/<str:kind>/<int:pk>/",
+        audit_views.person_rights,
+        name="person_rights",
+    ),
+    path(
+        "zaken/<str:reference>/rechten/<str:kind>/<int:pk>/export.<str:fmt>",
+        audit_views.person_export,
+        name="person_export",
+    ),
+    path(
+        "zaken/<str:reference>/wissen/<int:request_pk>/bevestigen/",
+        audit_views.erasure_confirm,
+        name="erasure_confirm",
+    ),
+    path("beheer/wisverzoeken/", audit_views.erasure_requests, name="erasure_requests"),
     path("zaken/<str:reference>/intake/", case_views.case_intake, name="case_intake"),
     path(
         "zaken/<str:reference>/voorwaarden/",

@@ -104,6 +104,13 @@ EXPECTATIONS = {
     "case_move": THIS_MANAGER_POST,
     "case_intake": THIS_MANAGER,
     "case_access": THIS_MANAGER,
+    "person_rights": THIS_MANAGER,
+    "person_export": THIS_MANAGER,
+    # Confirming someone else's request: an empty one does not exist → 404 for all but ...
+    "erasure_confirm": expect(
+        LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
+    "erasure_requests": expect(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
     "bottom_line_add": THIS_MANAGER_POST,
     "bottom_line_remove": THIS_MANAGER_POST,
     "funding_add": THIS_MANAGER_POST,
@@ -224,6 +231,11 @@ def _url(name, world):
                 meeting=meeting, participant=participant, kind="invitation", channel="letter"
             )
         return reverse(name, args=[world.case.reference, participant.pk])
+    if name in ("person_rights", "person_export"):
+        args = [world.case.reference, "requester", world.case.pk]
+        return reverse(name, args=args + (["json"] if name == "person_export" else []))
+    if name == "erasure_confirm":
+        return reverse(name, args=[world.case.reference, 999999])
     if name == "information_need_remove":
         need = InformationNeed.objects.create(case=world.case, question="Wat zegt de politie?")
         return reverse(name, args=[world.case.reference, need.pk])

@@ -85,3 +85,33 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.hash
+
+
+class ErasureRequest(models.Model):
+    """A request to erase one person's data from a case, which a second person confirms."""
+
+    class Kind(models.TextChoices):
+        REQUESTER = "requester", _("requester")
+        PARTICIPANT = "participant", _("participant")
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="erasure_requests"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    person_id = models.PositiveBigIntegerField()
+    reason = models.CharField(_("reason"), max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind} {self.person_id}"

@@ -1,0 +1,223 @@
+"""The rights of the people in the data (art. 15 and 17 AVG), for one requester or participant.
+
+- **Export**: everything Kring holds about them, as JSON and as a readable PDF, including who
+  looked at their data. Each export is logged and noted in the case history.
+- **Erasure** on request, with safeguards: an export is made first, a reason is recorded, and a
+  second staff member confirms. Their personal data is then replaced or removed; what remains
+  is the pseudonymised shape of the case (statuses, dates, categories) and a history entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from kring.accounts.models import User
+from kring.audit.models import AccessLog, ErasureRequest
+from kring.cases.lifecycle import CaseError
+from kring.cases.models import Case
+from kring.circle.models import Participant, PersonalLink
+from kring.meetings.models import DateAnswer, Invitation
+from kring.messaging.models import OutboxMessage
+
+ERASED = "[gewist]"
+Kind = ErasureRequest.Kind
+
+
+def _participant(case: Case, person_id: int) -> Participant:
+    participant = Participant.objects.filter(case=case, pk=person_id).first()
+    if participant is None:
+        raise CaseError(_("This person is not in the circle of this case."))
+    return participant
+
+
+def _viewed(kind: str, person_id: int) -> list[dict[str, Any]]:
+    return [
+        {"at": e.at.isoformat(), "who": e.user.full_name if e.user else e.role, "what": e.action}
+        for e in AccessLog.objects.filter(person_type=kind, person_id=str(person_id))
+        .select_related("user")
+        .order_by("pk")
+    ]
+
+
+def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
+    """Everything Kring holds about this person in this case (machine-readable)."""
+    data: dict[str, Any] = {
+        "kring_export": {"case": case.reference, "made_at": timezone.now().isoformat()},
+    }
+    if kind == Kind.REQUESTER:
+        if person_id != case.pk:
+            raise CaseError(_("This person is not the requester of this case."))
+        data["person"] = {
+            "role": "requester",
+            "name": case.requester_name,
+            "email": case.requester_email,
+            "phone": case.requester_phone,
+            "relation": case.requester_relation,
+            "organisation": case.requester_organisation,
+            "language": case.requester_language,
+            "consent_at": case.consent_at.isoformat() if case.consent_at else None,
+            "request": {
+                "requested_at": case.requested_at.isoformat(),
+                "place": case.place,
+                "postcode": case.postcode,
+                "address": case.address,
+                "municipality": case.municipality_name or str(case.municipality or ""),
+                "what_is_going_on": case.description,
+                "who_is_involved": case.involved,
+                "wishes": {
+                    "language": case.coordinator_language,
+                    "gender": case.coordinator_gender,
+                },
+            },
+        }
+        addresses = [case.requester_email] if case.requester_email else []
+    elif kind == Kind.PARTICIPANT:
+        participant = _participant(case, person_id)
+        data["person"] = {
+            "role": "participant",
+            "name": participant.name,
+            "email": participant.email,
+            "phone": participant.phone,
+            "postal_address": participant.postal_address,
+            "language": participant.language,
+            "category": participant.category,
+            "organisation": participant.organisation,
+            "suggested_by": participant.suggested_by.name if participant.suggested_by else None,
+            "needs": participant.needs(),
+            "informed_at": participant.informed_at.isoformat() if participant.informed_at else None,
+            "takes_part": participant.willingness,
+            "written_view": participant.written_view,
+            "contacts": [
+                {"on": c.on.isoformat(), "channel": c.channel, "outcome": c.outcome, "note": c.note}
+                for c in participant.contacts.all()
+            ],
+            "date_answers": [
+                {"date": a.option.starts_at.isoformat(), "answer": a.answer}
+                for a in DateAnswer.objects.filter(participant=participant).select_related("option")
+            ],
+            "deliveries": [
+                {"kind": i.kind, "channel": i.channel, "at": i.created_at.isoformat()}
+                for i in Invitation.objects.filter(participant=participant)
+            ],
+            "personal_links": [
+                {
+                    "created_at": link.created_at.isoformat(),
+                    "expires_at": link.expires_at.isoformat(),
+                    "revoked": link.revoked_at is not None,
+                }
+                for link in PersonalLink.objects.filter(participant=participant)
+            ],
+        }
+        addresses = [participant.email] if participant.email else []
+    else:
+        raise CaseError(_("Unknown kind of person."))
+    data["messages"] = [
+        {"sent_at": m.created_at.isoformat(), "subject": m.subject, "status": m.status}
+        for m in OutboxMessage.objects.filter(case=case).order_by("pk")
+        if set(m.to_addresses) & set(addresses)
+    ]
+    data["viewed_by"] = _viewed(kind, person_id)
+    return data
+
+
+def export_pdf(data: dict[str, Any]) -> bytes:
+    """The same export as a readable, tagged PDF."""
+    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
+
+    language = translation.get_language() or "nl"
+    html = render_to_string("audit/export.html", {"data": data, "language": language})
+    return bytes(weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
+
+
+def request_erasure(
+    case: Case, kind: str, person_id: int, *, reason: str, user: User
+) -> ErasureRequest:
+    """Step one: after an export, record the request and its reason."""
+    if not reason.strip():
+        raise CaseError(_("Record the reason for the erasure."))
+    if not case.events.filter(
+        action="person.exported", data__kind=kind, data__person=person_id
+    ).exists():
+        raise CaseError(_("Make an export for this person first: they may ask for it later."))
+    export(case, kind, person_id)  # the person must exist
+    erasure = ErasureRequest.objects.create(
+        case=case, kind=kind, person_id=person_id, reason=reason.strip(), requested_by=user
+    )
+    case.log(
+        "person.erasure_requested",
+        user=user,
+        reason=reason.strip(),
+        data={"kind": kind, "person": person_id},
+    )
+    return erasure
+
+
+def confirm_erasure(erasure: ErasureRequest, *, user: User) -> None:
+    """Step two: a second staff member confirms; the person's data is erased."""
+    if erasure.confirmed_at is not None:
+        raise CaseError(_("This erasure has already been carried out."))
+    if erasure.requested_by_id == user.pk:
+        raise CaseError(_("A second person must confirm the erasure."))
+    case = erasure.case
+    with transaction.atomic():
+        updated = ErasureRequest.objects.filter(pk=erasure.pk, confirmed_at__isnull=True).update(
+            confirmed_by=user, confirmed_at=timezone.now()
+        )
+        if updated != 1:
+            raise CaseError(_("This erasure has already been carried out."))
+        if erasure.kind == Kind.REQUESTER:
+            _erase_requester(case)
+        else:
+            _erase_participant(_participant(case, erasure.person_id))
+        case.log(
+            "person.erased",
+            user=user,
+            data={"kind": erasure.kind, "person": erasure.person_id, "request": erasure.pk},
+        )
+
+
+def _erase_requester(case: Case) -> None:
+    addresses = [case.requester_email] if case.requester_email else []
+    Case.objects.filter(pk=case.pk).update(
+        requester_name=ERASED,
+        requester_email="",
+        requester_phone="",
+        requester_organisation="",
+        address="",
+        postcode=case.postcode[:4],
+    )
+    _delete_messages_to(case, addresses)
+
+
+def _erase_participant(participant: Participant) -> None:
+    number = Participant.objects.filter(case=participant.case, pk__lte=participant.pk).count()
+    addresses = [participant.email] if participant.email else []
+    Participant.objects.filter(pk=participant.pk).update(
+        name=f"{ERASED} {number}",
+        email="",
+        phone="",
+        postal_address="",
+        organisation="",
+        accessibility="",
+        diet_note="",
+        written_view="",
+    )
+    participant.contacts.update(note="")
+    PersonalLink.objects.filter(participant=participant).delete()
+    _delete_messages_to(participant.case, addresses)
+
+
+def _delete_messages_to(case: Case, addresses: list[str]) -> None:
+    if not addresses:
+        return
+    doomed = [
+        m.pk
+        for m in OutboxMessage.objects.filter(case=case).only("pk", "to_addresses")
+        if set(m.to_addresses) & set(addresses)
+    ]
+    OutboxMessage.objects.filter(pk__in=doomed).delete()
