@@ -252,6 +252,15 @@ KRING_NORM_ASSIGNMENT_DAYS = envint("KRING_NORM_ASSIGNMENT_DAYS", 2, minimum=1)
 KRING_LINK_DAYS = envint("KRING_LINK_DAYS", 120, minimum=1)
 # Reminders of the meeting go this many days before it, to those who said yes.
 KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
+# Retention (docs/register-of-processing.md), in days after the step that ends the purpose:
+# declined+6m — a declined request, or one withdrawn before it was accepted, is anonymised;
+KRING_RETAIN_DECLINED_DAYS = envint("KRING_RETAIN_DECLINED_DAYS", 183, minimum=1)
+# case+2y — a closed or stopped case (follow-up research at 3 months, complaints) likewise;
+KRING_RETAIN_CASE_DAYS = envint("KRING_RETAIN_CASE_DAYS", 730, minimum=1)
+# sent+3m — a sent or failed message is deleted ("I never received it", sending again);
+KRING_RETAIN_MESSAGES_DAYS = envint("KRING_RETAIN_MESSAGES_DAYS", 92, minimum=1)
+# link_expired+30d — an expired or revoked personal link is deleted (helping its owner).
+KRING_RETAIN_LINKS_DAYS = envint("KRING_RETAIN_LINKS_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

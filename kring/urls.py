@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kring.audit import retention_views
 from kring.audit import views as audit_views
 from kring.cases import request_views
 from kring.cases import views as case_views
@@ -146,6 +147,11 @@ urlpatterns = [
     ),
     # The participant's own page: no account, a personal link.
     path("p/<str:token>/", portal.portal, name="portal"),
+    path(
+        "beheer/bewaartermijnen/",
+        retention_views.retention_overview,
+        name="retention_overview",
+    ),
     path("beheer/berichten/", messaging_views.outbox_list, name="outbox_list"),
     path("beheer/berichten/<int:pk>/", messaging_views.outbox_message, name="outbox_message"),
     path("beheer/berichten/<int:pk>/opnieuw/", messaging_views.outbox_retry, name="outbox_retry"),

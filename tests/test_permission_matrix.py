@@ -145,6 +145,8 @@ EXPECTATIONS = {
     "meeting_cancel": THIS_CASE_POST,
     # A bogus personal link: the one "link not valid" page, for everyone.
     "portal": expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Retention periods and upcoming anonymisations: managers (their regions), administrators.
+    "retention_overview": expect(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
     "outbox_list": ADMIN_ONLY,
     "outbox_message": ADMIN_ONLY,
     "outbox_retry": expect(

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from kring.audit import retention
 from kring.core import ratelimit
 from kring.meetings import invitations
 from kring.messaging import outbox
@@ -26,6 +27,7 @@ def sweep_once() -> None:
     outbox.sweep()
     ratelimit.sweep()
     invitations.send_reminders()
+    retention.run_daily()  # once a day; one cache read on every other round
 
 
 class Command(BaseCommand):

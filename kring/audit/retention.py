@@ -1,0 +1,434 @@
+"""Retention: personal data is kept no longer than its purpose needs (art. 5(1)(e) AVG).
+
+The periods are settings (``KRING_RETAIN_*_DAYS``) with the defaults and reasons of the
+``[retention]`` keys in ``docs/register-of-processing.toml``:
+
+- ``declined+6m``: a request that was declined, or withdrawn before it was accepted, is
+  anonymised ``KRING_RETAIN_DECLINED_DAYS`` after that step;
+- ``case+2y``: a case that was closed or stopped — or withdrawn after it was accepted — is
+  anonymised ``KRING_RETAIN_CASE_DAYS`` after that step;
+- ``sent+3m``: an outbox message is deleted ``KRING_RETAIN_MESSAGES_DAYS`` after it was sent or
+  finally failed;
+- ``link_expired+30d``: a personal link is deleted ``KRING_RETAIN_LINKS_DAYS`` after it expired
+  or was revoked.
+
+Anonymising a case removes names, contact details, addresses and free text from the case and
+everything hanging on it, and keeps its pseudonymised shape for research: status, dates,
+variant, region, municipality, categories, willingness, counts. A case is anonymised once its
+``requester_name`` is :data:`ANONYMISED`; no other marker is stored. The access log is not
+touched: it is append-only and hash-chained, and its retention needs its own design.
+
+:func:`run_daily` does all of it. The worker calls it every round; it acts at most once per
+local day (the date of the last run is kept in the database cache, shared by all workers), and
+then only on the rows that are due. Everything it does is idempotent, so a cleared cache or two
+workers racing at midnight only cost a few queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from kring.accounts.models import User
+from kring.audit.models import ErasureRequest
+from kring.cases.access import managed_cases
+from kring.cases.lifecycle import FINAL_STATUSES
+from kring.cases.models import (
+    Assignment,
+    BottomLine,
+    Case,
+    CaseEvent,
+    ConferenceQuestion,
+    ConflictOfInterest,
+    Funding,
+    Status,
+)
+from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
+from kring.meetings.models import Meeting
+from kring.messaging.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# What an anonymised text field holds where an empty value would read as "never filled in".
+ANONYMISED = "[geanonimiseerd]"
+# An anonymised participant is "Deelnemer 1", "Deelnemer 2", … in the order they were added.
+PARTICIPANT_LABEL = "Deelnemer {number}"
+# The local date of the last daily run, in the database cache.
+LAST_RUN_KEY = "kring:retention:last-run"
+
+# The kinds of data with a retention period, as keys of due() and run_daily().
+DECLINED = "declined"
+CASES = "cases"
+MESSAGES = "messages"
+LINKS = "links"
+KINDS = (DECLINED, CASES, MESSAGES, LINKS)
+
+# Keys of CaseEvent.data that hold no personal data: ids, statuses, region and organisation
+# names, counts. Any other key (conference questions, the name of whoever set a bottom line,
+# and whatever is added later) is dropped on anonymisation.
+NEUTRAL_EVENT_KEYS = frozenset(
+    {
+        "amount",
+        "category",
+        "channel",
+        "coordinator",
+        "cost",
+        "decision",
+        "emails",
+        "fields",
+        "financier",
+        "from",
+        "kind",
+        "letters",
+        "need",
+        "option",
+        "participant",
+        "person",
+        "place_changed",
+        "region",
+        "request",
+        "retention",
+        "self",
+        "sequence",
+        "to",
+        "willingness",
+    }
+)
+
+
+# --- Periods --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """One retention period, for the overview page."""
+
+    key: str  # the key in docs/register-of-processing.toml
+    label: Promise
+    days: int | None
+    reason: Promise
+    enforced: bool = True
+
+
+def declined_period() -> dt.timedelta:
+    return dt.timedelta(days=settings.KRING_RETAIN_DECLINED_DAYS)
+
+
+def case_period() -> dt.timedelta:
+    return dt.timedelta(days=settings.KRING_RETAIN_CASE_DAYS)
+
+
+def message_period() -> dt.timedelta:
+    return dt.timedelta(days=settings.KRING_RETAIN_MESSAGES_DAYS)
+
+
+def link_period() -> dt.timedelta:
+    return dt.timedelta(days=settings.KRING_RETAIN_LINKS_DAYS)
+
+
+def periods() -> list[Period]:
+    """Every retention period with its reason, as configured now."""
+    return [
+        Period(
+            "declined+6m",
+            _("Declined or withdrawn requests"),
+            settings.KRING_RETAIN_DECLINED_DAYS,
+            _(
+                "Long enough to answer a question or complaint about the decision and to "
+                "recognise a repeated request. A request withdrawn after it was accepted is "
+                "kept as a case."
+            ),
+        ),
+        Period(
+            "case+2y",
+            _("Closed or stopped cases"),
+            settings.KRING_RETAIN_CASE_DAYS,
+            _(
+                "Long enough for the follow-up research at three months and for complaints "
+                "about the conference."
+            ),
+        ),
+        Period(
+            "sent+3m",
+            _("Messages, after they were sent or failed"),
+            settings.KRING_RETAIN_MESSAGES_DAYS,
+            _(
+                "Long enough to answer “I never received it” and to send a message again; "
+                "the fact of delivery stays with the case."
+            ),
+        ),
+        Period(
+            "link_expired+30d",
+            _("Personal links, after they expired or were revoked"),
+            settings.KRING_RETAIN_LINKS_DAYS,
+            _("Long enough to help someone whose link no longer works."),
+        ),
+        Period(
+            "log+1y",
+            _("Access log"),
+            365,
+            _(
+                "Long enough to investigate an incident and to tell someone who saw their "
+                "data. Not enforced yet: the log is append-only and chained, and removing old "
+                "entries needs a design that keeps the chain verifiable."
+            ),
+            enforced=False,
+        ),
+    ]
+
+
+# --- What is due ----------------------------------------------------------------------
+
+
+def _accepted() -> Q:
+    """The case was accepted at some point: a history entry says so, or a coordinator was
+    asked (which only happens after acceptance)."""
+    accepted = CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Status.ACCEPTED)
+    asked = Assignment.objects.filter(case=OuterRef("pk"))
+    return Q(Exists(accepted)) | Q(Exists(asked))
+
+
+def _request_ended() -> Q:
+    """A request that ended before it became a case: declined+6m."""
+    return Q(status=Status.DECLINED) | (Q(status=Status.WITHDRAWN) & ~_accepted())
+
+
+def _case_ended() -> Q:
+    """A case that ended after it was accepted: case+2y."""
+    return Q(status__in=[Status.CLOSED, Status.STOPPED]) | (
+        Q(status=Status.WITHDRAWN) & _accepted()
+    )
+
+
+def _not_anonymised() -> QuerySet[Case]:
+    return Case.objects.exclude(requester_name=ANONYMISED)
+
+
+def _messages_due(now: dt.datetime) -> QuerySet[OutboxMessage]:
+    # A sent message has sent_at. A failed one records no time of failure: next_attempt_at is
+    # when its last attempt was due, which the worker runs within seconds. "Send again" moves
+    # next_attempt_at to the present, so a retried message starts its period afresh.
+    cutoff = now - message_period()
+    sent = OutboxMessage.Status.SENT
+    return OutboxMessage.objects.filter(
+        Q(status=sent, sent_at__lt=cutoff)
+        | Q(status=sent, sent_at__isnull=True, created_at__lt=cutoff)
+        | Q(status=OutboxMessage.Status.FAILED, next_attempt_at__lt=cutoff)
+    )
+
+
+def _links_due(now: dt.datetime) -> QuerySet[PersonalLink]:
+    cutoff = now - link_period()
+    return PersonalLink.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff))
+
+
+def due(now: dt.datetime | None = None) -> dict[str, QuerySet[Any]]:
+    """For each kind, what is past its retention period and still there."""
+    now = now or timezone.now()
+    return {
+        DECLINED: _not_anonymised().filter(
+            _request_ended(), status_changed_at__lt=now - declined_period()
+        ),
+        CASES: _not_anonymised().filter(_case_ended(), status_changed_at__lt=now - case_period()),
+        MESSAGES: _messages_due(now),
+        LINKS: _links_due(now),
+    }
+
+
+# --- Anonymising a case ---------------------------------------------------------------
+
+
+def _postcode_digits(postcode: str) -> str:
+    """The four digits of a Dutch postcode (enough for routing and research), or nothing."""
+    match = re.match(r"\s*(\d{4})", postcode)
+    return match.group(1) if match else ""
+
+
+def anonymise_case(case: Case, *, retention: str = "") -> bool:
+    """Remove the personal data of a finished case and of everything hanging on it.
+
+    Returns False, changing nothing, when the case is not finished or already anonymised.
+    ``retention`` names the rule that made it due, for the history entry.
+    """
+    with transaction.atomic():
+        # Lock the row, then look again: another worker may have done it a moment ago.
+        current = (
+            Case.objects.select_for_update()
+            .filter(pk=case.pk, status__in=FINAL_STATUSES)
+            .exclude(requester_name=ANONYMISED)
+            .first()
+        )
+        if current is None:
+            return False
+        # A stale edit of the case (an intake form left open) is refused: the version rises.
+        Case.objects.filter(pk=current.pk).update(
+            place=current.reference,
+            postcode=_postcode_digits(current.postcode),
+            address="",
+            municipality_name="",
+            description=ANONYMISED,
+            involved="",
+            intake_notes="",
+            requester_name=ANONYMISED,
+            requester_email="",
+            requester_phone="",
+            requester_organisation="",
+            version=F("version") + 1,
+        )
+        ConferenceQuestion.objects.filter(case=current).update(text=ANONYMISED)
+        BottomLine.objects.filter(case=current).update(text=ANONYMISED, set_by="", mandate="")
+        Funding.objects.filter(case=current).update(contact_person="", reference="")
+        ConflictOfInterest.objects.filter(case=current).update(reason="")
+        Assignment.objects.filter(case=current).update(declaration="", decline_reason="")
+        events = list(CaseEvent.objects.filter(case=current).only("pk", "reason", "data"))
+        for event in events:
+            event.reason = ""
+            if isinstance(event.data, dict):
+                event.data = {k: v for k, v in event.data.items() if k in NEUTRAL_EVENT_KEYS}
+            else:
+                event.data = {}
+        CaseEvent.objects.bulk_update(events, ["reason", "data"])
+
+        participants = list(Participant.objects.filter(case=current).order_by("pk"))
+        for number, participant in enumerate(participants, start=1):
+            participant.name = PARTICIPANT_LABEL.format(number=number)
+            participant.email = ""
+            participant.phone = ""
+            participant.postal_address = ""
+            participant.organisation = ""
+            participant.accessibility = ""
+            participant.diet_note = ""
+            participant.written_view = ""
+        Participant.objects.bulk_update(
+            participants,
+            [
+                "name",
+                "email",
+                "phone",
+                "postal_address",
+                "organisation",
+                "accessibility",
+                "diet_note",
+                "written_view",
+            ],
+        )
+        ContactMoment.objects.filter(participant__case=current).update(note="")
+        PersonalLink.objects.filter(participant__case=current).delete()
+        InformationNeed.objects.filter(case=current).update(question=ANONYMISED)
+        Meeting.objects.filter(case=current).update(
+            venue_name="", venue_address="", catering="", interpreters=""
+        )
+        # The record that someone was erased stays (kind, id, dates, who): proof under
+        # art. 5(2) AVG. Its free-text reason goes with the rest.
+        ErasureRequest.objects.filter(case=current).update(reason="")
+        # Attachments go with their message; an invitation keeps the fact of delivery.
+        OutboxMessage.objects.filter(case=current).delete()
+        current.log(
+            "case.anonymised",
+            user=None,
+            data={"retention": retention} if retention else None,
+        )
+    return True
+
+
+# --- Sweeps ---------------------------------------------------------------------------
+
+
+def sweep_messages(now: dt.datetime | None = None) -> int:
+    """Delete outbox messages (and their attachments) past ``sent+3m``; return how many."""
+    _deleted, per_model = _messages_due(now or timezone.now()).delete()
+    return per_model.get(OutboxMessage._meta.label, 0)
+
+
+def sweep_links(now: dt.datetime | None = None) -> int:
+    """Delete personal links past ``link_expired+30d``; return how many."""
+    _deleted, per_model = _links_due(now or timezone.now()).delete()
+    return per_model.get(PersonalLink._meta.label, 0)
+
+
+def anonymise_due(now: dt.datetime | None = None) -> dict[str, int]:
+    """Anonymise every finished case past its period; return how many per kind."""
+    now = now or timezone.now()
+    found = due(now)
+    counts = {}
+    for kind, retention in ((DECLINED, "declined+6m"), (CASES, "case+2y")):
+        done = 0
+        for case in list(found[kind].only("pk")):
+            try:
+                done += anonymise_case(case, retention=retention)
+            except Exception:  # one bad case must not keep the others: log it, go on
+                logger.exception("Could not anonymise case %s", case.pk)
+        counts[kind] = done
+    return counts
+
+
+def run_daily(now: dt.datetime | None = None, *, force: bool = False) -> dict[str, int]:
+    """All retention work, at most once per local day unless ``force``; returns the counts
+    per kind (an empty dict when it already ran today)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now).isoformat()
+    if not force and cache.get(LAST_RUN_KEY) == today:
+        return {}
+    counts = anonymise_due(now)
+    counts[MESSAGES] = sweep_messages(now)
+    counts[LINKS] = sweep_links(now)
+    # Expired staff sessions go too (Django keeps them until asked).
+    from django.contrib.sessions.models import Session
+
+    counts["sessions"] = Session.objects.filter(expire_date__lt=now).delete()[0]
+    # Kept two days: long enough to hold the rest of today, whatever the cache's clock.
+    cache.set(LAST_RUN_KEY, today, timeout=2 * 24 * 60 * 60)
+    if any(counts.values()):
+        logger.info("Retention: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return counts
+
+
+# --- The staff overview ---------------------------------------------------------------
+
+
+def upcoming(user: User, limit: int | None = None) -> QuerySet[Case]:
+    """Finished cases not yet anonymised, with ``anonymise_at``, soonest first.
+
+    A regional manager sees their regions' cases, an administrator all. Only the fields the
+    overview shows are loaded (reference, status, region, the dates): no names.
+    """
+    if user.is_active and user.is_administrator:
+        scope = Case.objects.all()
+    elif user.is_active and user.is_regional_manager:
+        scope = managed_cases(user)
+    else:
+        scope = Case.objects.none()
+    cases = (
+        scope.filter(status__in=FINAL_STATUSES)
+        .exclude(requester_name=ANONYMISED)
+        .annotate(
+            anonymise_at=models.Case(
+                models.When(
+                    _request_ended(),
+                    then=ExpressionWrapper(
+                        F("status_changed_at") + declined_period(),
+                        output_field=models.DateTimeField(),
+                    ),
+                ),
+                default=ExpressionWrapper(
+                    F("status_changed_at") + case_period(), output_field=models.DateTimeField()
+                ),
+                output_field=models.DateTimeField(),
+            )
+        )
+        .select_related("region")
+        .only("pk", "reference", "status", "status_changed_at", "region__name")
+        .order_by("anonymise_at", "pk")
+    )
+    return cases[:limit] if limit is not None else cases
