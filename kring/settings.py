@@ -252,6 +252,8 @@ KRING_NORM_ASSIGNMENT_DAYS = envint("KRING_NORM_ASSIGNMENT_DAYS", 2, minimum=1)
 KRING_LINK_DAYS = envint("KRING_LINK_DAYS", 120, minimum=1)
 # Reminders of the meeting go this many days before it, to those who said yes.
 KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
+# Access-log entries are kept this long (BIO: long enough to investigate an incident).
+KRING_RETAIN_LOG_DAYS = envint("KRING_RETAIN_LOG_DAYS", 365, minimum=30)
 # Retention (docs/register-of-processing.md), in days after the step that ends the purpose:
 # declined+6m — a declined request, or one withdrawn before it was accepted, is anonymised;
 KRING_RETAIN_DECLINED_DAYS = envint("KRING_RETAIN_DECLINED_DAYS", 183, minimum=1)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -110,10 +113,46 @@ def record(
     write(entries)
 
 
+def prune(now: Any = None) -> int:
+    """Remove the rows past the log's retention period from the start of the chain, and move
+    the anchor, so that what remains still verifies. Only whole, old prefixes go: on
+    PostgreSQL the trigger lets a delete through only for rows older than the cut-off this
+    transaction declares."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.KRING_RETAIN_LOG_DAYS)
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            return 0
+        # The longest old prefix of the chain: everything before the first recent row.
+        first_recent = (
+            AccessLog.objects.filter(at__gte=cutoff).order_by("pk").values_list("pk", flat=True)
+        ).first()
+        prefix = AccessLog.objects.filter(at__lt=cutoff)
+        if first_recent is not None:
+            prefix = prefix.filter(pk__lt=first_recent)
+        last = prefix.order_by("pk").values("pk", "hash").last()
+        if last is None:
+            return 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('kring.prune_before', %s, true)", [cutoff.isoformat()]
+                )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {AccessLog._meta.db_table} WHERE id <= %s",  # noqa: S608 - a model's own table name
+                [last["pk"]],
+            )
+            removed = cursor.rowcount
+        ChainHead.objects.filter(pk=1).update(anchor=last["hash"], count=head.count - removed)
+    return removed
+
+
 def verify() -> list[str]:
     """Every break in the chain: an altered row, a removed row, or a removed tail."""
     problems: list[str] = []
-    prev = GENESIS
+    head = ChainHead.objects.filter(pk=1).first()
+    prev = head.anchor if head is not None else GENESIS
     count = 0
     for entry in AccessLog.objects.order_by("pk").iterator(chunk_size=2000):
         count += 1
@@ -122,7 +161,6 @@ def verify() -> list[str]:
         if row_hash(entry.prev_hash, entry) != entry.hash:
             problems.append(f"row {entry.pk}: its contents were changed")
         prev = entry.hash
-    head = ChainHead.objects.filter(pk=1).first()
     if head is not None and (head.hash != prev or head.count != count):
         problems.append("the last rows were removed (the chain's head points further)")
     return problems

@@ -78,10 +78,13 @@ class AccessLog(models.Model):
 
 
 class ChainHead(models.Model):
-    """The hash of the last row: a removed tail shows as a head that points nowhere."""
+    """The hash of the last row (a removed tail shows as a head that points nowhere), and the
+    anchor: the hash just before the first row kept, after rows past their retention period
+    were removed from the start of the chain."""
 
     hash = models.CharField(max_length=64)
     count = models.PositiveBigIntegerField(default=0)
+    anchor = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
         return self.hash

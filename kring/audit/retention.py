@@ -177,13 +177,12 @@ def periods() -> list[Period]:
         Period(
             "log+1y",
             _("Access log"),
-            365,
+            settings.KRING_RETAIN_LOG_DAYS,
             _(
                 "Long enough to investigate an incident and to tell someone who saw their "
-                "data. Not enforced yet: the log is append-only and chained, and removing old "
-                "entries needs a design that keeps the chain verifiable."
+                "data. Old entries are removed from the start of the chain, which stays "
+                "verifiable."
             ),
-            enforced=False,
         ),
     ]
 
@@ -383,6 +382,9 @@ def run_daily(now: dt.datetime | None = None, *, force: bool = False) -> dict[st
     counts = anonymise_due(now)
     counts[MESSAGES] = sweep_messages(now)
     counts[LINKS] = sweep_links(now)
+    from kring.audit.log import prune
+
+    counts["log"] = prune(now)
     # Expired staff sessions go too (Django keeps them until asked).
     from django.contrib.sessions.models import Session
 
