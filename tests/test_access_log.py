@@ -198,3 +198,13 @@ def test_entries_past_their_period_leave_the_chain_intact(world, client, setting
     _tamper("DELETE FROM audit_accesslog")
     with pytest.raises(CommandError):
         call_command("verify_audit_log", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_a_page_that_names_the_whole_circle_logs_each_of_them(world, client):
+    shown = people(world, 3)
+    client.force_login(world.coordinator)
+    client.get(reverse("participant_detail", args=[world.case.reference, shown[0].pk]))
+    rows = AccessLog.objects.filter(object_type="participant")
+    assert sorted(int(r.person_id) for r in rows) == sorted(p.pk for p in shown)
+    assert {r.object_id for r in rows} == {str(shown[0].pk)}

@@ -153,7 +153,10 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             object_type="case",
             object_id=case.pk,
             case_reference=case.reference,
-            people=[audit.Person("requester", case.pk)],
+            people=[
+                audit.Person("requester", case.pk),
+                *[audit.Person("bottom_line_setter", b.pk) for b in context["bottom_lines"]],  # type: ignore[attr-defined]
+            ],
         )
     return render(request, "cases/case_detail.html", context)
 
@@ -287,15 +290,24 @@ def _language_code() -> str:
 def case_intake(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_managed_case(request, reference)
     if request.method != "POST":
+        context = _intake_context(request, case)
         audit.record(
             request,
             action="view",
             object_type="intake",
             object_id=case.pk,
             case_reference=case.reference,
-            people=[audit.Person("requester", case.pk)],
+            people=[
+                audit.Person("requester", case.pk),
+                *[audit.Person("bottom_line_setter", b.pk) for b in context["bottom_lines"]],  # type: ignore[attr-defined]
+                *[
+                    audit.Person("funding_contact", f.pk)
+                    for f in context["fundings"]  # type: ignore[attr-defined]
+                    if f.contact_person
+                ],
+            ],
         )
-        return render(request, "cases/case_intake.html", _intake_context(request, case))
+        return render(request, "cases/case_intake.html", context)
     form = IntakeForm(request.POST, requested_on=timezone.localdate(case.requested_at))
     error = None
     if form.is_valid():

@@ -119,15 +119,18 @@ def _participant_context(participant: Participant, **extra: object) -> dict[str,
 def participant_detail(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     participant = get_participant_for_user(request, reference, pk)
     if request.method != "POST":
+        context = _participant_context(participant)
+        # The page names everyone in the circle too (the "suggested by" list): log them all.
+        everyone = Participant.objects.filter(case=participant.case).values_list("pk", flat=True)
         audit.record(
             request,
             action="view",
             object_type="participant",
             object_id=participant.pk,
             case_reference=participant.case.reference,
-            people=[audit.Person("participant", participant.pk)],
+            people=[audit.Person("participant", pk) for pk in everyone],
         )
-        return render(request, "circle/participant.html", _participant_context(participant))
+        return render(request, "circle/participant.html", context)
     form = ParticipantForm(request.POST, instance=participant, case=participant.case)
     if form.is_valid():
         try:
