@@ -289,6 +289,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django_tasks_db": {"level": "WARNING"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Replace Django's own handlers (which do not redact) by the redacting console.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

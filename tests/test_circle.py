@@ -339,3 +339,13 @@ def test_the_circle_page_takes_the_same_queries_at_5_and_50(world, client):
     grow(45)
     assert Participant.objects.count() == 50
     assert count() == small
+
+
+@pytest.mark.django_db
+def test_an_overlong_address_on_the_own_page_is_refused(world, client):
+    jan = person(world)
+    url = reverse("portal", args=[links.issue(jan)])
+    long_address = "a" * 250 + "@x.nl"
+    data = {"action": "suggest", "name": "Oma", "category": "family", "email": long_address}
+    assert client.post(url, data).status_code == 400
+    assert Participant.objects.count() == 1

@@ -328,3 +328,11 @@ def test_a_delivered_message_keeps_no_personal_link_token(world, scheduled, smtp
         assert "/p/[token]" in message.body_text and "/p/[token]" in message.body_html
         (attachment,) = message.attachments.all()
         assert b"/p/[token]" in bytes(attachment.content)
+
+
+@pytest.mark.django_db
+def test_a_letter_is_only_for_someone_without_email(world, client, scheduled, circle):
+    invitations.send(scheduled, user=world.coordinator)
+    client.force_login(world.coordinator)
+    url = reverse("letter", args=[world.case.reference, circle["ayse"].pk])
+    assert client.get(url).status_code == 404  # her emailed link must keep working

@@ -159,3 +159,25 @@ def test_password_reset_mail_goes_out_through_the_outbox(world, client, smtp):
     assert unknown.status_code == 302
     assert outbox.sweep() >= 1
     assert any(world.manager.email in str(m["To"]) for m in smtp.messages)
+
+
+@pytest.mark.django_db
+def test_administrators_do_not_read_personal_links_outside_the_demo(world, client, settings):
+    from django.urls import reverse
+
+    from kring.messaging.models import OutboxMessage
+
+    message = OutboxMessage.objects.create(
+        purpose="circle.link",
+        from_address="kring@test",
+        to_addresses=["a@test"],
+        subject="Uw pagina",
+        body_text="Open https://kring.test/p/GEHEIMTOKENGEHEIMTOKENGEHEIMTOKEN12345/ nu",
+        status=OutboxMessage.Status.FAILED,
+    )
+    client.force_login(world.administrator)
+    url = reverse("outbox_message", args=[message.pk])
+    settings.KRING_DEMO_MAILBOX = False
+    assert "GEHEIMTOKEN" not in client.get(url).text
+    settings.KRING_DEMO_MAILBOX = True  # the demo mailbox shows links, to follow them
+    assert "GEHEIMTOKEN" in client.get(url).text

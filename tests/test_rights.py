@@ -39,6 +39,7 @@ def ahmed(world):
     OutboxMessage.objects.create(
         purpose="circle.link",
         case=world.case,
+        participant=person,
         from_address="kring@test",
         to_addresses=[person.email],
         subject="Uw uitnodiging",
@@ -144,3 +145,25 @@ def test_nobody_else_reaches_a_persons_data(world, client, ahmed):
     client.force_login(world.manager)
     other = reverse("person_rights", args=[world.case.reference, "participant", 999999])
     assert client.get(other).status_code == 404
+
+
+@pytest.mark.django_db
+def test_erasure_reaches_messages_to_an_old_address_and_the_requesters_story(world, client, ahmed):
+    from kring.messaging import emails
+
+    emails.personal_link(ahmed, "https://kring.test/p/x/")
+    Participant.objects.filter(pk=ahmed.pk).update(email="nieuw@voorbeeld.test")
+    client.force_login(world.manager)
+    export(client, world, "participant", ahmed.pk, "json")
+    url = reverse("person_rights", args=[world.case.reference, "participant", ahmed.pk])
+    client.post(url, {"reason": "Verzoek"})
+    export(client, world, "requester", world.case.pk, "json")
+    url = reverse("person_rights", args=[world.case.reference, "requester", world.case.pk])
+    client.post(url, {"reason": "Verzoek"})
+    client.force_login(world.administrator)
+    for erasure in ErasureRequest.objects.all():
+        client.post(reverse("erasure_confirm", args=[world.case.reference, erasure.pk]))
+    assert not OutboxMessage.objects.filter(participant=ahmed).exists()
+    assert not any("Ahmed" in m.body_text for m in OutboxMessage.objects.all())
+    case = Case.objects.get(pk=world.case.pk)
+    assert case.description == "[gewist]" and case.involved == "" and case.intake_notes == ""

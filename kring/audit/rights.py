@@ -190,6 +190,10 @@ def _erase_requester(case: Case) -> None:
         requester_organisation="",
         address="",
         postcode=case.postcode[:4],
+        municipality_name="",
+        description=ERASED,
+        involved="",
+        intake_notes="",
     )
     _delete_messages_to(case, addresses)
 
@@ -209,6 +213,7 @@ def _erase_participant(participant: Participant) -> None:
     )
     participant.contacts.update(note="")
     PersonalLink.objects.filter(participant=participant).delete()
+    OutboxMessage.objects.filter(participant=participant).delete()  # whatever address then
     _delete_messages_to(participant.case, addresses)
 
 

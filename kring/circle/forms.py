@@ -138,7 +138,7 @@ class PortalSuggestForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Who is this for you or the situation?"), choices=SUGGESTABLE
     )
-    email = forms.EmailField(label=_("Email address"), required=False)
+    email = forms.EmailField(label=_("Email address"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=30)
 
     def clean_phone(self) -> str:

@@ -142,7 +142,9 @@ def _email(meeting: Meeting, participant: Participant, kind: str, url: str) -> O
     if kind != Kind.REMINDER:
         ics = meeting_ics(meeting, participant, method=method, portal_url=url)
         email.attach("uitnodiging.ics", ics, f"text/calendar; charset=utf-8; method={method}")
-    return outbox.store(email, purpose=f"meeting.{kind}", case=meeting.case)
+    return outbox.store(
+        email, purpose=f"meeting.{kind}", case=meeting.case, participant=participant
+    )
 
 
 def letter(meeting: Meeting, participant: Participant) -> bytes:

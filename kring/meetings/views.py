@@ -324,7 +324,9 @@ def letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """The printable letter (PDF) for one participant, with a fresh personal link."""
     participant = get_participant_for_user(request, reference, pk)
     found = Meeting.objects.filter(case=participant.case).first()
-    if found is None or not found.is_scheduled or participant.declined:
+    # Letters are for people without email: a letter carries a fresh link, which would
+    # revoke the one in someone's email.
+    if found is None or not found.is_scheduled or participant.declined or participant.email:
         raise Http404
     pdf = invitations.letter(found, participant)
     audit.record(

@@ -139,4 +139,4 @@ def personal_link(participant: Any, url: str) -> OutboxMessage:
         to=participant.email,
         language=participant_language(participant),
     )
-    return outbox.store(email, purpose="circle.link", case=case)
+    return outbox.store(email, purpose="circle.link", case=case, participant=participant)

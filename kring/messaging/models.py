@@ -26,6 +26,15 @@ class OutboxMessage(models.Model):
         related_name="messages",
         verbose_name=_("case"),
     )
+    participant = models.ForeignKey(
+        "circle.Participant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("participant"),
+        help_text=_("The participant this message went to, whatever their address was then."),
+    )
     from_address = models.CharField(_("from"), max_length=254)
     to_addresses = models.JSONField(_("to"), default=list)
     cc_addresses = models.JSONField(default=list, blank=True)

@@ -14,6 +14,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from email.mime.base import MIMEBase
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
@@ -37,7 +38,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=4 ** max(attempts - 1, 0))
 
 
-def store(email: EmailMessage, *, purpose: str, case: Case | None = None) -> OutboxMessage:
+def store(
+    email: EmailMessage, *, purpose: str, case: Case | None = None, participant: Any = None
+) -> OutboxMessage:
     """Store a Django email in the outbox; the worker sends it after the commit."""
     html = ""
     if isinstance(email, EmailMultiAlternatives):
@@ -47,6 +50,7 @@ def store(email: EmailMessage, *, purpose: str, case: Case | None = None) -> Out
     message = OutboxMessage.objects.create(
         purpose=purpose[:60],
         case=case,
+        participant=participant,
         from_address=email.from_email or settings.DEFAULT_FROM_EMAIL,
         to_addresses=list(email.to),
         cc_addresses=list(email.cc),

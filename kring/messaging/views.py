@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.core.auth import roles_required
+from kring.core.logfilters import redact
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 
@@ -48,10 +50,13 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         case_reference=message.case.reference if message.case else "",
         people=[audit.Person("recipient", message.pk)],
     )
+    # Outside the demo mailbox, nobody reads a participant's personal link here: a message
+    # not yet delivered still holds it (a delivered one has it removed already).
+    body = message.body_text if settings.KRING_DEMO_MAILBOX else redact(message.body_text)
     return render(
         request,
         "messaging/outbox_message.html",
-        {"message": message, "attachments": list(message.attachments.all())},
+        {"message": message, "body": body, "attachments": list(message.attachments.all())},
     )
 
 
