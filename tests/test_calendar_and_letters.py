@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from kring.cases.models import Assignment, ConferenceQuestion
 from kring.circle.models import Category, Participant
-from kring.meetings.calendar import letter_language, meeting_ics
+from kring.meetings.calendar import meeting_ics
 from kring.meetings.letters import invitation_letter_pdf
 from kring.meetings.models import Meeting
 
@@ -225,10 +225,10 @@ def test_the_english_participant_gets_english_texts(setting):
 
 
 def test_the_language_kring_writes_in(setting):
-    assert letter_language(setting.anna) == "nl"
-    assert letter_language(setting.sam) == "en"
+    assert setting.anna.text_language == "nl"
+    assert setting.sam.text_language == "en"
     setting.henk.language = "ar"  # Kring has no Arabic texts: Dutch, the site's language
-    assert letter_language(setting.henk) == "nl"
+    assert setting.henk.text_language == "nl"
 
 
 def test_a_bad_method_or_a_meeting_without_a_date_is_refused(setting):

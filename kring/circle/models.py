@@ -171,6 +171,13 @@ class Participant(models.Model):
     def reachable_by_email(self) -> bool:
         return bool(self.email)
 
+    @property
+    def text_language(self) -> str:
+        """The language Kring writes to them in: their own if Kring speaks it, else the
+        site's language (emails, letters, calendar events and their own page)."""
+        spoken = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in spoken else settings.LANGUAGE_CODE
+
     def needs(self) -> list[str]:
         """Their needs, in words."""
         listed: list[str] = []

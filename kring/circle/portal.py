@@ -45,10 +45,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _language(participant: Participant) -> str:
-    return participant.language if participant.language in dict(settings.LANGUAGES) else "nl"
-
-
 def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Resolve the token; a bad link gets the one 'link not valid' page (404).
 
@@ -65,7 +61,7 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         link = links.resolve(token)
         if link is None:
             return _private(render(request, "circle/portal_invalid.html", status=404))
-        with translation.override(_language(link.participant)):
+        with translation.override(link.participant.text_language):
             response = view(request, token, link)
         return _private(response)
 

@@ -23,13 +23,6 @@ METHODS = ("REQUEST", "CANCEL")
 ORGANIZER_NAME = "Kring"
 
 
-def letter_language(participant: Participant) -> str:
-    """The language Kring writes to ``participant`` in: their own if Kring speaks it,
-    otherwise the site's language."""
-    languages = {code for code, _name in settings.LANGUAGES}
-    return participant.language if participant.language in languages else settings.LANGUAGE_CODE
-
-
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -75,7 +68,7 @@ def meeting_ics(
         raise ValueError("The meeting has no UID: save it first.")
 
     zone = local_zone()
-    with translation.override(letter_language(participant)):
+    with translation.override(participant.text_language):
         summary = meeting_summary(meeting)
         description = meeting_description(meeting, portal_url)
 

@@ -137,7 +137,7 @@ def _email(meeting: Meeting, participant: Participant, kind: str, url: str) -> O
             "url": url,
         },
         to=participant.email,
-        language=emails.participant_language(participant),
+        language=participant.text_language,
     )
     if kind != Kind.REMINDER:
         ics = meeting_ics(meeting, participant, method=method, portal_url=url)

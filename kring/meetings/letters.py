@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
 from kring.circle.models import Participant
-from kring.meetings.calendar import letter_language, organizer_address
+from kring.meetings.calendar import organizer_address
 from kring.meetings.models import Invitation, Meeting
 
 TEMPLATE = "letters/invitation.html"
@@ -110,7 +110,7 @@ def invitation_letter_pdf(
     if kind != Invitation.Kind.CANCELLATION and meeting.starts_at is None:
         raise ValueError("The meeting has no date yet: there is nothing to invite to.")
 
-    with translation.override(letter_language(participant)):
+    with translation.override(participant.text_language):
         context = letter_context(meeting, participant, kind=kind, portal_url=portal_url)
         html = render_to_string(TEMPLATE, context)
 

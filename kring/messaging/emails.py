@@ -119,12 +119,6 @@ def request_arrived(case: Case, *, skip: Any = None, moved: bool = False) -> lis
     return stored
 
 
-def participant_language(participant: Any) -> str:
-    """The language of texts for a participant: theirs if Kring speaks it, else Dutch."""
-    languages = dict(settings.LANGUAGES)
-    return participant.language if participant.language in languages else settings.LANGUAGE_CODE
-
-
 def personal_link(participant: Any, url: str) -> OutboxMessage:
     """Send a participant the standard information and the link to their own page."""
     case = participant.case
@@ -137,6 +131,6 @@ def personal_link(participant: Any, url: str) -> OutboxMessage:
             "questions": list(case.questions.all()),
         },
         to=participant.email,
-        language=participant_language(participant),
+        language=participant.text_language,
     )
     return outbox.store(email, purpose="circle.link", case=case, participant=participant)
