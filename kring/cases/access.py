@@ -90,17 +90,17 @@ def cases_with_people(user: User | object) -> QuerySet[Case]:
     return _scoped(_manager_scope(user), _accepted_scope(user))
 
 
-def get_people_case(request: HttpRequest, reference: str) -> Case:
-    """The case with this reference if the user may work with its people; 404 otherwise."""
-    case = (
-        cases_with_people(request.user)
-        .select_related("region", "municipality")
-        .filter(reference=reference)
-        .first()
-    )
+def _case_in(scope: QuerySet[Case], request: HttpRequest, reference: str) -> Case:
+    """The case with this reference within ``scope``; a logged refusal (404) otherwise."""
+    case = scope.select_related("region", "municipality").filter(reference=reference).first()
     if case is None:
         raise refused(request, reference)
     return case
+
+
+def get_people_case(request: HttpRequest, reference: str) -> Case:
+    """The case with this reference if the user may work with its people; 404 otherwise."""
+    return _case_in(cases_with_people(request.user), request, reference)
 
 
 def cases_for(user: User | object) -> QuerySet[Case]:
@@ -131,15 +131,7 @@ def may_see_people(user: User, case: Case) -> bool:
 
 def get_case_for_user(request: HttpRequest, reference: str) -> Case:
     """The case with this reference if the signed-in user may see it; 404 otherwise."""
-    case = (
-        cases_for(request.user)
-        .select_related("region", "municipality")
-        .filter(reference=reference)
-        .first()
-    )
-    if case is None:
-        raise refused(request, reference)
-    return case
+    return _case_in(cases_for(request.user), request, reference)
 
 
 def get_managed_case(request: HttpRequest, reference: str) -> Case:
@@ -147,12 +139,4 @@ def get_managed_case(request: HttpRequest, reference: str) -> Case:
     user = request.user
     if not isinstance(user, User):
         raise Http404
-    case = (
-        managed_cases(user)
-        .select_related("region", "municipality")
-        .filter(reference=reference)
-        .first()
-    )
-    if case is None:
-        raise refused(request, reference)
-    return case
+    return _case_in(managed_cases(user), request, reference)

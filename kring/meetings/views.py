@@ -27,12 +27,6 @@ from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
 CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
 
 
-def _error(
-    request: HttpRequest, template: str, context: dict[str, object], status: int
-) -> HttpResponse:
-    return render(request, template, context, status=status)
-
-
 # --- Dates ------------------------------------------------------------------------------
 
 
@@ -76,15 +70,17 @@ def dates(request: HttpRequest, reference: str) -> HttpResponse:
                 user=staff_user(request),
             )
         except CaseError as failure:
-            return _error(
+            return render(
                 request,
                 "meetings/dates.html",
                 _dates_context(case, option_form=form, error=failure.message),
-                409,
+                status=409,
             )
         messages.success(request, _("The date is proposed."))
         return redirect("dates", reference=reference)
-    return _error(request, "meetings/dates.html", _dates_context(case, option_form=form), 400)
+    return render(
+        request, "meetings/dates.html", _dates_context(case, option_form=form), status=400
+    )
 
 
 @require_POST
@@ -95,8 +91,8 @@ def date_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     try:
         services.remove_option(option, user=staff_user(request))
     except CaseError as failure:
-        return _error(
-            request, "meetings/dates.html", _dates_context(case, error=failure.message), 409
+        return render(
+            request, "meetings/dates.html", _dates_context(case, error=failure.message), status=409
         )
     messages.success(request, _("The date is withdrawn."))
     return redirect("dates", reference=reference)
@@ -117,15 +113,17 @@ def date_answer(request: HttpRequest, reference: str) -> HttpResponse:
                 entered_by=staff_user(request),
             )
         except CaseError as failure:
-            return _error(
+            return render(
                 request,
                 "meetings/dates.html",
                 _dates_context(case, answer_form=form, error=failure.message),
-                409,
+                status=409,
             )
         messages.success(request, _("The answer is recorded."))
         return redirect("dates", reference=reference)
-    return _error(request, "meetings/dates.html", _dates_context(case, answer_form=form), 400)
+    return render(
+        request, "meetings/dates.html", _dates_context(case, answer_form=form), status=400
+    )
 
 
 @require_POST
@@ -136,8 +134,8 @@ def date_choose(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     try:
         services.schedule(case, option, user=staff_user(request))
     except CaseError as failure:
-        return _error(
-            request, "meetings/dates.html", _dates_context(case, error=failure.message), 409
+        return render(
+            request, "meetings/dates.html", _dates_context(case, error=failure.message), status=409
         )
     messages.success(request, _("The meeting is scheduled. Now send the invitations."))
     return redirect("meeting", reference=reference)
@@ -207,11 +205,11 @@ def meeting(request: HttpRequest, reference: str) -> HttpResponse:
             fresh["version"] = str(found.version)
             form = VenueForm(fresh, instance=found, auto_id="venue_%s")
             context = _meeting_context(case, found, venue_form=form, error=failure.message)
-            return _error(request, "meetings/meeting.html", context, 409)
+            return render(request, "meetings/meeting.html", context, status=409)
         messages.success(request, _("Place and food are saved."))
         return redirect("meeting", reference=reference)
-    return _error(
-        request, "meetings/meeting.html", _meeting_context(case, found, venue_form=form), 400
+    return render(
+        request, "meetings/meeting.html", _meeting_context(case, found, venue_form=form), status=400
     )
 
 
@@ -226,11 +224,11 @@ def cost_add(request: HttpRequest, reference: str) -> HttpResponse:
             services.add_cost(case, user=staff_user(request), **form.cleaned_data)
         except CaseError as failure:
             context = _meeting_context(case, found, cost_form=form, error=failure.message)
-            return _error(request, "meetings/meeting.html", context, 409)
+            return render(request, "meetings/meeting.html", context, status=409)
         messages.success(request, _("The cost is added."))
         return redirect("meeting", reference=reference)
-    return _error(
-        request, "meetings/meeting.html", _meeting_context(case, found, cost_form=form), 400
+    return render(
+        request, "meetings/meeting.html", _meeting_context(case, found, cost_form=form), status=400
     )
 
 
@@ -243,7 +241,7 @@ def cost_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         context = _meeting_context(
             case, services.meeting_for(case), error=_("This case is finished.")
         )
-        return _error(request, "meetings/meeting.html", context, 409)
+        return render(request, "meetings/meeting.html", context, status=409)
     item.delete()
     case.log("cost.removed", user=staff_user(request), data={"cost": pk})
     messages.success(request, _("The cost is removed."))
@@ -258,11 +256,11 @@ def invitations_send(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         sent = invitations.send(found, user=staff_user(request))
     except CaseError as failure:
-        return _error(
+        return render(
             request,
             "meetings/meeting.html",
             _meeting_context(case, found, error=failure.message),
-            409,
+            status=409,
         )
     if not sent.emails and not sent.letters:
         messages.info(request, _("Everyone who takes part already has the current invitation."))
@@ -294,18 +292,21 @@ def meeting_cancel(request: HttpRequest, reference: str) -> HttpResponse:
     found = services.meeting_for(case)
     form = CancelForm(request.POST, auto_id="cancel_%s")
     if not form.is_valid():
-        return _error(
-            request, "meetings/meeting.html", _meeting_context(case, found, cancel_form=form), 400
+        return render(
+            request,
+            "meetings/meeting.html",
+            _meeting_context(case, found, cancel_form=form),
+            status=400,
         )
     try:
         services.cancel(found, user=staff_user(request), reason=form.cleaned_data["reason"])
         told = invitations.cancel_all(found, user=staff_user(request))
     except CaseError as failure:
-        return _error(
+        return render(
             request,
             "meetings/meeting.html",
             _meeting_context(case, found, error=failure.message),
-            409,
+            status=409,
         )
     messages.success(
         request,
