@@ -98,6 +98,17 @@ POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
 PHONE = re.compile(r"^\+?[\d\s\-().]{8,20}$")
 
 
+def clean_phone(value: str) -> str:
+    """A phone number as people write it: 8 to 15 digits, with spaces, dashes or brackets."""
+    value = value.strip()
+    digits = sum(ch.isdigit() for ch in value)
+    if value and (not PHONE.match(value) or not 8 <= digits <= 15):
+        raise forms.ValidationError(
+            _("Enter a phone number of 8 to 15 digits, for example 06 12345678.")
+        )
+    return value
+
+
 class RequestForm(forms.ModelForm[Case]):
     """What a request needs, whoever enters it: the same fields and checks for the public form
     and for a manager who takes a request by phone."""
@@ -205,13 +216,7 @@ class RequestForm(forms.ModelForm[Case]):
         return f"{found.group(1)} {found.group(2).upper()}"
 
     def clean_requester_phone(self) -> str:
-        value = str(self.cleaned_data.get("requester_phone") or "").strip()
-        digits = sum(ch.isdigit() for ch in value)
-        if value and (not PHONE.match(value) or not 8 <= digits <= 15):
-            raise forms.ValidationError(
-                _("Enter a phone number of 8 to 15 digits, for example 06 12345678.")
-            )
-        return value
+        return clean_phone(str(self.cleaned_data.get("requester_phone") or ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

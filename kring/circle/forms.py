@@ -6,20 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kring.cases.forms import PHONE
+from kring.cases.forms import clean_phone
 from kring.cases.models import Case
 from kring.circle.models import Category, ContactMoment, Participant, Willingness
 from kring.circle.services import DETAIL_FIELDS, NEED_FIELDS
-
-
-def _clean_phone(value: str) -> str:
-    value = value.strip()
-    digits = sum(ch.isdigit() for ch in value)
-    if value and (not PHONE.match(value) or not 8 <= digits <= 15):
-        raise forms.ValidationError(
-            _("Enter a phone number of 8 to 15 digits, for example 06 12345678.")
-        )
-    return value
 
 
 class ParticipantForm(forms.ModelForm[Participant]):
@@ -39,7 +29,7 @@ class ParticipantForm(forms.ModelForm[Participant]):
         self.fields["suggested_by"].empty_label = _("nobody (the coordinator found them)")  # type: ignore[attr-defined]
 
     def clean_phone(self) -> str:
-        return _clean_phone(str(self.cleaned_data.get("phone") or ""))
+        return clean_phone(str(self.cleaned_data.get("phone") or ""))
 
     def details(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in DETAIL_FIELDS}
@@ -142,7 +132,7 @@ class PortalSuggestForm(forms.Form):
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=30)
 
     def clean_phone(self) -> str:
-        return _clean_phone(str(self.cleaned_data.get("phone") or ""))
+        return clean_phone(str(self.cleaned_data.get("phone") or ""))
 
 
 class PortalViewForm(forms.Form):
