@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse_lazy
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -353,6 +354,14 @@ class IntakeForm(forms.Form):
 
     def questions(self) -> list[str]:
         return [self.cleaned_data.get(name, "") for name in self.QUESTIONS]
+
+
+def on_version(data: QueryDict, version: int) -> QueryDict:
+    """Submitted data moved onto the current version: after a refusal because someone else
+    changed the object, the user sees their input again and can retry knowingly."""
+    data = data.copy()
+    data["version"] = str(version)
+    return data
 
 
 class VersionForm(forms.Form):

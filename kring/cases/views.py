@@ -32,6 +32,7 @@ from kring.cases.forms import (
     MoveRegionForm,
     StatusChangeForm,
     VersionForm,
+    on_version,
 )
 from kring.cases.lifecycle import (
     CaseError,
@@ -272,12 +273,9 @@ def _intake_context(request: HttpRequest, case: Case, **forms: object) -> dict[s
 
 
 def _with_version(request: HttpRequest, case: Case) -> QueryDict:
-    """The submitted data on the case's current version: after a refusal because someone else
-    changed the case, the user sees their input again and can retry knowingly."""
+    """The submitted data on the case's current version (see ``on_version``)."""
     case.refresh_from_db(fields=["version"])
-    data = request.POST.copy()
-    data["version"] = str(case.version)
-    return data
+    return on_version(request.POST, case.version)
 
 
 def _language_code() -> str:
@@ -433,10 +431,8 @@ def funding_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             )
         except CaseError as failure:
             error = str(failure.message)
-            data = request.POST.copy()
             funding.refresh_from_db()
-            data["version"] = str(funding.version)
-            form = FundingForm(data)
+            form = FundingForm(on_version(request.POST, funding.version))
         else:
             messages.success(request, _("The funding is saved."))
             return redirect("case_intake", reference=case.reference)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases.access import get_people_case
-from kring.cases.forms import VersionForm
+from kring.cases.forms import VersionForm, on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle import links, services
@@ -142,9 +142,11 @@ def participant_detail(request: HttpRequest, reference: str, pk: int) -> HttpRes
             )
         except CaseError as failure:
             participant.refresh_from_db()
-            data = request.POST.copy()
-            data["version"] = str(participant.version)
-            form = ParticipantForm(data, instance=participant, case=participant.case)
+            form = ParticipantForm(
+                on_version(request.POST, participant.version),
+                instance=participant,
+                case=participant.case,
+            )
             context = _participant_context(participant, form=form, error=failure.message)
             return render(request, "circle/participant.html", context, status=409)
         messages.success(request, _("The details are saved."))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases.access import get_people_case
+from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, Status
 from kring.circle.access import get_participant_for_user
@@ -201,9 +202,9 @@ def meeting(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except CaseError as failure:
             found.refresh_from_db()
-            fresh = request.POST.copy()
-            fresh["version"] = str(found.version)
-            form = VenueForm(fresh, instance=found, auto_id="venue_%s")
+            form = VenueForm(
+                on_version(request.POST, found.version), instance=found, auto_id="venue_%s"
+            )
             context = _meeting_context(case, found, venue_form=form, error=failure.message)
             return render(request, "meetings/meeting.html", context, status=409)
         messages.success(request, _("Place and food are saved."))
