@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kring.cases",
     "kring.circle",
     "kring.meetings",
+    "kring.plans",
     "kring.audit",
     "kring.messaging",
     "kring.core",
@@ -252,6 +253,8 @@ KRING_NORM_ASSIGNMENT_DAYS = envint("KRING_NORM_ASSIGNMENT_DAYS", 2, minimum=1)
 KRING_LINK_DAYS = envint("KRING_LINK_DAYS", 120, minimum=1)
 # Reminders of the meeting go this many days before it, to those who said yes.
 KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
+# The aftercare call falls due this many days after the meeting ("about four weeks").
+KRING_AFTERCARE_DAYS = envint("KRING_AFTERCARE_DAYS", 28, minimum=1)
 # Access-log entries are kept this long (BIO: long enough to investigate an incident).
 KRING_RETAIN_LOG_DAYS = envint("KRING_RETAIN_LOG_DAYS", 365, minimum=30)
 # Retention (docs/register-of-processing.md), in days after the step that ends the purpose:

@@ -12,6 +12,9 @@ from kring.circle import views as circle_views
 from kring.core import views as core_views
 from kring.meetings import views as meeting_views
 from kring.messaging import views as messaging_views
+from kring.plans import conference_views, distribution_views
+from kring.plans import portal as plan_portal
+from kring.plans import views as plan_views
 
 # The admin signs in through the same page as the rest of Kring.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -145,8 +148,65 @@ urlpatterns = [
         meeting_views.meeting_cancel,
         name="meeting_cancel",
     ),
+    # The conference and the plan (phases 4–6)
+    path("zaken/<str:reference>/conferentie/", conference_views.conference, name="conference"),
+    path("zaken/<str:reference>/plan/", plan_views.plan, name="plan"),
+    path("zaken/<str:reference>/plan/controle/", plan_views.plan_check, name="plan_check"),
+    path("zaken/<str:reference>/plan/<str:kind>/nieuw/", plan_views.item_add, name="plan_item_add"),
+    path("zaken/<str:reference>/plan/<str:kind>/<int:pk>/", plan_views.item_edit, name="plan_item"),
+    path(
+        "zaken/<str:reference>/plan/<str:kind>/<int:pk>/verwijderen/",
+        plan_views.item_remove,
+        name="plan_item_remove",
+    ),
+    path(
+        "zaken/<str:reference>/plan/<str:kind>/<int:pk>/verplaatsen/",
+        plan_views.item_move,
+        name="plan_item_move",
+    ),
+    path("zaken/<str:reference>/plan-vaststellen/", plan_views.plan_finalise, name="plan_finalise"),
+    path(
+        "zaken/<str:reference>/plan-uitkomst/", conference_views.plan_outcome, name="plan_outcome"
+    ),
+    path(
+        "zaken/<str:reference>/plan-instemming/",
+        conference_views.endorsements,
+        name="plan_endorsements",
+    ),
+    path(
+        "zaken/<str:reference>/plan-voorwaarden/<int:pk>/",
+        conference_views.bottom_line_check,
+        name="plan_bottom_line",
+    ),
+    path(
+        "zaken/<str:reference>/plan-versie/<int:number>.pdf",
+        distribution_views.plan_pdf,
+        name="plan_pdf",
+    ),
+    path(
+        "zaken/<str:reference>/plan-verspreiden/",
+        distribution_views.distribution,
+        name="plan_distribution",
+    ),
+    path(
+        "zaken/<str:reference>/plan-verspreiden/<int:pk>/brief.pdf",
+        distribution_views.plan_letter,
+        name="plan_letter",
+    ),
+    path(
+        "zaken/<str:reference>/plan-verspreiden/<int:pk>/opnieuw/",
+        distribution_views.plan_resend,
+        name="plan_resend",
+    ),
+    path(
+        "zaken/<str:reference>/plan-verspreiden/<int:pk>/ook/",
+        distribution_views.plan_recipient_add,
+        name="plan_recipient_add",
+    ),
+    path("zaken/<str:reference>/nazorg/", conference_views.aftercare, name="aftercare"),
     # The participant's own page: no account, a personal link.
     path("p/<str:token>/", portal.portal, name="portal"),
+    path("p/<str:token>/plan.pdf", plan_portal.plan_pdf, name="portal_plan_pdf"),
     path(
         "beheer/bewaartermijnen/",
         retention_views.retention_overview,

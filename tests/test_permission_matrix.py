@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kring.accounts.models import Organisation
-from kring.cases.models import BottomLine, Funding, Status
+from kring.cases.models import Assignment, BottomLine, Case, Funding, Status
 from kring.circle.models import InformationNeed, Participant
 from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
 from kring.messaging.models import OutboxMessage
@@ -143,6 +143,27 @@ EXPECTATIONS = {
         LOGIN, 409, NOT_FOUND, 409, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
     ),
     "meeting_cancel": THIS_CASE_POST,
+    # The conference and the plan (world.case moved to "held", see _url).
+    "conference": THIS_CASE,
+    "plan": THIS_CASE,
+    "plan_check": expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"),
+    "plan_item_add": THIS_CASE_POST,
+    "plan_item": THIS_CASE,
+    "plan_item_remove": THIS_CASE_POST,
+    "plan_item_move": THIS_CASE_POST,
+    "plan_finalise": THIS_CASE_POST,
+    "plan_outcome": THIS_CASE_POST,
+    "plan_endorsements": THIS_CASE_REDIRECT,
+    "plan_bottom_line": THIS_CASE_POST,
+    "plan_pdf": THIS_CASE,
+    "plan_distribution": THIS_CASE,
+    "plan_letter": THIS_CASE,
+    "plan_resend": THIS_CASE_REDIRECT,
+    "plan_recipient_add": THIS_CASE_REDIRECT,
+    "aftercare": THIS_CASE,
+    "portal_plan_pdf": expect(
+        NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND
+    ),
     # A bogus personal link: the one "link not valid" page, for everyone.
     "portal": expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Retention periods and upcoming anonymisations: managers (their regions), administrators.
@@ -202,6 +223,72 @@ CASE_URLS = {
 }
 
 
+# Reached with world.case after its conference: held, with a finalised plan.
+PLAN_URLS = {
+    "conference",
+    "plan",
+    "plan_check",
+    "plan_finalise",
+    "plan_outcome",
+    "plan_endorsements",
+    "plan_distribution",
+    "aftercare",
+}
+PLAN_ITEM_URLS = {"plan_item_add", "plan_item", "plan_item_remove", "plan_item_move"}
+PLAN_PERSON_URLS = {"plan_letter", "plan_resend", "plan_recipient_add"}
+
+
+def held_with_plan(case):
+    """Move ``case`` past its meeting: held, attendance, a plan with one agreement, version 1."""
+    from kring.meetings.models import Attendance
+    from kring.plans.models import Agreement, Plan, PlanVersion
+
+    start = timezone.now() - dt.timedelta(days=1)
+    meeting, _created = Meeting.objects.update_or_create(
+        case=case, defaults={"starts_at": start, "ends_at": start + dt.timedelta(hours=3)}
+    )
+    existing = Plan.objects.filter(case=case).first()
+    if existing is not None:  # a second URL of the same test: the case is already held
+        agreement = existing.agreements.get()
+        people = {p.name: p for p in Participant.objects.filter(case=case)}
+        return (
+            existing,
+            agreement,
+            {
+                "email": people["Ayse Kaya"],
+                "letter": people["Carla Dekker"],
+                "declined": people["Dirk Bos"],
+            },
+        )
+    Case.objects.filter(pk=case.pk).update(status=Status.HELD)
+    case.status = Status.HELD
+    people = {
+        key: Participant.objects.create(
+            case=case,
+            name=name,
+            category="resident",
+            email=email,
+            postal_address="Molenstraat 1\n1053 AB Amsterdam",
+            willingness=willing,
+        )
+        for key, name, email, willing in (
+            ("email", "Ayse Kaya", "ayse@voorbeeld.test", "yes"),
+            ("letter", "Carla Dekker", "", "yes"),
+            ("declined", "Dirk Bos", "dirk@voorbeeld.test", "no"),
+        )
+    }
+    Attendance.objects.create(meeting=meeting, participant=people["email"], information=True)
+    plan = Plan.objects.create(case=case, outcome=Plan.Outcome.ACCEPTED)
+    agreement = Agreement.objects.create(
+        plan=plan, what="De muziek gaat om 22.00 uur uit.", when="recurring", recurrence="elke dag"
+    )
+    agreement.who.add(people["email"])
+    from kring.plans.services import snapshot
+
+    PlanVersion.objects.create(plan=plan, number=1, content=snapshot(plan))
+    return plan, agreement, people
+
+
 PARTICIPANT_URLS = {
     "participant_detail",
     "participant_contact",
@@ -213,6 +300,26 @@ PARTICIPANT_URLS = {
 
 
 def _url(name, world):
+    if name in PLAN_URLS:
+        held_with_plan(world.case)
+        return reverse(name, args=[world.case.reference])
+    if name in PLAN_ITEM_URLS:
+        _plan, agreement, _people = held_with_plan(world.case)
+        args = [world.case.reference, "agreement"]
+        return reverse(name, args=args if name == "plan_item_add" else [*args, agreement.pk])
+    if name in PLAN_PERSON_URLS:
+        _plan, _agreement, people = held_with_plan(world.case)
+        person = {"plan_letter": "letter", "plan_resend": "email"}.get(name, "declined")
+        return reverse(name, args=[world.case.reference, people[person].pk])
+    if name == "plan_pdf":
+        held_with_plan(world.case)
+        return reverse(name, args=[world.case.reference, 1])
+    if name == "plan_bottom_line":
+        held_with_plan(world.case)
+        line = BottomLine.objects.create(case=world.case, text="x", set_by="y", mandate="z")
+        return reverse(name, args=[world.case.reference, line.pk])
+    if name == "portal_plan_pdf":
+        return reverse(name, args=["onbekend-token"])
     if name in CASE_URLS:
         return reverse(name, args=[world.case.reference])
     if name in PARTICIPANT_URLS:
@@ -382,3 +489,35 @@ def test_an_asked_coordinator_sees_a_summary_and_nothing_of_the_intake(world, cl
         {"no_stake": "on", "no_link": "on", "no_say": "on"},
     )
     assert "Geheime Aanvrager" in client.get(case.get_absolute_url()).text
+
+
+CASE_SCOPED = (
+    CASE_URLS
+    | PARTICIPANT_URLS
+    | PLAN_URLS
+    | PLAN_ITEM_URLS
+    | PLAN_PERSON_URLS
+    | {
+        "plan_pdf",
+        "plan_bottom_line",
+    }
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name for name in CASE_SCOPED if EXPECTATIONS[name]["coordinator"] not in (NOT_FOUND, LOGIN)
+    ),
+)
+def test_a_handed_over_coordinator_reaches_nothing_of_the_case(name, world, client):
+    """After the aftercare call the case is handed over: every URL of it answers 404 to the
+    coordinator who worked on it, while its manager keeps it."""
+    url = _url(name, world)
+    Case.objects.filter(pk=world.case.pk).update(status=Status.FOLLOW_UP)
+    Assignment.objects.filter(case=world.case).update(state=Assignment.State.ENDED)
+    client.force_login(world.coordinator)
+    method = EXPECTATIONS[name]["method"]
+    assert getattr(client, method)(url).status_code == NOT_FOUND, name
+    assert world.case.reference not in client.get(reverse("case_list")).text

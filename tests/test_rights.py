@@ -167,3 +167,33 @@ def test_erasure_reaches_messages_to_an_old_address_and_the_requesters_story(wor
     assert not any("Ahmed" in m.body_text for m in OutboxMessage.objects.all())
     case = Case.objects.get(pk=world.case.pk)
     assert case.description == "[gewist]" and case.involved == "" and case.intake_notes == ""
+
+
+@pytest.mark.django_db
+def test_erasure_reaches_the_plan_and_its_kept_versions(world, client, ahmed):
+    from kring.plans.models import Agreement, Plan, PlanVersion
+    from kring.plans.services import snapshot
+
+    plan = Plan.objects.create(case=world.case, contingency="Ahmed Bakkali belt de wijkagent.")
+    agreement = Agreement.objects.create(plan=plan, what="Ahmed Bakkali veegt de stoep.")
+    agreement.who.add(ahmed)
+    plan.monitors.add(ahmed)
+    PlanVersion.objects.create(plan=plan, number=1, content=snapshot(plan))
+    assert "Ahmed Bakkali" in json.dumps(PlanVersion.objects.get().content)
+    client.force_login(world.manager)
+    export(client, world, "participant", ahmed.pk, "json")
+    url = reverse("person_rights", args=[world.case.reference, "participant", ahmed.pk])
+    client.post(url, {"reason": "Verzoek van betrokkene (art. 17)"})
+    colleague = UserFactory(is_regional_manager=True)
+    colleague.managed_regions.set([world.west])
+    client.force_login(colleague)
+    erasure = ErasureRequest.objects.get()
+    assert (
+        client.post(reverse("erasure_confirm", args=[world.case.reference, erasure.pk])).status_code
+        == 302
+    )
+    assert "Ahmed Bakkali" not in json.dumps(PlanVersion.objects.get().content)
+    assert "Ahmed Bakkali" not in Agreement.objects.get().what
+    assert "Ahmed Bakkali" not in Plan.objects.get().contingency
+    # The agreement still says who does it: the erased person, by their label.
+    assert list(Agreement.objects.get().who.all()) == [Participant.objects.get(pk=ahmed.pk)]

@@ -57,6 +57,16 @@ from kring.cases.models import (
 from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
 from kring.meetings.models import Meeting
 from kring.messaging.models import OutboxMessage
+from kring.plans.models import (
+    AftercareCall,
+    Agreement,
+    Answer,
+    BottomLineCheck,
+    Evaluation,
+    OrganisationRequest,
+    Plan,
+    PlanVersion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +107,16 @@ NEUTRAL_EVENT_KEYS = frozenset(
         "person",
         "place_changed",
         "region",
+        "agreement",
+        "bottom_line",
+        "endorsed",
+        "evaluation",
+        "met",
+        "outcome",
+        "present",
         "request",
         "retention",
+        "version",
         "self",
         "sequence",
         "to",
@@ -328,6 +346,37 @@ def anonymise_case(case: Case, *, retention: str = "") -> bool:
         Meeting.objects.filter(case=current).update(
             venue_name="", venue_address="", catering="", interpreters=""
         )
+        # The plan keeps its shape (how many agreements, when, answered or not) for research;
+        # its words go, and a frozen version keeps only its counts.
+        plans = Plan.objects.filter(case=current)
+        plans.update(monitor_note="", contingency="", outcome_reason="")
+        for plan in plans:
+            plan.monitors.clear()
+            plan.extra_recipients.clear()
+        Answer.objects.filter(plan__case=current).update(text=ANONYMISED)
+        Agreement.objects.filter(plan__case=current).update(
+            what=ANONYMISED, where="", recurrence=""
+        )
+        OrganisationRequest.objects.filter(plan__case=current).update(
+            request=ANONYMISED, reply_note=""
+        )
+        Evaluation.objects.filter(plan__case=current).update(description="")
+        # An unmet bottom line keeps a reason (a constraint): the marker, not the words.
+        checks = BottomLineCheck.objects.filter(plan__case=current)
+        checks.filter(met=True).update(reason="")
+        checks.filter(met=False).update(reason=ANONYMISED)
+        versions = list(PlanVersion.objects.filter(plan__case=current))
+        for version in versions:
+            content = version.content if isinstance(version.content, dict) else {}
+            version.content = {
+                "anonymised": True,
+                **{
+                    key: len(content.get(key) or [])
+                    for key in ("agreements", "requests", "evaluations", "participants")
+                },
+            }
+        PlanVersion.objects.bulk_update(versions, ["content"])
+        AftercareCall.objects.filter(case=current).update(how_it_goes=ANONYMISED)
         # The record that someone was erased stays (kind, id, dates, who): proof under
         # art. 5(2) AVG. Its free-text reason goes with the rest.
         ErasureRequest.objects.filter(case=current).update(reason="")

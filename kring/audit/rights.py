@@ -21,8 +21,9 @@ from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle.models import Participant, PersonalLink
-from kring.meetings.models import DateAnswer, Invitation
+from kring.meetings.models import Attendance, DateAnswer, Invitation
 from kring.messaging.models import OutboxMessage
+from kring.plans.models import Delivery, Endorsement, Plan, PlanVersion
 
 ERASED = "[gewist]"
 Kind = ErasureRequest.Kind
@@ -42,6 +43,68 @@ def _viewed(kind: str, person_id: int) -> list[dict[str, Any]]:
         .select_related("user")
         .order_by("pk")
     ]
+
+
+def _date(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _plan_part(participant: Participant) -> dict[str, Any]:
+    """What the conference and the plan hold about a participant: when they were in the room,
+    their endorsement, the agreements naming them, the copies they were sent, whether they
+    watch over the plan or asked for it, and the frozen versions that name them."""
+    plan = Plan.objects.filter(case_id=participant.case_id).first()
+    named_in = []
+    if plan is not None:
+        for version in PlanVersion.objects.filter(plan=plan).order_by("number"):
+            content = version.content if isinstance(version.content, dict) else {}
+            ids = {p.get("id") for p in content.get("participants") or []}
+            for agreement in content.get("agreements") or []:
+                ids.update(agreement.get("who_ids") or [])
+            if participant.pk in ids:
+                named_in.append(version.number)
+    return {
+        "attendance": [
+            {
+                "information": a.information,
+                "private_time": a.private_time,
+                "plan": a.plan,
+                "recorded_at": a.recorded_at.isoformat(),
+            }
+            for a in Attendance.objects.filter(participant=participant).order_by("pk")
+        ],
+        "endorsements": [
+            {"via": e.via, "at": e.at.isoformat()}
+            for e in Endorsement.objects.filter(participant=participant).order_by("pk")
+        ],
+        "agreements": [
+            {
+                "what": a.what,
+                "where": a.where,
+                "when": a.when,
+                "on": _date(a.on),
+                "until": _date(a.until),
+                "recurrence": a.recurrence,
+            }
+            for a in participant.agreements.order_by("order", "pk")
+        ],
+        "deliveries": [
+            {
+                "version": d.version.number,
+                "channel": d.channel,
+                "at": d.created_at.isoformat(),
+                "printed_at": _date(d.printed_at),
+            }
+            for d in Delivery.objects.filter(participant=participant)
+            .select_related("version")
+            .order_by("pk")
+        ],
+        "watches_over_the_plan": plan is not None
+        and plan.monitors.filter(pk=participant.pk).exists(),
+        "asked_for_the_plan": plan is not None
+        and plan.extra_recipients.filter(pk=participant.pk).exists(),
+        "named_in_plan_versions": named_in,
+    }
 
 
 def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
@@ -113,6 +176,7 @@ def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
                 for link in PersonalLink.objects.filter(participant=participant)
             ],
         }
+        data["plan"] = _plan_part(participant)
         addresses = [participant.email] if participant.email else []
     else:
         raise CaseError(_("Unknown kind of person."))
@@ -198,9 +262,38 @@ def _erase_requester(case: Case) -> None:
     _delete_messages_to(case, addresses)
 
 
+def _erase_from_plans(participant: Participant, label: str) -> None:
+    """Their full name goes from the plan's words and from every version Kring keeps (the
+    copies already sent stay with their owners)."""
+    import json
+
+    from kring.plans.models import Agreement, Answer, Plan, PlanVersion
+
+    name = participant.name.strip()
+    if not name:
+        return
+    escaped = json.dumps(name)[1:-1]
+    for version in PlanVersion.objects.filter(plan__case=participant.case_id):
+        text = json.dumps(version.content)
+        if escaped in text:
+            version.content = json.loads(text.replace(escaped, json.dumps(label)[1:-1]))
+            version.save(update_fields=["content"])
+    for agreement in Agreement.objects.filter(plan__case=participant.case_id, what__contains=name):
+        Agreement.objects.filter(pk=agreement.pk).update(what=agreement.what.replace(name, label))
+    for answer in Answer.objects.filter(plan__case=participant.case_id, text__contains=name):
+        Answer.objects.filter(pk=answer.pk).update(text=answer.text.replace(name, label))
+    for plan in Plan.objects.filter(case=participant.case_id):
+        if name in plan.contingency or name in plan.monitor_note:
+            Plan.objects.filter(pk=plan.pk).update(
+                contingency=plan.contingency.replace(name, label),
+                monitor_note=plan.monitor_note.replace(name, label),
+            )
+
+
 def _erase_participant(participant: Participant) -> None:
     number = Participant.objects.filter(case=participant.case, pk__lte=participant.pk).count()
     addresses = [participant.email] if participant.email else []
+    _erase_from_plans(participant, f"{ERASED} {number}")
     Participant.objects.filter(pk=participant.pk).update(
         name=f"{ERASED} {number}",
         email="",

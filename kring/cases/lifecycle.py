@@ -100,7 +100,8 @@ _TRANSITIONS = [
     Transition(
         S.PLAN_WITHOUT_MEETING, S.CLOSED, _("Close without a plan"), MC, reason_required=True
     ),
-    Transition(S.PLAN_DISTRIBUTED, S.AFTERCARE, _("Start aftercare"), C),
+    # Recording the aftercare call makes both moves: the call, then the handover.
+    Transition(S.PLAN_DISTRIBUTED, S.AFTERCARE, _("Start aftercare"), C, dedicated=True),
     Transition(S.AFTERCARE, S.FOLLOW_UP, _("Hand over after aftercare"), MC),
     Transition(
         S.FOLLOW_UP,
@@ -164,6 +165,16 @@ def _precondition(case: Case, target: str) -> Promise | None:
     """What must be true of the case before this move, beyond who makes it."""
     if target == S.ACCEPTED and case.status == S.INTAKE and not case.questions.exists():
         return _("Put at least one conference question before accepting the case.")
+    if target == S.PLAN_DISTRIBUTED:
+        from kring.plans import distribution
+        from kring.plans.models import Plan
+        from kring.plans.services import plan_of
+
+        plan = plan_of(case)
+        if plan.outcome != Plan.Outcome.ACCEPTED or distribution.latest_version(plan) is None:
+            return _("Finalise the plan first.")
+        if distribution.missing(plan):
+            return _("Not everyone has the plan yet: see who does not have it on the plan page.")
     return None
 
 

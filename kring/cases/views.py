@@ -48,6 +48,10 @@ from kring.cases.norms import norm_for
 from kring.cases.questions import GOOD_EXAMPLES, check_question
 from kring.core.auth import roles_required, staff_user
 
+# From here on the conference, the plan, its copies and the aftercare have pages.
+CONFERENCE = frozenset(
+    {"scheduled", "held", "plan_without_meeting", "plan_distributed", "aftercare", "follow_up"}
+)
 # From here on a case has a circle, dates and a meeting to show.
 PREPARED = frozenset(
     {
@@ -123,6 +127,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
         else None,
         "intake_open": is_manager and case.status in intake.INTAKE_OPEN,
         "prepared": case.status in PREPARED,
+        "conference": case.status in CONFERENCE,
         "circle_size": case.participants.count(),
         "may_ask": is_manager and _may_ask(case, assignments),
         "events": list(

@@ -34,8 +34,10 @@ from kring.circle.models import Participant, PersonalLink, Willingness
 from kring.core import ratelimit
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
+from kring.plans import services as plan_services
+from kring.plans.models import Plan
 
-ACTIONS = ("willingness", "dates", "needs", "suggest", "view", "language")
+ACTIONS = ("willingness", "dates", "needs", "suggest", "view", "language", "endorse")
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -69,6 +71,8 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
+    from kring.plans.portal import own_plan  # the plan's module builds on this one
+
     case = participant.case
     meeting = Meeting.objects.filter(case=case).first()
     options = list(DateOption.objects.filter(case=case).order_by("starts_at"))
@@ -99,6 +103,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
         "error": forms.get("error"),
         "languages": settings.LANGUAGES,
+        "own_plan": own_plan(participant),
     }
 
 
@@ -200,6 +205,14 @@ def _language_choice(request: HttpRequest, participant: Participant) -> str | di
         return _("The language of your page is changed.")
 
 
+def _endorse(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    plan = Plan.objects.filter(case_id=participant.case_id).first()
+    if plan is None:
+        raise CaseError(_("You cannot endorse this plan here."))
+    plan_services.endorse_on_own_page(plan, participant)
+    return _("Thank you: we have noted that you agree with the plan.")
+
+
 HANDLERS: dict[str, Callable[[HttpRequest, Participant], str | dict[str, Any]]] = {
     "willingness": _willingness,
     "dates": _dates,
@@ -207,4 +220,5 @@ HANDLERS: dict[str, Callable[[HttpRequest, Participant], str | dict[str, Any]]] 
     "suggest": _suggest,
     "view": _view,
     "language": _language_choice,
+    "endorse": _endorse,
 }

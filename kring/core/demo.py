@@ -43,7 +43,17 @@ from kring.cases.models import (
 )
 from kring.circle.models import Category, ContactMoment, Participant, Willingness
 from kring.core.models import DemoData
-from kring.meetings.models import Meeting
+from kring.meetings.models import Attendance, Meeting
+from kring.plans.models import (
+    AftercareCall,
+    Agreement,
+    Delivery,
+    Endorsement,
+    Evaluation,
+    OrganisationRequest,
+    Plan,
+    PlanVersion,
+)
 
 DEMO_PASSWORD = "kring-demo"  # noqa: S105 - printed on purpose: the demo's logins
 DEMO_DOMAIN = "kring.example"
@@ -458,6 +468,16 @@ WITH_CIRCLE = {
     Status.CLOSED,
     Status.STOPPED,
 }
+# A plan is being written (HELD, without a meeting) or was accepted and distributed.
+WITH_PLAN = {
+    Status.HELD,
+    Status.PLAN_WITHOUT_MEETING,
+    Status.PLAN_DISTRIBUTED,
+    Status.AFTERCARE,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+}
+PLAN_ACCEPTED = {Status.PLAN_DISTRIBUTED, Status.AFTERCARE, Status.FOLLOW_UP, Status.CLOSED}
 WITH_MEETING = {
     Status.SCHEDULED,
     Status.HELD,
@@ -466,6 +486,53 @@ WITH_MEETING = {
     Status.FOLLOW_UP,
     Status.CLOSED,
 }
+
+# What circles agree, per variant: (what, how often or "" for a date or a period, where).
+# {a}, {b}: people of the circle; {street}: the case's street.
+AGREEMENTS = {
+    Variant.NEIGHBOURHOOD: [
+        ("{a} zet de muziek na 22.00 uur zachter en sluit de ramen.", "elke avond", ""),
+        ("{a} belt eerst {b} als er iets speelt, voordat iemand de politie belt.", "", ""),
+        ("{a} en {b} maken samen het trappenhuis schoon.", "elke eerste zaterdag", "{street}"),
+        ("{a} organiseert een straatbarbecue voor de hele straat.", "", "Speelveld {street}"),
+        (
+            "{a} zet de containers op dinsdagavond buiten en haalt ze woensdag weer op.",
+            "elke dinsdag",
+            "{street}",
+        ),
+        ("{a} en {b} drinken samen koffie om te bespreken hoe het gaat.", "elke maand", ""),
+    ],
+    Variant.SCHOOL: [
+        ("{a} praat met de mentor over hoe het in de klas gaat.", "elke vrijdag", "School"),
+        ("{a} en {b} fietsen samen naar school.", "elke schooldag", ""),
+        ("{a} maakt met de klas vijf klassenregels en hangt ze op.", "", "Lokaal 12"),
+        ("{a} meldt pesten via de app direct bij de mentor.", "", ""),
+        ("{a} en {b} helpen elkaar met huiswerk in de bibliotheek.", "elke woensdag", ""),
+    ],
+    Variant.FAMILY: [
+        ("{a} haalt de kinderen op woensdag uit school.", "elke woensdag", "Basisschool"),
+        ("{a} en {b} bellen met oma.", "elke zondag", ""),
+        ("{a} zoekt met {b} een sportclub en gaat mee naar de eerste training.", "", ""),
+        ("{a} past op de kinderen zodat {b} naar de sportschool kan.", "elke dinsdagavond", ""),
+        ("{a} regelt de boodschappen voor opa.", "elke zaterdag", ""),
+    ],
+    Variant.RESTORATION: [
+        (
+            "{a} biedt {b} excuses aan in een gesprek, met de coördinator van het herstel.",
+            "",
+            "Buurthuis",
+        ),
+        ("{a} betaalt de schade in drie delen terug aan {b}.", "", ""),
+        ("{a} en {b} groeten elkaar weer op het werk.", "elke werkdag", ""),
+        ("{a} gaat met {b} mee naar het eerste gesprek met de wijkagent.", "", ""),
+    ],
+}
+ORGANISATION_REQUESTS = [
+    ("Woningcorporatie", "Repareert de verlichting in de portiek en bij de fietsenstalling."),
+    ("Gemeente", "Plaatst een extra afvalbak bij het speelveld."),
+    ("Wijkteam", "Helpt bij het aanvragen van schuldhulp."),
+    ("School", "Geeft de klas een vast moment met de vertrouwenspersoon."),
+]
 
 DECLARATION = (
     "- I have no stake in the outcome of this conference.\n"
@@ -586,6 +653,21 @@ class Generated:
     bottom_line: BottomLine | None = None
     participants: list[Participant] = field(default_factory=list)
     meeting: Meeting | None = None
+    plan: DemoPlan | None = None
+
+
+@dataclass
+class DemoPlan:
+    """A case's attendance and plan; people are indices into ``Generated.participants``."""
+
+    attendance: list[tuple[int, bool, bool, bool]]  # (person, information, private, plan)
+    agreements: list[tuple[Agreement, list[int]]]
+    requests: list[OrganisationRequest]
+    evaluations: list[Evaluation]
+    monitors: list[int]
+    contingency: str
+    finalised_at: dt.datetime | None
+    aftercare_on: dt.date | None
 
 
 @dataclass
@@ -781,6 +863,87 @@ class Generator:
                 catering_for=size,
                 uid=f"demo-{rng.getrandbits(64):016x}@kring",
             )
+        if status in WITH_PLAN:
+            generated.plan = self.plan(generated, status, variant, street)
+
+    def plan(self, generated: Generated, status: Status, variant: Variant, street: str) -> DemoPlan:
+        """Attendance, a plan of a few agreements, and — once it was accepted — its version,
+        endorsements, copies and the aftercare call."""
+        rng = self.rng
+        people = generated.participants
+        willing = [i for i, p in enumerate(people) if p.willingness == Willingness.YES]
+        meeting = generated.meeting
+        attendance = []
+        if meeting is not None:
+            for i in willing:
+                private = not people[i].is_professional and rng.random() < 0.95
+                attendance.append((i, rng.random() < 0.95, private, rng.random() < 0.92))
+        at_plan = [i for i, *_parts, plan in attendance if plan] or willing
+        day = timezone.localdate(meeting.starts_at) if meeting and meeting.starts_at else None
+        day = day or timezone.localdate(generated.case.status_changed_at)
+        agreements = []
+        templates = AGREEMENTS[variant]
+        for order, (text, often, where) in enumerate(
+            rng.sample(templates, k=rng.randint(3, len(templates))), start=1
+        ):
+            who = rng.sample(at_plan, k=min(len(at_plan), 2 if "{b}" in text else 1))
+            names = [people[i].name.split()[0] for i in who] + ["", ""]
+            agreement = Agreement(
+                what=text.format(a=names[0], b=names[1] or "de buren", street=street),
+                where=where.format(street=street),
+                order=order,
+            )
+            if often:
+                agreement.when, agreement.recurrence = Agreement.When.RECURRING, often
+            elif rng.random() < 0.5:
+                agreement.when = Agreement.When.DATE
+                agreement.on = day + dt.timedelta(days=rng.randint(7, 60))
+            else:
+                agreement.when = Agreement.When.PERIOD
+                agreement.on = day + dt.timedelta(days=7)
+                agreement.until = agreement.on + dt.timedelta(days=rng.choice([30, 60, 90]))
+            agreements.append((agreement, who))
+        requests = []
+        if rng.random() < 0.5:
+            organisation, text = rng.choice(ORGANISATION_REQUESTS)
+            requests.append(
+                OrganisationRequest(
+                    organisation=organisation,
+                    request=text,
+                    order=1,
+                    reply=rng.choice(["yes", "yes", "partly", ""]),
+                )
+            )
+        evaluations = [
+            Evaluation(
+                on=day + dt.timedelta(weeks=weeks),
+                description="Iedereen komt weer samen in het buurthuis.",
+                order=n,
+            )
+            for n, weeks in enumerate([6, 12][: rng.randint(1, 2)], start=1)
+        ]
+        accepted = status in PLAN_ACCEPTED
+        finalised_at = None
+        if accepted:
+            distributed = next(
+                (e.at for e in generated.events if e.to_status == Status.PLAN_DISTRIBUTED),
+                generated.case.status_changed_at,
+            )
+            finalised_at = distributed - dt.timedelta(days=2)
+        aftercare_on = None
+        if status in (Status.FOLLOW_UP, Status.CLOSED):
+            aftercare_on = day + dt.timedelta(days=rng.randint(25, 35))
+        return DemoPlan(
+            attendance=attendance,
+            agreements=agreements,
+            requests=requests,
+            evaluations=evaluations,
+            monitors=at_plan[:1],
+            contingency="Als een afspraak niet lukt, belt wie het merkt de bewaker van het "
+            "plan; die roept iedereen binnen twee weken bij elkaar.",
+            finalised_at=finalised_at,
+            aftercare_on=aftercare_on,
+        )
 
 
 def make_generator(seed: int) -> Generator:
@@ -849,6 +1012,7 @@ def insert(generated: list[Generated]) -> None:
             meetings.append(item.meeting)
     Participant.objects.bulk_create(people, batch_size=2000)
     Meeting.objects.bulk_create(meetings, batch_size=2000)
+    insert_plans(generated)
     ContactMoment.objects.bulk_create(
         [
             ContactMoment(
@@ -862,6 +1026,182 @@ def insert(generated: list[Generated]) -> None:
         ],
         batch_size=2000,
     )
+
+
+def _content(item: Generated, demo: DemoPlan, endorsed: set[int]) -> dict[str, object]:
+    """The frozen content of a demo plan's version, in the shape services.snapshot makes."""
+    people, meeting = item.participants, item.meeting
+    present = {i for i, info, private, plan in demo.attendance if info or private or plan}
+    took_part = sorted(present or {i for i, p in enumerate(people) if p.willingness == "yes"})
+    return {
+        "reference": item.case.reference,
+        "place": item.case.place,
+        "variant": item.case.variant,
+        "meeting": None
+        if meeting is None or meeting.starts_at is None or meeting.ends_at is None
+        else {
+            "starts_at": meeting.starts_at.isoformat(),
+            "ends_at": meeting.ends_at.isoformat(),
+            "venue_name": meeting.venue_name,
+            "venue_address": meeting.venue_address,
+        },
+        "questions": [{"text": text, "answer": ""} for text in item.questions],
+        "agreements": [
+            {
+                "what": a.what,
+                "who": [people[i].name for i in who],
+                "who_ids": [people[i].pk for i in who],
+                "organisation": a.who_organisation,
+                "where": a.where,
+                "when": a.when,
+                "on": a.on.isoformat() if a.on else None,
+                "until": a.until.isoformat() if a.until else None,
+                "recurrence": a.recurrence,
+            }
+            for a, who in demo.agreements
+        ],
+        "requests": [
+            {
+                "organisation": r.organisation,
+                "request": r.request,
+                "reply": r.reply,
+                "reply_note": r.reply_note,
+            }
+            for r in demo.requests
+        ],
+        "monitors": [people[i].name for i in demo.monitors],
+        "monitor_note": "",
+        "evaluations": [
+            {"on": e.on.isoformat(), "description": e.description} for e in demo.evaluations
+        ],
+        "contingency": demo.contingency,
+        "participants": [
+            {
+                "id": people[i].pk,
+                "name": people[i].name,
+                "organisation": people[i].organisation,
+                "endorsed": people[i].pk in endorsed,
+            }
+            for i in took_part
+        ],
+        "bottom_lines": [],
+    }
+
+
+def insert_plans(generated: list[Generated]) -> None:
+    """The attendance, plans, versions, copies and aftercare calls of generated cases."""
+    with_plan = [item for item in generated if item.plan is not None]
+    plans = Plan.objects.bulk_create(
+        [
+            Plan(
+                case=item.case,
+                contingency=item.plan.contingency,
+                outcome=Plan.Outcome.ACCEPTED if item.plan.finalised_at else "",
+                outcome_at=item.plan.finalised_at,
+            )
+            for item in with_plan
+            if item.plan is not None
+        ],
+        batch_size=2000,
+    )
+    attendance: list[Attendance] = []
+    agreements: list[Agreement] = []
+    who: list[tuple[Agreement, int]] = []
+    requests: list[OrganisationRequest] = []
+    evaluations: list[Evaluation] = []
+    monitors = []
+    endorsements: list[Endorsement] = []
+    versions: list[tuple[PlanVersion, Generated]] = []
+    calls: list[AftercareCall] = []
+    for item, plan in zip(with_plan, plans, strict=True):
+        demo = item.plan
+        if demo is None:  # filtered above; for the type checker
+            continue
+        people = item.participants
+        for i, information, private, at_plan in demo.attendance:
+            if item.meeting is not None:
+                attendance.append(
+                    Attendance(
+                        meeting=item.meeting,
+                        participant=people[i],
+                        information=information,
+                        private_time=private,
+                        plan=at_plan,
+                    )
+                )
+        for agreement, chosen in demo.agreements:
+            agreement.plan = plan
+            agreements.append(agreement)
+            who += [(agreement, people[i].pk) for i in chosen]
+        for request in demo.requests:
+            request.plan = plan
+            requests.append(request)
+        for evaluation in demo.evaluations:
+            evaluation.plan = plan
+            evaluations.append(evaluation)
+        monitors += [
+            Plan.monitors.through(plan_id=plan.pk, participant_id=people[i].pk)
+            for i in demo.monitors
+        ]
+        if demo.finalised_at is None:
+            continue
+        endorsed = {people[i].pk for i, _info, _private, at_plan in demo.attendance if at_plan} or {
+            p.pk for p in people if p.willingness == Willingness.YES
+        }
+        endorsements += [
+            Endorsement(
+                plan=plan, participant_id=pk, via=Endorsement.Via.MEETING, at=demo.finalised_at
+            )
+            for pk in sorted(endorsed)
+        ]
+        versions.append(
+            (
+                PlanVersion(
+                    plan=plan,
+                    number=1,
+                    content=_content(item, demo, endorsed),
+                    finalised_at=demo.finalised_at,
+                ),
+                item,
+            )
+        )
+        if demo.aftercare_on is not None:
+            calls.append(
+                AftercareCall(
+                    case=item.case,
+                    on=demo.aftercare_on,
+                    how_it_goes="De meeste afspraken lopen; de schoonmaak moet opnieuw "
+                    "besproken worden.",
+                )
+            )
+    Attendance.objects.bulk_create(attendance, batch_size=2000)
+    Agreement.objects.bulk_create(agreements, batch_size=2000)
+    Agreement.who.through.objects.bulk_create(
+        [Agreement.who.through(agreement_id=a.pk, participant_id=pk) for a, pk in who],
+        batch_size=2000,
+    )
+    OrganisationRequest.objects.bulk_create(requests, batch_size=2000)
+    Evaluation.objects.bulk_create(evaluations, batch_size=2000)
+    Plan.monitors.through.objects.bulk_create(monitors, batch_size=2000)
+    Endorsement.objects.bulk_create(endorsements, batch_size=2000)
+    PlanVersion.objects.bulk_create([version for version, _item in versions], batch_size=2000)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                version=version,
+                participant=participant,
+                channel=Delivery.Channel.EMAIL if participant.email else Delivery.Channel.LETTER,
+                created_at=version.finalised_at,
+                printed_at=None if participant.email else version.finalised_at,
+                delivered_at=version.finalised_at + dt.timedelta(hours=1),
+            )
+            for version, item in versions
+            for participant in item.participants
+            if participant.willingness != Willingness.NO
+        ],
+        batch_size=2000,
+    )
+    AftercareCall.objects.bulk_create(calls, batch_size=2000)
 
 
 def generate(count: int, *, seed: int = 2026, batch: int = 5000) -> Iterator[int]:

@@ -92,6 +92,14 @@ class Meeting(models.Model):
     catering = models.CharField(_("food and drink"), max_length=300, blank=True)
     catering_for = models.PositiveSmallIntegerField(_("catering for"), null=True, blank=True)
     interpreters = models.CharField(_("interpreters booked"), max_length=300, blank=True)
+    professionals_leave = models.BooleanField(
+        _("professionals leave for the private time"),
+        default=True,
+        help_text=_(
+            "The private time is for the circle: the coordinator always leaves, and "
+            "professionals too unless the circle wants them to stay."
+        ),
+    )
     # The calendar event: one UID for the life of the meeting; SEQUENCE rises with each change
     # of date or place, so that calendars replace the old event.
     uid = models.CharField(max_length=80, unique=True, default="", blank=True, editable=False)
@@ -190,3 +198,44 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} {self.kind} {self.sequence}"
+
+
+class Attendance(models.Model):
+    """Who was in the room, per part of the meeting. Of the private time Kring records only who
+    was there, never what was said."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("meeting")
+    )
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="attendance",
+        verbose_name=_("participant"),
+    )
+    information = models.BooleanField(_("information"), default=False)
+    private_time = models.BooleanField(_("private time"), default=False)
+    plan = models.BooleanField(_("presentation of the plan"), default=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["meeting", "participant"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "participant"], name="one_attendance_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}"
+
+    @property
+    def attended(self) -> bool:
+        return self.information or self.private_time or self.plan

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from kring.cases.models import Case
@@ -31,6 +32,11 @@ logger = logging.getLogger(__name__)
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # A message claimed longer ago than this belonged to a worker that died mid-send.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+
+
+# Sent after a message went out (or reached the demo mailbox), with ``message_id`` and
+# ``sent_at``: what hangs on a message (a copy of the plan) records its delivery.
+message_sent = Signal()
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -134,6 +140,7 @@ def deliver(message_id: int) -> str | None:
             delivered_to_mailbox=True,
             last_error="",
         )
+        message_sent.send(OutboxMessage, message_id=message_id, sent_at=timezone.now())
         return OutboxMessage.Status.SENT
 
     try:
@@ -174,6 +181,7 @@ def deliver(message_id: int) -> str | None:
     ):
         unfolded = bytes(attachment.content).decode("utf-8", "replace").replace("\r\n ", "")
         OutboxAttachment.objects.filter(pk=attachment.pk).update(content=redact(unfolded).encode())
+    message_sent.send(OutboxMessage, message_id=message_id, sent_at=timezone.now())
     return OutboxMessage.Status.SENT
 
 

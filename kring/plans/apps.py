@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "kring.plans"
+    verbose_name = _("Plans")
+
+    def ready(self) -> None:
+        from kring.messaging.outbox import message_sent
+        from kring.plans.signals import record_email_delivery
+
+        message_sent.connect(record_email_delivery, dispatch_uid="plans.email_delivery")
