@@ -146,7 +146,7 @@ def test_the_call_hands_the_case_over_and_the_coordinators_access_ends(world, cl
         call = AftercareCall.objects.get(case=case)
         assert (call.on, call.how_it_goes, call.recorded_by) == (today, HOW, world.coordinator)
         assignment = Assignment.objects.get(case=case, coordinator=world.coordinator)
-        assert assignment.state == Assignment.State.ENDED == "ended"
+        assert assignment.state == Assignment.State.ENDED
         assert assignment.ended_at is not None
 
         # Gone from their list, and every page of the case answers 404.

@@ -279,7 +279,7 @@ def test_endorsements_are_set_and_unset(world, client, attended, circle):
         (circle["ayse"].pk, "meeting"),
         (circle["bram"].pk, "meeting"),
     }
-    assert plan.endorsements.first().recorded_by == world.coordinator
+    assert plan.endorsements.all()[0].recorded_by == world.coordinator
     # Carla endorsed on her own page: unticking at the meeting leaves that.
     Endorsement.objects.create(plan=plan, participant=circle["carla"], via="own_page")
     assert client.post(endorse, {"participants": [circle["ayse"].pk]}).status_code == 302
@@ -572,7 +572,9 @@ def test_the_conference_page_is_accessible_in_chromium(
                 "name": "sessionid",
                 "value": signed_in.cookies["sessionid"].value,
                 "url": live_server.url,
-            }
+            },
+            # The page's language: English, as the assertions below.
+            {"name": "django_language", "value": "en", "url": live_server.url},
         ]
     )
     options = {

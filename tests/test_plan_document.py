@@ -9,6 +9,7 @@ import io
 import re
 import time
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +85,7 @@ def make_plan(
     agreements: int = 5,
     with_meeting: bool = True,
     extra_people: int = 0,
-    circle: dict[str, tuple[str, ...]] | None = None,
+    circle: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Made:
     """A held conference with a finalised plan (version 1), built through the services."""
     people = {
@@ -355,8 +356,9 @@ def test_the_letter_for_someone_without_email(made):
     # The plan follows the letter.
     assert squeezed(CONTINGENCY) in flat and squeezed(QUESTION) in flat
     assert len(reader.pages) >= 2
+    assert reader.xmp_metadata is not None
     assert b"pdfuaid" in reader.xmp_metadata.stream.get_data()
-    assert reader.trailer["/Root"]["/Lang"] == "nl"
+    assert reader.trailer["/Root"]["/Lang"] == "nl"  # type: ignore[index]
     assert embedded_fonts(reader) >= {"DejaVu-Sans", "DejaVu-Sans-Bold"}
 
 

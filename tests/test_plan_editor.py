@@ -500,7 +500,9 @@ def editor(user):
 
 
 def hidden_version(page):
-    return int(re.search(r'name="version" value="(\d+)"', page).group(1))
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found is not None
+    return int(found.group(1))
 
 
 @pytest.mark.django_db

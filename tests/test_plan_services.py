@@ -543,6 +543,7 @@ def test_a_version_is_replaced_until_someone_receives_it(held):
     )
     frozen = PlanVersion.objects.get(pk=replaced.pk).content
     item = plan.agreements.first()
+    assert item is not None
     services.update_item(item, {"what": "Ayse en Carla vegen."}, user=held.user, version=None)
     second = services.finalise(plan, user=held.user, version=None)
     assert second.number == 2
@@ -740,6 +741,7 @@ def finalised(held) -> Plan:
 
 def deliver_to_everyone(plan: Plan) -> None:
     version = services.latest_version(plan)
+    assert version is not None
     for participant in distribution.recipients(plan):
         Delivery.objects.create(
             version=version,
@@ -759,6 +761,7 @@ def test_the_case_moves_on_only_once_everyone_has_the_latest_version(held):
     plan = write_plan(held)
     services.finalise(plan, user=held.user, version=None)
     version = services.latest_version(plan)
+    assert version is not None
     # Everyone but Eva, who declined.
     assert [p.name for p in distribution.missing(plan)] == [
         "Ayse Kaya",
@@ -798,6 +801,7 @@ def test_the_case_moves_on_only_once_everyone_has_the_latest_version(held):
     distribution.add_recipient(plan, held.eva, user=held.user)
     from kring.messaging import outbox
 
+    assert email.message_id is not None
     assert outbox.deliver(email.message_id) == OutboxMessage.Status.SENT  # the demo mailbox
     assert [p.name for p in distribution.missing(plan)] == ["Eva Mol"]
     Delivery.objects.create(

@@ -5,6 +5,7 @@ warnings that never block. No database: the check works on plain values."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -258,7 +259,7 @@ def test_when_depends_on_its_kind(when, on, until, recurrence, has_when):
 
 
 def complete_plan(agreements=None, **overrides) -> Report:
-    arguments = {
+    arguments: dict[str, Any] = {
         "requests": ["De woningcorporatie repareert de verlichting voor 1 juni."],
         "evaluations": 1,
         "contingency": "Wie merkt dat het niet werkt, belt Karin; zij roept iedereen bij elkaar.",

@@ -423,11 +423,11 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
     # The letter for Carla, who has no email: her address and the agreements.
     carla = people[CARLA.name]
     coordinator.goto(f"/zaken/{reference}/plan-verspreiden/")
-    name, letter = downloaded(
+    name, letter_pdf = downloaded(
         coordinator, f'a[href="/zaken/{reference}/plan-verspreiden/{carla.pk}/brief.pdf"]'
     )
     assert name.endswith(".pdf")
-    text = pdf_text(letter)
+    text = pdf_text(letter_pdf)
     assert CARLA.name in text
     for line in CARLA.postal_address.splitlines():
         assert line in text
