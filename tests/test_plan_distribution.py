@@ -277,6 +277,14 @@ def own_page(client, participant: Participant) -> tuple[str, str]:
     return reverse("portal", args=[token]), reverse("portal_plan_pdf", args=[token])
 
 
+def nl(text: str) -> str:
+    """An own page speaks its participant's language: Dutch here."""
+    from django.utils import translation
+
+    with translation.override("nl"):
+        return translation.gettext(text)
+
+
 @pytest.mark.django_db
 def test_the_plan_on_the_own_page_and_its_pdf(world, client, made):
     anna_page, anna_pdf = own_page(client, made.people["anna"])
@@ -320,7 +328,7 @@ def test_the_plan_on_the_own_page_and_its_pdf(world, client, made):
     )
     services.finalise(plan, user=world.coordinator, version=None)
     html = client.get(anna_page).content.decode()
-    assert "Carla houdt het overzicht." in html and "Earlier versions" in html
+    assert "Carla houdt het overzicht." in html and nl("Earlier versions") in html
     assert "Carla houdt het overzicht." in pdf_text(client.get(anna_pdf).content)
 
 
@@ -330,24 +338,27 @@ def test_endorsing_on_the_own_page(world, client, made):
     # Carla missed the plan's presentation and is named in an agreement: she may endorse.
     carla_page, _pdf = own_page(client, people["carla"])
     html = client.get(carla_page).content.decode()
-    assert "I agree with this plan" in html
+    assert nl("I agree with this plan") in html
     assert client.post(carla_page, {"action": "endorse"}).status_code == 302
     endorsement = Endorsement.objects.get(participant=people["carla"])
     assert endorsement.via == "own_page" and endorsement.recorded_by is None
     html = client.get(carla_page).content.decode()
-    assert "I agree with this plan" not in html and "You agreed with the plan on" in html
+    assert (
+        nl("I agree with this plan") not in html
+        and nl("You agreed with the plan on %(date)s.").split("%")[0] in html
+    )
     # Twice is refused.
     assert client.post(carla_page, {"action": "endorse"}).status_code == 409
     # Bram was there when the plan was presented: the meeting is where he endorses.
     bram_page, _pdf = own_page(client, people["bram"])
-    assert "I agree with this plan" not in client.get(bram_page).content.decode()
+    assert nl("I agree with this plan") not in client.get(bram_page).content.decode()
     assert client.post(bram_page, {"action": "endorse"}).status_code == 409
     # Someone absent who is named in no agreement cannot either.
     frank = Participant.objects.create(
         case=made.case, name="Frank Kok", category="resident", willingness="yes"
     )
     frank_page, _pdf = own_page(client, frank)
-    assert "I agree with this plan" not in client.get(frank_page).content.decode()
+    assert nl("I agree with this plan") not in client.get(frank_page).content.decode()
     assert client.post(frank_page, {"action": "endorse"}).status_code == 409
     assert Endorsement.objects.filter(via="own_page").count() == 1
 
