@@ -258,7 +258,9 @@ def add_item(page: Page, section: str, kind: str, count: int) -> None:
     """Send an add form — through HTMX or as a plain form, whichever the page does — and
     wait until the section lists ``count`` items."""
     page.locator(f'#{section} form[action$="/plan/{kind}/nieuw/"] button[type="submit"]').click()
-    expect(page.locator(f"#{section} ol.kring-items > li.kring-item")).to_have_count(count)
+    expect(page.locator(f"#{section} ol.kring-items > li.kring-item")).to_have_count(
+        count, timeout=20_000
+    )
     expect(page.locator(f"#{section} .utrecht-alert--error")).to_have_count(0)
 
 
@@ -358,10 +360,13 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
     period = listed[2]
     assert (period.on, period.until) == (day(14), day(42))
 
-    # A request to an organisation, and an evaluation moment.
+    # A request to an organisation, and an evaluation moment — once no earlier update is
+    # still on its way to replace the forms.
+    coordinator.wait_for_load_state("networkidle")
     coordinator.locator("#new-request_organisation").fill(REQUEST_TO)
     coordinator.locator("#new-request_request").fill(REQUEST)
     add_item(coordinator, "requests", "request", 1)
+    coordinator.wait_for_load_state("networkidle")
     coordinator.locator("#new-evaluation_on").fill(day(28).isoformat())
     coordinator.locator("#new-evaluation_description").fill(EVALUATION)
     add_item(coordinator, "evaluations", "evaluation", 1)
