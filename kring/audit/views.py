@@ -21,6 +21,7 @@ from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle.models import Participant
 from kring.core.auth import roles_required, staff_user
+from kring.core.downloads import attachment
 
 
 @roles_required(Role.REGIONAL_MANAGER)
@@ -109,14 +110,12 @@ def person_export(
     case.log("person.exported", user=staff_user(request), data={"kind": kind, "person": pk})
     filename = f"{case.reference}-{kind}-{pk}"
     if fmt == "json":
-        response = HttpResponse(
-            json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+        return attachment(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            f"{filename}.json",
+            content_type="application/json",
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
-    else:
-        response = HttpResponse(rights.export_pdf(data), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
-    return response
+    return attachment(rights.export_pdf(data), f"{filename}.pdf")
 
 
 @require_POST

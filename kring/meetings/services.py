@@ -134,7 +134,8 @@ def meeting_for(case: Case) -> Meeting:
     return meeting
 
 
-def _claim(meeting: Meeting, version: int) -> None:
+def claim(meeting: Meeting, version: int) -> None:
+    """Raise the meeting's version, or refuse an edit based on a stale copy."""
     if Meeting.objects.filter(pk=meeting.pk, version=version).update(version=F("version") + 1) != 1:
         raise CaseError(MEETING_STALE)
     meeting.version = version + 1
@@ -184,7 +185,7 @@ def save_venue(meeting: Meeting, data: dict[str, Any], *, user: User, version: i
         getattr(meeting, name) != data[name] for name in ("venue_name", "venue_address")
     ) and bool(meeting.venue_name or meeting.venue_address)
     with transaction.atomic():
-        _claim(meeting, version)
+        claim(meeting, version)
         Meeting.objects.filter(pk=meeting.pk).update(
             **data, sequence=F("sequence") + (1 if place_changed else 0)
         )

@@ -21,6 +21,7 @@ from kring.cases.models import Case, Status
 from kring.circle.access import get_participant_for_user
 from kring.circle.models import Participant
 from kring.core.auth import roles_required, staff_user
+from kring.core.downloads import attachment
 from kring.meetings import invitations, services
 from kring.meetings.forms import AnswerForm, CancelForm, CostForm, DateOptionForm, VenueForm
 from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
@@ -339,8 +340,5 @@ def letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         case_reference=participant.case.reference,
         people=[audit.Person("participant", participant.pk)],
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"{participant.case.reference}-{slugify(participant.name) or participant.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(pdf, filename)

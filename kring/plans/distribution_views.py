@@ -23,19 +23,13 @@ from kring.cases.lifecycle import CaseError, available_transitions
 from kring.cases.models import Case, Status
 from kring.circle.models import Participant, Willingness
 from kring.core.auth import roles_required, staff_user
+from kring.core.downloads import attachment
 from kring.plans import distribution as copies
 from kring.plans import document, services
 from kring.plans.models import Plan, PlanVersion
 
 CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
 TEMPLATE = "plans/distribution.html"
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _people_in(version: PlanVersion) -> list[int]:
@@ -62,7 +56,7 @@ def plan_pdf(request: HttpRequest, reference: str, number: int) -> HttpResponse:
         case_reference=case.reference,
         people=[audit.Person("participant", pk) for pk in _people_in(version)],
     )
-    return _pdf_response(pdf, document.filename(version))
+    return attachment(pdf, document.filename(version))
 
 
 # --- Who has the plan -------------------------------------------------------------------
@@ -184,7 +178,7 @@ def plan_letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         people=[audit.Person("participant", participant.pk)],
     )
     name = slugify(participant.name) or str(participant.pk)
-    return _pdf_response(pdf, document.filename(version).replace(".pdf", f"-{name}.pdf"))
+    return attachment(pdf, document.filename(version).replace(".pdf", f"-{name}.pdf"))
 
 
 @require_POST

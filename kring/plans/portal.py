@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from kring.audit import log as audit
 from kring.circle.models import Participant, PersonalLink
 from kring.circle.portal import portal_view
+from kring.core.downloads import attachment
 from kring.plans import distribution, document, services
 from kring.plans.models import Endorsement, Plan, PlanVersion
 
@@ -83,6 +84,4 @@ def plan_pdf(request: HttpRequest, token: str, link: PersonalLink) -> HttpRespon
         case_reference=participant.case.reference,
         people=[audit.Person("participant", participant.pk)],
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document.filename(version)}"'
-    return response
+    return attachment(pdf, document.filename(version))

@@ -25,6 +25,7 @@ from kring.cases.lifecycle import CaseError, change_status
 from kring.cases.models import BottomLine, Case, Status
 from kring.circle.models import Participant, Willingness
 from kring.meetings.models import Attendance, Meeting
+from kring.meetings.services import claim as claim_meeting
 from kring.plans import precision
 from kring.plans.models import (
     Agreement,
@@ -368,16 +369,9 @@ def record_attendance(
             )
     expected = meeting.version if version is None else version
     with transaction.atomic():
-        if (
-            Meeting.objects.filter(pk=meeting.pk, version=expected).update(
-                version=F("version") + 1, professionals_leave=professionals_leave
-            )
-            != 1
-        ):
-            raise CaseError(
-                _("Someone else changed the meeting in the meantime. Look again and retry.")
-            )
-        meeting.version, meeting.professionals_leave = expected + 1, professionals_leave
+        claim_meeting(meeting, expected)
+        Meeting.objects.filter(pk=meeting.pk).update(professionals_leave=professionals_leave)
+        meeting.professionals_leave = professionals_leave
         present = {pk: p for pk, p in presence.items() if p.information or p.private_time or p.plan}
         Attendance.objects.filter(meeting=meeting).exclude(
             participant_id__in=list(present)
