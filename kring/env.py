@@ -64,3 +64,15 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingError(f"{name} must be one of {', '.join(choices)}; not {value!r}.")
     return value
+
+
+def envmonths(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of months (1–36), such as "3" or "3,6,12", sorted, no repeats."""
+    items = envlist(name, default.split(","))
+    try:
+        months = sorted({int(item) for item in items})
+    except ValueError:
+        raise SettingError(f"{name} must list whole months, such as 3,6,12.") from None
+    if not months or months[0] < 1 or months[-1] > 36:
+        raise SettingError(f"{name} must list months from 1 to 36.")
+    return tuple(months)

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from kring.env import SettingError, envbool, envchoice, envint, envlist, envstr
+from kring.env import SettingError, envbool, envchoice, envint, envlist, envmonths, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "kring.circle",
     "kring.meetings",
     "kring.plans",
+    "kring.followup",
+    "kring.research",
     "kring.audit",
     "kring.messaging",
     "kring.core",
@@ -255,6 +257,18 @@ KRING_LINK_DAYS = envint("KRING_LINK_DAYS", 120, minimum=1)
 KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
 # The aftercare call falls due this many days after the meeting ("about four weeks").
 KRING_AFTERCARE_DAYS = envint("KRING_AFTERCARE_DAYS", 28, minimum=1)
+# Follow-up moments, in months after the meeting, per variant ("3" or "3,6,12"); more can be
+# added on a case.
+KRING_FOLLOW_UP_MONTHS = {
+    variant: envmonths(f"KRING_FOLLOW_UP_MONTHS_{variant.upper()}", "3")
+    for variant in ("buurt", "school", "familie", "herstel")
+}
+# An open follow-up without every answer is overdue this many days after it opened.
+KRING_FOLLOW_UP_ANSWER_DAYS = envint("KRING_FOLLOW_UP_ANSWER_DAYS", 28, minimum=1)
+# Reminders to answer go this many days apart; at most two, never to someone who declined.
+KRING_FOLLOW_UP_REMINDER_DAYS = envint("KRING_FOLLOW_UP_REMINDER_DAYS", 10, minimum=1)
+# The research line's phone number, printed in follow-up invitations (answering by phone).
+KRING_RESEARCH_PHONE = envstr("KRING_RESEARCH_PHONE", "")
 # Access-log entries are kept this long (BIO: long enough to investigate an incident).
 KRING_RETAIN_LOG_DAYS = envint("KRING_RETAIN_LOG_DAYS", 365, minimum=30)
 # Retention (docs/register-of-processing.md), in days after the step that ends the purpose:

@@ -5,16 +5,20 @@ from django.views.i18n import set_language
 
 from kring.audit import retention_views
 from kring.audit import views as audit_views
-from kring.cases import request_views
+from kring.cases import follow_on_views, request_views
 from kring.cases import views as case_views
 from kring.circle import portal
 from kring.circle import views as circle_views
 from kring.core import views as core_views
+from kring.followup import letter_views
+from kring.followup import views as followup_views
 from kring.meetings import views as meeting_views
 from kring.messaging import views as messaging_views
 from kring.plans import conference_views, distribution_views
 from kring.plans import portal as plan_portal
 from kring.plans import views as plan_views
+from kring.research import export_views, report_views
+from kring.research import views as research_views
 
 # The admin signs in through the same page as the rest of Kring.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -204,6 +208,53 @@ urlpatterns = [
         name="plan_recipient_add",
     ),
     path("zaken/<str:reference>/nazorg/", conference_views.aftercare, name="aftercare"),
+    path(
+        "zaken/<str:reference>/vervolgconferentie/",
+        follow_on_views.follow_on,
+        name="case_follow_on",
+    ),
+    # The follow-up (phase 7): the manager's part of a case, and the researcher's workspace.
+    path("zaken/<str:reference>/vervolg/", letter_views.case_follow_up, name="case_follow_up"),
+    path(
+        "zaken/<str:reference>/vervolg/<int:pk>/brief.pdf",
+        letter_views.letter,
+        name="follow_up_letter",
+    ),
+    path("vervolg/", followup_views.workspace, name="follow_ups"),
+    path("vervolg/code/", followup_views.find_code, name="follow_up_find"),
+    path("vervolg/<int:pk>/", followup_views.detail, name="follow_up"),
+    path("vervolg/<int:pk>/moment/", followup_views.add_moment, name="follow_up_add"),
+    path("vervolg/<int:pk>/sluiten/", followup_views.close, name="follow_up_close"),
+    path(
+        "vervolg/<int:pk>/<int:respondent>/gesprek/",
+        followup_views.call,
+        name="follow_up_call",
+    ),
+    path(
+        "vervolg/<int:pk>/<int:respondent>/antwoorden/",
+        followup_views.answer,
+        name="follow_up_answer",
+    ),
+    # Research: dashboards, the pseudonymised dataset and the financiers' reports.
+    path("onderzoek/", research_views.dashboard, name="dashboard"),
+    path("onderzoek/gegevens/", export_views.datasets, name="datasets"),
+    path(
+        "onderzoek/gegevens/woordenboek/<str:dataset>.csv",
+        export_views.dictionary,
+        name="dataset_dictionary",
+    ),
+    path(
+        "onderzoek/gegevens/<str:dataset>.<str:fmt>",
+        export_views.download,
+        name="dataset_download",
+    ),
+    path("onderzoek/financiers/", report_views.financiers, name="financiers"),
+    path("onderzoek/financiers/<int:pk>/", report_views.report, name="financier_report"),
+    path(
+        "onderzoek/financiers/<int:pk>/rapport.pdf",
+        report_views.report_pdf,
+        name="financier_report_pdf",
+    ),
     # The participant's own page: no account, a personal link.
     path("p/<str:token>/", portal.portal, name="portal"),
     path("p/<str:token>/plan.pdf", plan_portal.plan_pdf, name="portal_plan_pdf"),

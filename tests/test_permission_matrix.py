@@ -80,6 +80,15 @@ NO_OPEN_REQUEST = expect(
     LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
 )
 ADMIN_ONLY = expect(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
+RESEARCHER_ONLY = expect(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND)
+# An empty POST: 400 for a researcher, 404 for everyone else.
+RESEARCHER_POST = expect(
+    LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, 400, NOT_FOUND, method="post"
+)
+# Figures: managers (their regions), researchers and administrators (national).
+FIGURES = expect(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, OK, OK)
+# A financier of world.case (region west): its manager, researchers and administrators.
+THIS_FINANCIER = expect(LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK)
 
 # Kring's own URLs: an explicit expectation per role.
 EXPECTATIONS = {
@@ -168,6 +177,27 @@ EXPECTATIONS = {
     "portal": expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Retention periods and upcoming anonymisations: managers (their regions), administrators.
     "retention_overview": expect(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
+    # The follow-up (world.case in follow-up with an open moment, see _url).
+    "case_follow_on": THIS_MANAGER,
+    "case_follow_up": THIS_MANAGER,
+    "follow_up_letter": expect(
+        LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
+    "follow_ups": RESEARCHER_ONLY,
+    "follow_up_find": RESEARCHER_ONLY,
+    "follow_up": RESEARCHER_ONLY,
+    "follow_up_answer": RESEARCHER_ONLY,
+    "follow_up_add": RESEARCHER_POST,
+    "follow_up_close": RESEARCHER_POST,
+    "follow_up_call": RESEARCHER_POST,
+    # Research: figures for managers, researchers and administrators; rows for researchers.
+    "dashboard": FIGURES,
+    "financiers": FIGURES,
+    "financier_report": THIS_FINANCIER,
+    "financier_report_pdf": THIS_FINANCIER,
+    "datasets": RESEARCHER_ONLY,
+    "dataset_download": RESEARCHER_ONLY,
+    "dataset_dictionary": RESEARCHER_ONLY,
     "outbox_list": ADMIN_ONLY,
     "outbox_message": ADMIN_ONLY,
     "outbox_retry": expect(
@@ -299,7 +329,62 @@ PARTICIPANT_URLS = {
 }
 
 
+FOLLOW_UP_CASE_URLS = {"case_follow_on", "case_follow_up"}
+FOLLOW_UP_URLS = {"follow_up", "follow_up_add", "follow_up_close"}
+RESPONDENT_URLS = {"follow_up_answer", "follow_up_call"}
+
+
+def followed_up(case):
+    """``case`` after its plan and aftercare: in follow-up, with an open moment and two
+    respondents (one reached by email, one by letter)."""
+    from kring.followup.models import FollowUp, Respondent
+
+    _plan, _agreement, people = held_with_plan(case)
+    Case.objects.filter(pk=case.pk).update(status=Status.FOLLOW_UP)
+    case.status = Status.FOLLOW_UP
+    follow_up, created = FollowUp.objects.get_or_create(
+        case=case,
+        months=3,
+        defaults={
+            "due_on": timezone.localdate(),
+            "state": FollowUp.State.OPEN,
+            "opened_at": timezone.now(),
+        },
+    )
+    if created:
+        for key in ("email", "letter"):
+            Participant.objects.filter(pk=people[key].pk).update(research_consent=True)
+            Respondent.objects.create(
+                follow_up=follow_up, participant=people[key], category="resident"
+            )
+    respondents = follow_up.respondents.select_related("participant")
+    return follow_up, {
+        ("email" if r.participant is not None and r.participant.email else "letter"): r
+        for r in respondents
+    }
+
+
 def _url(name, world):
+    if name in FOLLOW_UP_CASE_URLS:
+        followed_up(world.case)
+        return reverse(name, args=[world.case.reference])
+    if name == "follow_up_letter":
+        _follow_up, respondents = followed_up(world.case)
+        return reverse(name, args=[world.case.reference, respondents["letter"].participant_id])
+    if name in FOLLOW_UP_URLS:
+        follow_up, _respondents = followed_up(world.case)
+        return reverse(name, args=[follow_up.pk])
+    if name in RESPONDENT_URLS:
+        follow_up, respondents = followed_up(world.case)
+        return reverse(name, args=[follow_up.pk, respondents["email"].pk])
+    if name in ("financier_report", "financier_report_pdf"):
+        organisation, _created = Organisation.objects.get_or_create(name="Gemeente Financier")
+        Funding.objects.create(case=world.case, organisation=organisation, decision="approved")
+        return reverse(name, args=[organisation.pk])
+    if name == "dataset_download":
+        return reverse(name, args=["zaken", "csv"])
+    if name == "dataset_dictionary":
+        return reverse(name, args=["zaken"])
     if name in PLAN_URLS:
         held_with_plan(world.case)
         return reverse(name, args=[world.case.reference])
@@ -380,6 +465,13 @@ def _url(name, world):
     return reverse(name)
 
 
+def body_of(response) -> bytes:
+    """The whole body, also of a streamed download (the dataset exports)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def _client_for(role, world, client):
     if role != "anonymous":
         client.force_login(getattr(world, role))
@@ -402,7 +494,7 @@ def test_permission_matrix(name, role, world, client):
         assert response.status_code == expected, (name, role, response.status_code)
     if response.status_code == 200 and role not in ("manager", "coordinator"):
         # Nobody outside the case's scope ever sees its reference or requester.
-        assert world.case.requester_name.encode() not in response.content
+        assert world.case.requester_name.encode() not in body_of(response)
 
 
 @pytest.mark.django_db

@@ -208,6 +208,10 @@ OBVIOUSLY_PERSONAL = [
     "accounts.User.full_name",
     "messaging.OutboxMessage.to_addresses",
     "messaging.OutboxMessage.body_text",
+    "circle.Participant.research_consent",
+    "followup.ConsentChange.participant",
+    "followup.Respondent.remark",
+    "followup.Respondent.satisfaction",
 ]
 
 SPECIAL = [
@@ -217,6 +221,7 @@ SPECIAL = [
     "circle.Participant.written_view",
     "circle.Participant.diet",
     "circle.Participant.accessibility",
+    "followup.Respondent.remark",
 ]
 
 NOT_PERSONAL = [
@@ -226,6 +231,8 @@ NOT_PERSONAL = [
     "cases.Case.variant",
     "accounts.Region.name",
     "meetings.DateOption.starts_at",
+    "followup.FollowUp.due_on",
+    "research.StudyCase.study_id",
 ]
 
 

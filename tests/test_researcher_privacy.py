@@ -1,13 +1,13 @@
 """A researcher never receives a seeded name, email address, phone number or street address, on any
-page of Kring (the pseudonymised exports follow with the research issue; they are to be added
-to PAGES here)."""
+page of Kring: every URL of the permission matrix, the follow-up workspace and the dataset
+download included (tests/test_dataset_export.py searches both datasets in both formats)."""
 
 import pytest
 
 from kring.cases.models import Case
 from kring.circle.models import Participant
 from kring.core import demo
-from tests.test_permission_matrix import EXPECTATIONS, _url
+from tests.test_permission_matrix import EXPECTATIONS, _url, body_of
 
 
 @pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_a_researcher_sees_no_personal_data_anywhere(world, client):
     seen = 0
     for name, expected in EXPECTATIONS.items():
         response = getattr(client, expected["method"])(_url(name, world))
-        body = response.content.decode("utf-8", "replace")
+        body = body_of(response).decode("utf-8", "replace")
         leaked = [s for s in secrets if s in body]
         assert leaked == [], (name, leaked[:5])
         seen += 1

@@ -14,9 +14,16 @@ The periods are settings (``KRING_RETAIN_*_DAYS``) with the defaults and reasons
 
 Anonymising a case removes names, contact details, addresses and free text from the case and
 everything hanging on it, and keeps its pseudonymised shape for research: status, dates,
-variant, region, municipality, categories, willingness, counts. A case is anonymised once its
-``requester_name`` is :data:`ANONYMISED`; no other marker is stored. The access log is not
-touched: it is append-only and hash-chained, and its retention needs its own design.
+variant, region, municipality, categories, willingness, counts. The follow-up keeps its
+answers in the same shape: each respondent keeps their code, category and answers (per
+agreement, better, satisfaction, recommend, a new conference), loses their remark (free text
+that may name people) and their link to the participant; the study ID stays (it is the
+pseudonym). The research-consent log stays with the anonymised participants: it proves that
+the answers kept were given with consent, and names nobody once the names are gone.
+
+A case is anonymised once its ``requester_name`` is :data:`ANONYMISED`; no other marker is
+stored. The access log is not touched: it is append-only and hash-chained, and its retention
+needs its own design.
 
 :func:`run_daily` does all of it. The worker calls it every round; it acts at most once per
 local day (the date of the last run is kept in the database cache, shared by all workers), and
@@ -55,6 +62,7 @@ from kring.cases.models import (
     Status,
 )
 from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
+from kring.followup.models import Respondent
 from kring.meetings.models import Meeting
 from kring.messaging.models import OutboxMessage
 from kring.plans.models import (
@@ -98,6 +106,7 @@ NEUTRAL_EVENT_KEYS = frozenset(
         "emails",
         "fields",
         "financier",
+        "follow_on",
         "from",
         "kind",
         "letters",
@@ -112,9 +121,15 @@ NEUTRAL_EVENT_KEYS = frozenset(
         "endorsed",
         "evaluation",
         "met",
+        "months",
+        "not_copied",
         "outcome",
+        "people_copied",
         "present",
+        "previous",
+        "questions_copied",
         "request",
+        "respondents",
         "retention",
         "version",
         "self",
@@ -377,6 +392,12 @@ def anonymise_case(case: Case, *, retention: str = "") -> bool:
             }
         PlanVersion.objects.bulk_update(versions, ["content"])
         AftercareCall.objects.filter(case=current).update(how_it_goes=ANONYMISED)
+        # The follow-up keeps its answers by code and category (the respondent row holds a
+        # copy of the category); the remark may name people, and the link to the participant
+        # would tie the answers to the rest of what the case kept about them.
+        Respondent.objects.filter(follow_up__case=current).update(
+            remark="", participant=None, version=F("version") + 1
+        )
         # The record that someone was erased stays (kind, id, dates, who): proof under
         # art. 5(2) AVG. Its free-text reason goes with the rest.
         ErasureRequest.objects.filter(case=current).update(reason="")

@@ -5,6 +5,9 @@
 - **Erasure** on request, with safeguards: an export is made first, a reason is recorded, and a
   second staff member confirms. Their personal data is then replaced or removed; what remains
   is the pseudonymised shape of the case (statuses, dates, categories) and a history entry.
+  For the follow-up: their research consent and its log go, and no one asks them anything
+  again; answers they gave stay by code and category for the research, without their remark
+  and without a link to them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +25,7 @@ from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle.models import Participant, PersonalLink
+from kring.followup.models import ConsentChange, FollowUp, Respondent
 from kring.meetings.models import Attendance, DateAnswer, Invitation
 from kring.messaging.models import OutboxMessage
 from kring.plans.models import Delivery, Endorsement, Plan, PlanVersion
@@ -107,6 +112,61 @@ def _plan_part(participant: Participant) -> dict[str, Any]:
     }
 
 
+def _research_part(participant: Participant) -> dict[str, Any]:
+    """Their research consent with its log, and every follow-up they were asked in: the
+    code, the contacts, and their answers."""
+    respondents = (
+        Respondent.objects.filter(participant=participant)
+        .select_related("follow_up")
+        .prefetch_related("outcomes__agreement", "attempts")
+        .order_by("follow_up__due_on", "pk")
+    )
+    return {
+        "consent": participant.research_consent,
+        "consent_log": [
+            {"given": c.given, "at": c.at.isoformat(), "via": c.via}
+            for c in ConsentChange.objects.filter(participant=participant).order_by("at", "pk")
+        ],
+        "follow_ups": [
+            {
+                "months": r.follow_up.months,
+                "due_on": _date(r.follow_up.due_on),
+                "code": r.code,
+                "invited_at": _date(r.invited_at),
+                "reminders": r.reminders,
+                "declined_at": _date(r.declined_at),
+                "answered_at": _date(r.answered_at),
+                "answered_via": r.answered_via,
+                "answers": None
+                if r.answered_at is None
+                else {
+                    "agreements": [
+                        {"agreement": o.agreement.what, "outcome": o.outcome}
+                        for o in sorted(
+                            r.outcomes.all(), key=lambda o: (o.agreement.order, o.agreement.pk)
+                        )
+                    ],
+                    "better": r.better,
+                    "satisfaction": r.satisfaction,
+                    "recommend": r.recommend,
+                    "new_conference": r.new_conference,
+                    "remark": r.remark,
+                },
+                "contacts": [
+                    {
+                        "at": a.at.isoformat(),
+                        "kind": a.kind,
+                        "channel": a.channel,
+                        "outcome": a.outcome,
+                    }
+                    for a in r.attempts.all()
+                ],
+            }
+            for r in respondents
+        ],
+    }
+
+
 def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
     """Everything Kring holds about this person in this case (machine-readable)."""
     data: dict[str, Any] = {
@@ -177,6 +237,7 @@ def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
             ],
         }
         data["plan"] = _plan_part(participant)
+        data["research"] = _research_part(participant)
         addresses = [participant.email] if participant.email else []
     else:
         raise CaseError(_("Unknown kind of person."))
@@ -305,9 +366,27 @@ def _erase_participant(participant: Participant) -> None:
         written_view="",
     )
     participant.contacts.update(note="")
+    _erase_from_research(participant)
     PersonalLink.objects.filter(participant=participant).delete()
     OutboxMessage.objects.filter(participant=participant).delete()  # whatever address then
     _delete_messages_to(participant.case, addresses)
+
+
+def _erase_from_research(participant: Participant) -> None:
+    """Their consent and its log go, so nobody asks them again; a follow-up still open counts
+    them as declined. Answers they gave stay for the research by code and category (the
+    respondent keeps a copy of the category), without their remark and without the link to
+    them."""
+    now = timezone.now()
+    respondents = Respondent.objects.filter(participant=participant)
+    respondents.filter(
+        follow_up__state__in=[FollowUp.State.PLANNED, FollowUp.State.OPEN],
+        answered_at__isnull=True,
+        declined_at__isnull=True,
+    ).update(declined_at=now)
+    respondents.update(remark="", participant=None, version=F("version") + 1)
+    ConsentChange.objects.filter(participant=participant).delete()
+    Participant.objects.filter(pk=participant.pk).update(research_consent=None)
 
 
 def _delete_messages_to(case: Case, addresses: list[str]) -> None:

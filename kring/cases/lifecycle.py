@@ -246,10 +246,16 @@ def change_status(
         )
         if target == S.DECLINED:
             emails.request_declined(case, reason)
+        if target == S.PLAN_DISTRIBUTED:
+            from kring.followup.services import schedule
+
+            schedule(case)
         if target in FINAL_STATUSES:
             from kring.circle.links import revoke_case
+            from kring.followup.services import cancel_planned
 
             revoke_case(case)
+            cancel_planned(case)
     return case
 
 

@@ -187,6 +187,16 @@ class Case(models.Model):
     intake_notes = models.TextField(
         _("notes of the intake conversation"), max_length=4000, blank=True
     )
+    # A follow-up conference keeps the case it grew from.
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_on_cases",
+        verbose_name=_("follows on from"),
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-requested_at"]
@@ -347,6 +357,11 @@ ACTION_LABELS = {
     "person.exported": _("Data of a person exported"),
     "person.erasure_requested": _("Erasure of a person's data requested"),
     "person.erased": _("Data of a person erased"),
+    "case.follow_on": _("Follow-on conference linked"),
+    "follow_up.opened": _("Follow-up opened"),
+    "follow_up.added": _("Follow-up moment added"),
+    "follow_up.answered": _("Follow-up answered"),
+    "follow_up.letter": _("Follow-up letter printed"),
 }
 
 

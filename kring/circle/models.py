@@ -138,6 +138,9 @@ class Participant(models.Model):
         blank=True,
         help_text=_("For someone who cannot come: read out at the meeting."),
     )
+    # Research consent: None = not asked, True = may be asked for the follow-up, False = not.
+    # Every change is in followup.ConsentChange.
+    research_consent = models.BooleanField(_("research consent"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -43,7 +43,7 @@ NODE_RADIUS = 8.0
 NODE_SPACING = 2 * NODE_RADIUS + 6  # minimum distance between two node centres on a track
 GAP = 2.5
 EMPTY_BAND = 22.0  # the width of a ring nobody is in yet
-FONT_MARGIN = 1.12  # Arial widths, plus room for wider sans-serifs such as DejaVu Sans
+FONT_MARGIN = 1.14  # Arial widths, plus room for wider sans-serifs such as DejaVu Sans
 # (longest label, font size) tried in this order until the circle fits: first smaller text
 # down to 9, then shorter labels, then 8 px text.
 LABEL_FITS = tuple(

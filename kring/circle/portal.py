@@ -32,12 +32,24 @@ from kring.circle.forms import (
 )
 from kring.circle.models import Participant, PersonalLink, Willingness
 from kring.core import ratelimit
+from kring.followup import portal as follow_up_portal
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
 from kring.plans import services as plan_services
 from kring.plans.models import Plan
 
-ACTIONS = ("willingness", "dates", "needs", "suggest", "view", "language", "endorse")
+ACTIONS = (
+    "willingness",
+    "dates",
+    "needs",
+    "suggest",
+    "view",
+    "language",
+    "endorse",
+    "research_consent",
+    "follow_up",
+    "follow_up_decline",
+)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -104,6 +116,9 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "error": forms.get("error"),
         "languages": settings.LANGUAGES,
         "own_plan": own_plan(participant),
+        "research": follow_up_portal.research_context(
+            participant, questionnaire_form=forms.get("questionnaire_form")
+        ),
     }
 
 
@@ -135,7 +150,9 @@ def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse
         context = _context(participant, error=str(failure.message))
         return render(request, "circle/portal.html", context, status=409)
     if isinstance(result, dict):  # a form with errors: show it again, with what was typed
-        return render(request, "circle/portal.html", _context(participant, **result), status=400)
+        status = result.pop("status", 400)
+        context = _context(participant, **result)
+        return render(request, "circle/portal.html", context, status=status)
     PersonalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
     messages.success(request, result)
     return redirect("portal", token=token)
@@ -221,4 +238,5 @@ HANDLERS: dict[str, Callable[[HttpRequest, Participant], str | dict[str, Any]]] 
     "view": _view,
     "language": _language_choice,
     "endorse": _endorse,
+    **follow_up_portal.HANDLERS,
 }

@@ -43,6 +43,16 @@ from kring.cases.models import (
 )
 from kring.circle.models import Category, ContactMoment, Participant, Willingness
 from kring.core.models import DemoData
+from kring.followup.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    AgreementOutcome,
+    ConsentChange,
+    ContactAttempt,
+    FollowUp,
+    Respondent,
+)
+from kring.followup.services import add_months
 from kring.meetings.models import Attendance, Meeting
 from kring.plans.models import (
     AftercareCall,
@@ -534,6 +544,29 @@ ORGANISATION_REQUESTS = [
     ("School", "Geeft de klas een vast moment met de vertrouwenspersoon."),
 ]
 
+# Remarks at the follow-up: about the plan, never naming anyone.
+REMARKS = [
+    "",
+    "",
+    "",
+    "",
+    "Het gaat beter dan voor de conferentie.",
+    "Een paar afspraken zijn lastig vol te houden.",
+    "We spreken elkaar weer regelmatig.",
+    "Graag over een tijdje nog eens samenkomen.",
+    "De afspraken lopen goed; het contact is prettiger.",
+]
+# The research moment's answers, with the proportions of the Eigen Kracht Centrale's reports:
+# about half of the plans carried out fully at three months, 40 % partly.
+OUTCOMES = [
+    (AgreementOutcome.Outcome.DONE, 50),
+    (AgreementOutcome.Outcome.PARTLY, 35),
+    (AgreementOutcome.Outcome.NOT, 10),
+    (AgreementOutcome.Outcome.NOT_RELEVANT, 5),
+]
+BETTER_WEIGHTS = [3, 7, 25, 45, 20]  # much worse … much better
+SATISFACTION_WEIGHTS = {5: 3, 6: 7, 7: 25, 8: 35, 9: 20, 10: 10}
+
 DECLARATION = (
     "- I have no stake in the outcome of this conference.\n"
     "- I have no link to the people or organisations involved.\n"
@@ -654,6 +687,7 @@ class Generated:
     participants: list[Participant] = field(default_factory=list)
     meeting: Meeting | None = None
     plan: DemoPlan | None = None
+    research: DemoResearch | None = None
 
 
 @dataclass
@@ -671,6 +705,18 @@ class DemoPlan:
 
 
 @dataclass
+class DemoResearch:
+    """Research consent and the follow-up moment of a case whose plan went out, unsaved; the
+    rows point at the case's unsaved participants and agreements until they are inserted."""
+
+    consents: list[ConsentChange] = field(default_factory=list)
+    follow_up: FollowUp | None = None
+    respondents: list[Respondent] = field(default_factory=list)
+    outcomes: list[AgreementOutcome] = field(default_factory=list)
+    attempts: list[ContactAttempt] = field(default_factory=list)
+
+
+@dataclass
 class Generator:
     """Makes unsaved cases with their questions, history and assignments."""
 
@@ -681,6 +727,9 @@ class Generator:
     municipalities: dict[int, list[Municipality]] = field(default_factory=dict)
     financiers: dict[str, list[Organisation]] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=timezone.now)
+    # Its own stream, so that adding research data left the rest of the demo as it was.
+    research_rng: random.Random = field(default_factory=random.Random)
+    researcher: User | None = None
 
     def __post_init__(self) -> None:
         for municipality in Municipality.objects.all():
@@ -689,8 +738,15 @@ class Generator:
             self.financiers.setdefault(organisation.kind, []).append(organisation)
 
     def case(
-        self, status: Status, variant: Variant | None = None, region: Region | None = None
+        self,
+        status: Status,
+        variant: Variant | None = None,
+        region: Region | None = None,
+        *,
+        follow_up_due: bool = False,
     ) -> Generated:
+        """One case in ``status``; ``follow_up_due`` places a case in follow-up past its
+        moment at three months, so that its follow-up is open."""
         rng = self.rng
         variant = variant or rng.choice(list(Variant))
         region = region or rng.choice(list(self.regions.values()))
@@ -703,6 +759,16 @@ class Generator:
             if status in (Status.CLOSED, Status.DECLINED)
             else rng.randint(0, 20)
         )
+        if status == Status.CLOSED:
+            # Closed with its follow-up: a few weeks after the moment at three months.
+            gaps[-1] = self.research_rng.randint(125, 150)
+        elif status == Status.FOLLOW_UP:
+            # Waiting for the moment at three months, or past it with answers coming in.
+            idle += (
+                115 + self.research_rng.randint(0, 10)
+                if follow_up_due
+                else self.research_rng.randint(20, 100)
+            )
         requested_at = self.now - dt.timedelta(
             days=sum(gaps) + idle, hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
         )
@@ -807,6 +873,8 @@ class Generator:
             )
         if status in WITH_CIRCLE:
             self.circle(generated, status, variant, street, at)
+        if generated.plan is not None and generated.plan.finalised_at is not None:
+            generated.research = self.research(generated, status, manager, force=follow_up_due)
         return generated
 
     def circle(
@@ -945,6 +1013,194 @@ class Generator:
             aftercare_on=aftercare_on,
         )
 
+    def research(
+        self, generated: Generated, status: Status, manager: User, *, force: bool = False
+    ) -> DemoResearch:
+        """Research consent for about 70 % of those who took part, and the follow-up moment at
+        three months: planned while it is to come, open with answers coming in once its day
+        has passed, closed with the case."""
+        rng = self.research_rng
+        demo = generated.plan
+        assert demo is not None and demo.finalised_at is not None  # noqa: S101 - the caller's check
+        people = generated.participants
+        research = DemoResearch()
+        latest = self.now - dt.timedelta(minutes=5)
+        for person in people:
+            if person.willingness != Willingness.YES:
+                continue
+            draw = rng.random()
+            if draw >= 0.8:
+                continue  # not answered the question on their own page
+            person.research_consent = draw < 0.7
+            at = min(demo.finalised_at + dt.timedelta(hours=rng.randint(2, 72)), latest)
+            research.consents.append(
+                ConsentChange(
+                    participant=person,
+                    given=person.research_consent,
+                    at=at,
+                    via=ConsentChange.Via.OWN_PAGE,
+                )
+            )
+        if force and not any(p.research_consent for p in people):
+            first = next((p for p in people if p.willingness == Willingness.YES), None)
+            if first is not None:
+                first.research_consent = True
+                research.consents.append(
+                    ConsentChange(
+                        participant=first,
+                        given=True,
+                        at=demo.finalised_at + dt.timedelta(hours=3),
+                        via=ConsentChange.Via.OWN_PAGE,
+                    )
+                )
+        meeting = generated.meeting
+        base = timezone.localdate(
+            meeting.starts_at if meeting and meeting.starts_at else demo.finalised_at
+        )
+        due = add_months(base, 3)
+        opened_at = timezone.make_aware(dt.datetime.combine(due, dt.time(7, 0)))
+        follow_up = FollowUp(months=3, due_on=due, created_at=demo.finalised_at)
+        research.follow_up = follow_up
+        if status == Status.CLOSED:
+            follow_up.state = FollowUp.State.CLOSED
+            follow_up.opened_at, follow_up.opened_by = opened_at, "demo"
+            follow_up.closed_at = generated.case.status_changed_at
+            end = generated.case.status_changed_at
+        elif status == Status.FOLLOW_UP and opened_at < latest:
+            follow_up.state = FollowUp.State.OPEN
+            follow_up.opened_at, follow_up.opened_by = opened_at, "demo"
+            end = latest
+        else:
+            return research
+        asked = [
+            i
+            for i, p in enumerate(people)
+            if p.research_consent and p.willingness != Willingness.NO
+        ]
+        codes: set[str] = set()
+        for n, i in enumerate(asked):
+            code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            while code in codes:
+                code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            codes.add(code)
+            if force and n == 0:
+                fate = "answered"
+            elif force and n == len(asked) - 1 and n > 0:
+                fate = "waiting"
+            else:
+                weights = [80, 5, 15] if status == Status.CLOSED else [45, 5, 50]
+                fate = rng.choices(["answered", "declined", "waiting"], weights=weights)[0]
+            self.respondent(
+                research, follow_up, people[i], code, fate, (opened_at, end), demo, manager
+            )
+        return research
+
+    def respondent(
+        self,
+        research: DemoResearch,
+        follow_up: FollowUp,
+        person: Participant,
+        code: str,
+        fate: str,
+        period: tuple[dt.datetime, dt.datetime],
+        demo: DemoPlan,
+        manager: User,
+    ) -> None:
+        """One respondent: the invitation (email, or a letter the manager printed the next
+        morning), reminders ten days apart (at most two), a researcher's call to someone
+        without email, and the answers if they gave them."""
+        rng = self.research_rng
+        opened_at, end = period
+        by_email = bool(person.email)
+        invited_at = opened_at if by_email else opened_at + dt.timedelta(days=1, hours=2)
+        respondent = Respondent(
+            follow_up=follow_up, participant=person, code=code, category=person.category
+        )
+        research.respondents.append(respondent)
+        if invited_at >= end:
+            return  # the letter is not printed yet
+        respondent.invited_at = invited_at
+        attempts = research.attempts
+        attempts.append(
+            ContactAttempt(
+                respondent=respondent,
+                at=invited_at,
+                kind=ContactAttempt.Kind.INVITATION,
+                channel=ContactAttempt.Channel.EMAIL if by_email else ContactAttempt.Channel.LETTER,
+                outcome=ContactAttempt.Outcome.SENT,
+                by=None if by_email else manager,
+            )
+        )
+        span = (end - invited_at).total_seconds()
+        moment = invited_at + dt.timedelta(seconds=span * rng.uniform(0.05, 0.95))
+        call = invited_at + dt.timedelta(days=14, hours=3)  # no answer to the letter yet
+        if not by_email and fate == "answered" and call >= end:
+            fate = "waiting"
+        if not by_email and fate == "answered":
+            # Reached by phone, perhaps at the second try: the researcher enters the answers.
+            moment = call
+            if rng.random() < 0.5 and call + dt.timedelta(days=2) < end:
+                attempts.append(self.call(respondent, call, ContactAttempt.Outcome.NOT_REACHED))
+                moment = call + dt.timedelta(days=2)
+            attempts.append(self.call(respondent, moment, ContactAttempt.Outcome.REACHED))
+        elif not by_email and fate == "waiting" and call < end:
+            outcome = rng.choice(
+                [ContactAttempt.Outcome.NOT_REACHED, ContactAttempt.Outcome.MESSAGE_LEFT]
+            )
+            attempts.append(self.call(respondent, call, outcome))
+        until = end if fate == "waiting" else moment
+        if by_email:
+            reminder = invited_at + dt.timedelta(days=10)
+            while reminder < until and respondent.reminders < 2:
+                attempts.append(
+                    ContactAttempt(
+                        respondent=respondent,
+                        at=reminder,
+                        kind=ContactAttempt.Kind.REMINDER,
+                        channel=ContactAttempt.Channel.EMAIL,
+                        outcome=ContactAttempt.Outcome.SENT,
+                    )
+                )
+                respondent.reminders += 1
+                respondent.last_reminder_at = reminder
+                reminder += dt.timedelta(days=10)
+        if fate == "declined":
+            respondent.declined_at = moment
+        elif fate == "answered":
+            respondent.answered_at = moment
+            if by_email:
+                respondent.answered_via = Respondent.Via.OWN_PAGE
+            else:
+                respondent.answered_via = Respondent.Via.RESEARCHER
+                respondent.entered_by = self.researcher
+            respondent.better = rng.choices(range(1, 6), weights=BETTER_WEIGHTS)[0]
+            respondent.satisfaction = rng.choices(
+                list(SATISFACTION_WEIGHTS), weights=list(SATISFACTION_WEIGHTS.values())
+            )[0]
+            respondent.recommend = rng.choices([True, False, None], weights=[85, 10, 5])[0]
+            needed = rng.choices(list(Respondent.Needed), weights=[10, 70, 20])
+            respondent.new_conference = needed[0]
+            respondent.remark = rng.choice(REMARKS)
+            outcomes, weights = zip(*OUTCOMES, strict=True)
+            research.outcomes += [
+                AgreementOutcome(
+                    respondent=respondent,
+                    agreement=agreement,
+                    outcome=rng.choices(outcomes, weights=weights)[0],
+                )
+                for agreement, _who in demo.agreements
+            ]
+
+    def call(self, respondent: Respondent, at: dt.datetime, outcome: str) -> ContactAttempt:
+        return ContactAttempt(
+            respondent=respondent,
+            at=at,
+            kind=ContactAttempt.Kind.CALL,
+            channel=ContactAttempt.Channel.PHONE,
+            outcome=outcome,
+            by=self.researcher,
+        )
+
 
 def make_generator(seed: int) -> Generator:
     regions = {region.slug: region for region in Region.objects.all()}
@@ -960,7 +1216,14 @@ def make_generator(seed: int) -> Generator:
     for profile in CoordinatorProfile.objects.select_related("user").prefetch_related("regions"):
         for region in profile.regions.all():
             coordinators[region.pk].append(profile.user)
-    return Generator(random.Random(seed), regions, managers, dict(coordinators))  # noqa: S311
+    return Generator(
+        random.Random(seed),  # noqa: S311
+        regions,
+        managers,
+        dict(coordinators),
+        research_rng=random.Random(seed + 1),  # noqa: S311
+        researcher=User.objects.filter(is_researcher=True, is_active=True).order_by("pk").first(),
+    )
 
 
 def insert(generated: list[Generated]) -> None:
@@ -1013,6 +1276,7 @@ def insert(generated: list[Generated]) -> None:
     Participant.objects.bulk_create(people, batch_size=2000)
     Meeting.objects.bulk_create(meetings, batch_size=2000)
     insert_plans(generated)
+    insert_research(generated)
     ContactMoment.objects.bulk_create(
         [
             ContactMoment(
@@ -1204,6 +1468,22 @@ def insert_plans(generated: list[Generated]) -> None:
     AftercareCall.objects.bulk_create(calls, batch_size=2000)
 
 
+def insert_research(generated: list[Generated]) -> None:
+    """Consent logs and follow-up moments with their respondents, answers and contacts (after
+    the participants and agreements they point at)."""
+    research = [item.research for item in generated if item.research is not None]
+    follow_ups = []
+    for item in generated:
+        if item.research is not None and item.research.follow_up is not None:
+            item.research.follow_up.case = item.case
+            follow_ups.append(item.research.follow_up)
+    ConsentChange.objects.bulk_create([c for r in research for c in r.consents], batch_size=2000)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
+    Respondent.objects.bulk_create([x for r in research for x in r.respondents], batch_size=2000)
+    AgreementOutcome.objects.bulk_create([x for r in research for x in r.outcomes], batch_size=2000)
+    ContactAttempt.objects.bulk_create([x for r in research for x in r.attempts], batch_size=2000)
+
+
 def generate(count: int, *, seed: int = 2026, batch: int = 5000) -> Iterator[int]:
     """Add ``count`` cases with statuses in realistic proportions; yields progress."""
     generator = make_generator(seed)
@@ -1230,7 +1510,15 @@ def load_demo() -> bool:
     # The brochure's variant first: every status for the neighbourhood, in the demo
     # manager's and coordinator's region, then a spread over all variants and regions.
     for status in Status:
-        generated.append(generator.case(status, Variant.NEIGHBOURHOOD, regions["west"]))
+        generated.append(
+            generator.case(
+                status,
+                Variant.NEIGHBOURHOOD,
+                regions["west"],
+                # Its follow-up is open, for the demo researcher to work on.
+                follow_up_due=status == Status.FOLLOW_UP,
+            )
+        )
     variants = list(Variant)
     for i, status in enumerate(list(Status) * 3):
         region = list(regions.values())[i % len(regions)]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from kring.accounts.models import Role
 from kring.cases.access import coordinated_cases, managed_cases
@@ -11,6 +12,8 @@ from kring.cases.lifecycle import ACTION_BY
 from kring.cases.models import Assignment, Case, Status
 from kring.cases.norms import over_norm
 from kring.core.auth import staff_user
+from kring.followup.access import follow_ups_for
+from kring.followup.views import section_counts
 from kring.messaging.models import OutboxMessage
 
 START_LIMIT = 15
@@ -64,7 +67,9 @@ def start(request: HttpRequest) -> HttpResponse:
             .order_by("status_changed_at")[:START_LIMIT]
         )
     if user.is_researcher:
-        context["follow_up_count"] = Case.objects.filter(status=Status.FOLLOW_UP).count()
+        counts = section_counts(follow_ups_for(user), timezone.localdate())
+        context["follow_ups_due"] = counts["due"]
+        context["follow_ups_overdue"] = counts["overdue"]
     if user.is_administrator:
         context["outbox_failed"] = OutboxMessage.objects.filter(
             status=OutboxMessage.Status.FAILED

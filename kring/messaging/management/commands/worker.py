@@ -4,6 +4,7 @@ of time-based work — due rows in the database — every few seconds until stop
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from types import FrameType
@@ -16,18 +17,32 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from kring.audit import retention
 from kring.core import ratelimit
+from kring.followup import services as followup
 from kring.meetings import invitations
 from kring.messaging import outbox
 
 logger = logging.getLogger("kring.worker")
 
 
-def sweep_once() -> None:
-    """All time-based work: each sweep claims its rows, so several workers may run."""
-    outbox.sweep()
-    ratelimit.sweep()
-    invitations.send_reminders()
-    retention.run_daily()  # once a day; one cache read on every other round
+def sweep_once(worker: str = "") -> None:
+    """All time-based work: each sweep claims its rows, so several workers may run. A sweep
+    that fails is logged and does not hold up the others."""
+    sweeps = (
+        lambda: followup.sweep(worker),
+        outbox.sweep,
+        ratelimit.sweep,
+        invitations.send_reminders,
+        retention.run_daily,  # once a day; one cache read on every other round
+    )
+    failed = None
+    for sweep in sweeps:
+        try:
+            sweep()
+        except Exception as error:
+            logger.exception("A sweep failed")
+            failed = error
+    if failed is not None:
+        raise failed
 
 
 class Command(BaseCommand):
@@ -39,8 +54,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
         self.running = True
-        signal.signal(signal.SIGINT, self._stop)
-        signal.signal(signal.SIGTERM, self._stop)
+        if not once:  # one round leaves the caller's signal handlers alone
+            signal.signal(signal.SIGINT, self._stop)
+            signal.signal(signal.SIGTERM, self._stop)
+        worker_id = f"kring-{os.getpid()}-{id(self):x}"
         worker = Worker(
             queue_names=["*"],
             interval=0,
@@ -48,7 +65,7 @@ class Command(BaseCommand):
             backend_name="default",
             startup_delay=False,
             max_tasks=None,
-            worker_id=f"kring-{id(self):x}",
+            worker_id=worker_id,
             excluded_queue_names=[],
         )
         if not once:
@@ -57,7 +74,7 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 worker.run()
-                sweep_once()
+                sweep_once(worker_id)
             except Exception:  # one bad row must not stop the worker: log it, go on
                 logger.exception("Worker round failed")
                 if once:

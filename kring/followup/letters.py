@@ -1,0 +1,88 @@
+"""The printed invitation to the follow-up, for a respondent without email: a letter for a
+window envelope with a fresh link to their own page, their code and the research line's phone
+number, as PDF/UA-1 in their language.
+
+Printing it revokes the link a previous letter carried (one link per person) and records the
+invitation as sent by letter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from kring.accounts.models import User
+from kring.circle import links
+from kring.followup import services
+from kring.followup.models import Respondent
+from kring.meetings.calendar import organizer_address
+
+TEMPLATE = "letters/followup_invitation.html"
+
+
+def filename(respondent: Respondent) -> str:
+    """``vervolg-<months>m-brief.pdf``: no name, reference or code in it."""
+    return f"vervolg-{respondent.follow_up.months}m-brief.pdf"
+
+
+def subject(respondent: Respondent) -> str:
+    return gettext("How did the plan go? Eigen Kracht-conferentie %(place)s") % {
+        "place": respondent.follow_up.case.place
+    }
+
+
+def letter_context(respondent: Respondent, *, portal_url: str) -> dict[str, Any]:
+    """What the letter template needs. Call it inside the participant's language."""
+    participant = respondent.participant
+    assert participant is not None  # noqa: S101 - letters_for() lists people, not erased rows
+    case = respondent.follow_up.case
+    return {
+        "subject": subject(respondent),
+        "letter_date": date_format(timezone.localdate(), "j F Y"),
+        "case": case,
+        "follow_up": respondent.follow_up,
+        "respondent": respondent,
+        "participant": participant,
+        "address_lines": [
+            line.strip() for line in participant.postal_address.splitlines() if line.strip()
+        ],
+        "portal_url": portal_url,
+        "research_phone": settings.KRING_RESEARCH_PHONE,
+        "sender_email": organizer_address(),
+        "site_url": settings.SITE_URL,
+    }
+
+
+def invitation_pdf(respondent: Respondent, *, portal_url: str) -> bytes:
+    """The letter as PDF/UA-1, in the participant's language."""
+    participant = respondent.participant
+    assert participant is not None  # noqa: S101
+    with translation.override(participant.text_language):
+        html = render_to_string(TEMPLATE, letter_context(respondent, portal_url=portal_url))
+
+    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
+
+    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
+    return bytes(pdf)
+
+
+def print_invitation(respondent: Respondent, *, user: User) -> bytes:
+    """A fresh link, the letter with it, and the invitation recorded as sent by letter."""
+    participant = respondent.participant
+    assert participant is not None  # noqa: S101
+    token = links.issue(participant)
+    pdf = invitation_pdf(respondent, portal_url=links.url(token))
+    services.record_letter(respondent, user=user)
+    respondent.follow_up.case.log(
+        "follow_up.letter",
+        user=user,
+        data={"months": respondent.follow_up.months, "participant": participant.pk},
+    )
+    return pdf

@@ -1,0 +1,739 @@
+"""The pseudonymised research datasets: what a researcher may take away, one row per case
+("zaken") or one row per follow-up respondent ("antwoorden").
+
+A row holds a study ID, codes, counts, durations in days and a quarter — never a name, a way
+to reach someone, an address, a reference, a respondent's code or free text. Rows come from a
+generator that reads the cases in chunks (keyset on the primary key) with a fixed number of
+grouped queries per chunk, so an export of 100,000 cases needs no more memory than one of
+1,000, and no query per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Avg, CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from kring.cases.models import Case, CaseEvent, Status, Variant
+from kring.circle.models import Category, Participant, Willingness
+from kring.followup.models import AgreementOutcome, FollowUp, Respondent
+from kring.meetings.models import Attendance
+from kring.plans.models import (
+    Agreement,
+    Delivery,
+    Evaluation,
+    OrganisationRequest,
+    PlanVersion,
+)
+from kring.research.study import study_ids
+
+Cell = str | int | float | None
+Row = list[Cell]
+
+TEXT = "text"
+INTEGER = "integer"
+DECIMAL = "decimal"
+KINDS = {
+    TEXT: _("text (a code)"),
+    INTEGER: _("whole number"),
+    DECIMAL: _("number with decimals (a point as decimal sign)"),
+}
+
+# Cases per chunk, and follow-up moments per chunk for the respondents' dataset.
+CASE_CHUNK = 500
+FOLLOW_UP_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str | Promise
+    values: str | Promise = ""
+
+    @property
+    def kind_label(self) -> str | Promise:
+        return KINDS[self.kind]
+
+
+def _codes(choices: Iterable[tuple[Any, Any]]) -> str:
+    """The codes a column holds with their meaning, in the language of the moment (lazy)."""
+    pairs = list(choices)
+    return lazy(lambda: "; ".join(f"{value} = {label}" for value, label in pairs), str)()
+
+
+YES_NO = _codes([("yes", _("yes")), ("no", _("no"))])
+
+
+@dataclass(frozen=True)
+class Period:
+    """Cases requested from ``start`` up to and including ``end`` (either may be open)."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        if self.start is not None:
+            cases = cases.filter(requested_at__gte=_midnight(self.start))
+        if self.end is not None:
+            cases = cases.filter(requested_at__lt=_midnight(self.end + dt.timedelta(days=1)))
+        return cases
+
+    def __str__(self) -> str:
+        if self.start is None and self.end is None:
+            return ""
+        return f"{self.start or ''}..{self.end or ''}"
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    slug: str
+    title: str | Promise
+    description: str | Promise
+    columns: tuple[Column, ...]
+    produce: Callable[[QuerySet[Case], Period, int | None], Iterator[Row]] = field(repr=False)
+
+    def rows(
+        self, cases: QuerySet[Case], period: Period | None = None, *, chunk_size: int | None = None
+    ) -> Iterator[Row]:
+        """The rows of the cases in ``cases`` (a user's research scope), each a list of cells
+        in the order of :attr:`columns`: str, int, float, or None for an empty cell."""
+        return self.produce(cases, period or Period(), chunk_size)
+
+
+Record = dict[str, Any]
+
+
+def _records(rows: Iterable[Any]) -> list[Record]:
+    """The rows of a ``values()`` query, as plain dicts."""
+    return list(rows)
+
+
+def _row(columns: tuple[Column, ...], values: dict[str, Cell]) -> Row:
+    # A KeyError here means a column without a value: every column is filled on purpose.
+    return [values[column.name] for column in columns]
+
+
+def _day(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.date | None:
+    # The zone is looked up once per chunk: timezone.localdate() per cell is a third of the time.
+    return moment.astimezone(zone).date() if moment is not None else None
+
+
+def _days(start: dt.date | None, end: dt.date | None) -> int | None:
+    """Calendar days from one phase to the next; empty when either was not reached."""
+    if start is None or end is None:
+        return None
+    return (end - start).days
+
+
+def _quarter(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _mean(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+# --- The cases ("zaken") ------------------------------------------------------------------
+
+# The furthest stage a case reached, from its history (and its status, for a case without).
+STAGES = [
+    ("request", _("request received")),
+    ("intake", _("intake started")),
+    ("accepted", _("accepted")),
+    ("preparation", _("a coordinator accepted the case (preparation)")),
+    ("meeting", _("the conference was held")),
+    ("plan_distributed", _("everyone has the plan")),
+    ("follow_up", _("follow-up")),
+]
+STAGE_RANK = {code: rank for rank, (code, _label) in enumerate(STAGES)}
+STAGE_OF = {
+    Status.REQUESTED: "request",
+    Status.INTAKE: "intake",
+    Status.ACCEPTED: "accepted",
+    Status.COORDINATOR_ASSIGNED: "accepted",
+    Status.PREPARATION: "preparation",
+    Status.SCHEDULED: "preparation",
+    Status.PLAN_WITHOUT_MEETING: "preparation",
+    Status.HELD: "meeting",
+    Status.PLAN_DISTRIBUTED: "plan_distributed",
+    Status.AFTERCARE: "plan_distributed",
+    Status.FOLLOW_UP: "follow_up",
+}
+# The phases whose date is the first history entry that reached them.
+PHASES = [
+    Status.INTAKE,
+    Status.ACCEPTED,
+    Status.PREPARATION,
+    Status.HELD,
+    Status.PLAN_DISTRIBUTED,
+    Status.FOLLOW_UP,
+]
+PLAN_OUTCOMES = [
+    ("undecided", _("not decided yet")),
+    ("accepted", _("plan accepted")),
+    ("not_accepted", _("plan not accepted")),
+    ("no_plan", _("no plan")),
+]
+OUTCOMES = [code for code, _label in AgreementOutcome.Outcome.choices]
+
+
+def _days_column(name: str, start: Promise, end: Promise) -> Column:
+    return Column(
+        name,
+        INTEGER,
+        format_lazy(
+            _("Calendar days from {start} to {end}. Empty: not reached."), start=start, end=end
+        ),
+    )
+
+
+REQUEST = _("the request")
+INTAKE = _("the start of the intake")
+ACCEPTED = _("the acceptance of the case")
+COORDINATOR = _("the coordinator accepting the case (preparation)")
+MEETING = _("the conference")
+DISTRIBUTED = _("everyone having the plan")
+OPENED = _("the first follow-up moment opening")
+
+CASE_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "study_id",
+        TEXT,
+        _(
+            "Random study ID of the case. It is the same in every export and in both datasets, "
+            "and cannot be traced back to the case without Kring's own table."
+        ),
+    ),
+    Column("variant", TEXT, _("Variant of the conference."), _codes(Variant.choices)),
+    Column("region", TEXT, _("Region of the case. Empty: the national inbox.")),
+    Column(
+        "requested_quarter",
+        TEXT,
+        _("Quarter in which the request came in, as YYYY-Qn (no exact dates)."),
+    ),
+    Column(
+        "status", TEXT, _("Status of the case at the time of the export."), _codes(Status.choices)
+    ),
+    Column(
+        "stage_reached",
+        TEXT,
+        _("The furthest stage the case reached, whatever its status now."),
+        _codes(STAGES),
+    ),
+    _days_column("days_request_to_intake", REQUEST, INTAKE),
+    _days_column("days_intake_to_accepted", INTAKE, ACCEPTED),
+    _days_column("days_accepted_to_coordinator", ACCEPTED, COORDINATOR),
+    _days_column("days_coordinator_to_meeting", COORDINATOR, MEETING),
+    _days_column("days_request_to_meeting", REQUEST, MEETING),
+    _days_column("days_meeting_to_plan_distributed", MEETING, DISTRIBUTED),
+    _days_column("days_plan_distributed_to_follow_up", DISTRIBUTED, OPENED),
+    *(
+        Column(
+            f"circle_{value}",
+            INTEGER,
+            format_lazy(
+                _("Number of people in the circle in the category “{category}”."), category=label
+            ),
+        )
+        for value, label in Category.choices
+    ),
+    Column("circle_total", INTEGER, _("Number of people in the circle.")),
+    Column("took_part", INTEGER, _("Number of people in the circle who said yes to taking part.")),
+    Column("declined", INTEGER, _("Number of people in the circle who said no to taking part.")),
+    Column(
+        "attended_information",
+        INTEGER,
+        _("Number of people present at the information part. Empty: no meeting."),
+    ),
+    Column(
+        "attended_private_time",
+        INTEGER,
+        _("Number of people present at the private time. Empty: no meeting."),
+    ),
+    Column(
+        "attended_plan",
+        INTEGER,
+        _("Number of people present at the presentation of the plan. Empty: no meeting."),
+    ),
+    Column(
+        "plan_outcome",
+        TEXT,
+        _("Outcome of the plan. Empty: no plan was started."),
+        _codes(PLAN_OUTCOMES),
+    ),
+    Column("plan_agreements", INTEGER, _("Number of agreements in the plan. Empty: no plan.")),
+    Column(
+        "plan_requests",
+        INTEGER,
+        _("Number of requests to organisations in the plan. Empty: no plan."),
+    ),
+    Column(
+        "plan_evaluations", INTEGER, _("Number of evaluation moments in the plan. Empty: no plan.")
+    ),
+    Column(
+        "plan_versions", INTEGER, _("Number of finalised versions of the plan. Empty: no plan.")
+    ),
+    Column(
+        "plan_copies_delivered",
+        INTEGER,
+        _("Number of copies of the plan delivered (email sent or letter printed). Empty: no plan."),
+    ),
+    Column(
+        "follow_up_months",
+        INTEGER,
+        _(
+            "Months after the meeting of the earliest follow-up moment; the follow-up columns "
+            "below are about this moment. Empty: no follow-up."
+        ),
+    ),
+    Column(
+        "follow_up_state",
+        TEXT,
+        _("State of the earliest follow-up moment."),
+        _codes(FollowUp.State.choices),
+    ),
+    Column("follow_up_respondents", INTEGER, _("Number of people asked at that moment.")),
+    Column("follow_up_answered", INTEGER, _("Number of people who answered.")),
+    Column("follow_up_declined", INTEGER, _("Number of people who declined to answer.")),
+    Column(
+        "agreements_done",
+        INTEGER,
+        _("Answers “done”, over all agreements and respondents."),
+    ),
+    Column(
+        "agreements_partly", INTEGER, _("Answers “partly”, over all agreements and respondents.")
+    ),
+    Column("agreements_not", INTEGER, _("Answers “not”, over all agreements and respondents.")),
+    Column(
+        "agreements_not_relevant",
+        INTEGER,
+        _("Answers “no longer relevant”, over all agreements and respondents."),
+    ),
+    Column(
+        "better_mean",
+        DECIMAL,
+        _(
+            "Mean answer to “is the situation better than before the conference?” "
+            "(1 much worse … 5 much better). Empty: no answers."
+        ),
+    ),
+    Column(
+        "satisfaction_mean",
+        DECIMAL,
+        _("Mean satisfaction with the conference (1–10). Empty: no answers."),
+    ),
+    Column(
+        "recommend_yes",
+        INTEGER,
+        _("Number of people who would recommend an Eigen Kracht-conferentie to others."),
+    ),
+    Column(
+        "new_conference_yes",
+        INTEGER,
+        _("Number of people who think a new conference is needed."),
+    ),
+)
+
+
+PLAN_PARTS = (
+    "plan_agreements",
+    "plan_requests",
+    "plan_evaluations",
+    "plan_versions",
+    "plan_copies_delivered",
+)
+
+
+def _plan_counts(plan_ids: list[int]) -> list[tuple[int, str, int]]:
+    """(plan, column, count) for each part of these plans that has any: one query."""
+    parts: list[tuple[str, QuerySet[Any], str]] = [
+        ("plan_agreements", Agreement.objects.filter(plan_id__in=plan_ids), "plan_id"),
+        ("plan_requests", OrganisationRequest.objects.filter(plan_id__in=plan_ids), "plan_id"),
+        ("plan_evaluations", Evaluation.objects.filter(plan_id__in=plan_ids), "plan_id"),
+        ("plan_versions", PlanVersion.objects.filter(plan_id__in=plan_ids), "plan_id"),
+        (
+            "plan_copies_delivered",
+            Delivery.objects.filter(version__plan_id__in=plan_ids, delivered_at__isnull=False),
+            "version__plan_id",
+        ),
+    ]
+    counted = [
+        queryset.order_by()
+        .values(link)
+        .annotate(part=Value(name, output_field=CharField()), n=Count("pk"))
+        .values_list(link, "part", "n")
+        for name, queryset, link in parts
+    ]
+    if not plan_ids:
+        return []
+    return list(counted[0].union(*counted[1:], all=True))
+
+
+def case_rows(
+    cases: QuerySet[Case], period: Period, chunk_size: int | None = None
+) -> Iterator[Row]:
+    size = chunk_size or CASE_CHUNK
+    scope = period.apply(cases)
+    last = 0
+    while True:
+        chunk = _records(
+            scope.filter(pk__gt=last)
+            .order_by("pk")
+            .values(
+                "pk",
+                "variant",
+                "status",
+                "requested_at",
+                "region__name",
+                "meeting__pk",
+                "meeting__starts_at",
+                "plan__pk",
+                "plan__outcome",
+            )[:size]
+        )
+        if not chunk:
+            return
+        yield from _case_chunk(chunk)
+        if len(chunk) < size:
+            return
+        last = chunk[-1]["pk"]
+
+
+def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
+    """The rows of one chunk of cases: nine queries at most, whatever the chunk holds (the
+    attendance, the plan's parts, the answers and outcomes are not looked up when no case of
+    the chunk has a meeting, a plan or a follow-up moment)."""
+    ids = [case["pk"] for case in chunk]
+    study = study_ids(ids)
+    zone = timezone.get_current_timezone()
+
+    reached: dict[tuple[int, str], dt.datetime] = {
+        (e["case_id"], e["to_status"]): e["first"]
+        for e in _records(
+            CaseEvent.objects.filter(case_id__in=ids, to_status__in=PHASES)
+            .values("case_id", "to_status")
+            .annotate(first=Min("at"))
+            .order_by()
+        )
+    }
+
+    circle: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for group in _records(
+        Participant.objects.filter(case_id__in=ids)
+        .values("case_id", "category", "willingness")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        people = circle[group["case_id"]]
+        people[f"circle_{group['category']}"] += group["n"]
+        people["circle_total"] += group["n"]
+        if group["willingness"] == Willingness.YES:
+            people["took_part"] += group["n"]
+        elif group["willingness"] == Willingness.NO:
+            people["declined"] += group["n"]
+
+    # Filtered on the indexed foreign keys themselves, not through a join to the case: a join
+    # lets PostgreSQL scan the whole child table for every chunk.
+    meetings = [case["meeting__pk"] for case in chunk if case["meeting__pk"] is not None]
+    attendance = {
+        row["meeting_id"]: row
+        for row in _records(
+            Attendance.objects.filter(meeting_id__in=meetings)
+            .values("meeting_id")
+            .annotate(
+                n_information=Count("pk", filter=Q(information=True)),
+                n_private_time=Count("pk", filter=Q(private_time=True)),
+                n_plan=Count("pk", filter=Q(plan=True)),
+            )
+            .order_by()
+        )
+    }
+
+    # The plan's parts, counted per plan in one query: a UNION ALL of grouped counts, each on
+    # an indexed foreign key (correlated subqueries per plan let PostgreSQL, with stale
+    # statistics, scan a child table once per plan).
+    plan_ids = [case["plan__pk"] for case in chunk if case["plan__pk"] is not None]
+    parts: dict[int, dict[str, int]] = defaultdict(dict)
+    for plan_id, part, count in _plan_counts(plan_ids):
+        parts[plan_id][part] = count
+
+    earliest: dict[int, dict[str, Any]] = {}
+    first_opened: dict[int, dt.datetime] = {}
+    for moment in _records(
+        FollowUp.objects.filter(case_id__in=ids)
+        .values("pk", "case_id", "months", "state", "opened_at")
+        .order_by("case_id", "months", "pk")
+    ):
+        earliest.setdefault(moment["case_id"], moment)
+        opened = moment["opened_at"]
+        if opened is not None and (
+            moment["case_id"] not in first_opened or opened < first_opened[moment["case_id"]]
+        ):
+            first_opened[moment["case_id"]] = opened
+
+    firsts = [moment["pk"] for moment in earliest.values()]
+    answers = {
+        row["follow_up_id"]: row
+        for row in _records(
+            Respondent.objects.filter(follow_up_id__in=firsts)
+            .values("follow_up_id")
+            .annotate(
+                n_respondents=Count("pk"),
+                n_answered=Count("pk", filter=Q(answered_at__isnull=False)),
+                n_declined=Count("pk", filter=Q(declined_at__isnull=False)),
+                mean_better=Avg("better"),
+                mean_satisfaction=Avg("satisfaction"),
+                n_recommend_yes=Count("pk", filter=Q(recommend=True)),
+                n_new_conference_yes=Count("pk", filter=Q(new_conference=Respondent.Needed.YES)),
+            )
+            .order_by()
+        )
+    }
+    outcomes: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in _records(
+        AgreementOutcome.objects.filter(respondent__follow_up_id__in=firsts)
+        .values("respondent__follow_up_id", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        outcomes[row["respondent__follow_up_id"]][row["outcome"]] = row["n"]
+
+    for case in chunk:
+        pk = case["pk"]
+        held = (pk, Status.HELD) in reached
+        phase = {status: reached.get((pk, status)) for status in PHASES}
+        meeting_at = (case["meeting__starts_at"] or phase[Status.HELD]) if held else None
+        stage = STAGE_OF.get(case["status"], "request")
+        for status in PHASES:
+            if phase[status] is not None and STAGE_RANK[STAGE_OF[status]] > STAGE_RANK[stage]:
+                stage = STAGE_OF[status]
+        requested = case["requested_at"].astimezone(zone).date()
+        on = {status: _day(phase[status], zone) for status in PHASES}
+        meeting_on = _day(meeting_at, zone)
+        values: dict[str, Cell] = {
+            "study_id": study[pk],
+            "variant": case["variant"],
+            "region": case["region__name"] or "",
+            "requested_quarter": _quarter(requested),
+            "status": case["status"],
+            "stage_reached": stage,
+            "days_request_to_intake": _days(requested, on[Status.INTAKE]),
+            "days_intake_to_accepted": _days(on[Status.INTAKE], on[Status.ACCEPTED]),
+            "days_accepted_to_coordinator": _days(on[Status.ACCEPTED], on[Status.PREPARATION]),
+            "days_coordinator_to_meeting": _days(on[Status.PREPARATION], meeting_on),
+            "days_request_to_meeting": _days(requested, meeting_on),
+            "days_meeting_to_plan_distributed": _days(meeting_on, on[Status.PLAN_DISTRIBUTED]),
+            "days_plan_distributed_to_follow_up": _days(
+                on[Status.PLAN_DISTRIBUTED], _day(first_opened.get(pk), zone)
+            ),
+        }
+        people = circle.get(pk, {})
+        for name in ("circle_total", "took_part", "declined"):
+            values[name] = people.get(name, 0)
+        for category in Category.values:
+            values[f"circle_{category}"] = people.get(f"circle_{category}", 0)
+
+        present = attendance.get(case["meeting__pk"])
+        for part in ("information", "private_time", "plan"):
+            values[f"attended_{part}"] = (
+                None if case["meeting__pk"] is None else (present[f"n_{part}"] if present else 0)
+            )
+
+        plan_id = case["plan__pk"]
+        values["plan_outcome"] = None if plan_id is None else (case["plan__outcome"] or "undecided")
+        for name in PLAN_PARTS:
+            values[name] = None if plan_id is None else parts[plan_id].get(name, 0)
+
+        first = earliest.get(pk)
+        given = answers.get(first["pk"], {}) if first else {}
+        done = outcomes.get(first["pk"], {}) if first else {}
+        values["follow_up_months"] = first["months"] if first else None
+        values["follow_up_state"] = first["state"] if first else None
+        for name in ("respondents", "answered", "declined"):
+            values[f"follow_up_{name}"] = given.get(f"n_{name}", 0) if first else None
+        for outcome in OUTCOMES:
+            values[f"agreements_{outcome}"] = done.get(outcome, 0) if first else None
+        values["better_mean"] = _mean(given.get("mean_better"))
+        values["satisfaction_mean"] = _mean(given.get("mean_satisfaction"))
+        values["recommend_yes"] = given.get("n_recommend_yes", 0) if first else None
+        values["new_conference_yes"] = given.get("n_new_conference_yes", 0) if first else None
+        yield _row(CASE_COLUMNS, values)
+
+
+# --- The respondents ("antwoorden") -------------------------------------------------------
+
+RESPONDENT_COLUMNS: tuple[Column, ...] = (
+    Column("study_id", TEXT, _("Study ID of the case: the same as in the cases dataset.")),
+    Column("follow_up_months", INTEGER, _("Months after the meeting of this follow-up moment.")),
+    Column(
+        "respondent",
+        INTEGER,
+        _(
+            "Number of the respondent within this follow-up moment (1, 2, 3 …). Not the code "
+            "the respondent was given, and not the same person at another moment."
+        ),
+    ),
+    Column(
+        "category",
+        TEXT,
+        _("Who the respondent is in the circle."),
+        _codes(Category.choices),
+    ),
+    Column("answered", TEXT, _("Whether the respondent answered."), YES_NO),
+    Column("declined", TEXT, _("Whether the respondent declined to answer."), YES_NO),
+    Column(
+        "answered_via",
+        TEXT,
+        _("How the answers were given. Empty: not answered."),
+        _codes(Respondent.Via.choices),
+    ),
+    Column(
+        "better",
+        INTEGER,
+        _("Is the situation better than before the conference? Empty: not answered."),
+        _codes(Respondent.Better.choices),
+    ),
+    Column(
+        "satisfaction",
+        INTEGER,
+        _("How satisfied with the conference, 1 (not at all) to 10. Empty: not answered."),
+    ),
+    Column(
+        "recommend",
+        TEXT,
+        _("Would recommend an Eigen Kracht-conferentie to others. Empty: not answered."),
+        YES_NO,
+    ),
+    Column(
+        "new_conference",
+        TEXT,
+        _("Is a new conference needed? Empty: not answered."),
+        _codes(Respondent.Needed.choices),
+    ),
+    Column("agreements_done", INTEGER, _("Agreements this respondent says were done.")),
+    Column("agreements_partly", INTEGER, _("Agreements this respondent says were partly done.")),
+    Column("agreements_not", INTEGER, _("Agreements this respondent says were not done.")),
+    Column(
+        "agreements_not_relevant",
+        INTEGER,
+        _("Agreements this respondent says are no longer relevant."),
+    ),
+)
+
+
+def respondent_rows(
+    cases: QuerySet[Case], period: Period, chunk_size: int | None = None
+) -> Iterator[Row]:
+    """Chunked by follow-up moment, so a respondent's number is counted within its moment."""
+    size = chunk_size or FOLLOW_UP_CHUNK
+    scope = FollowUp.objects.filter(
+        Exists(Respondent.objects.filter(follow_up=OuterRef("pk"))),
+        case__in=period.apply(cases).values("pk"),
+    )
+    last = 0
+    while True:
+        chunk = _records(
+            scope.filter(pk__gt=last).order_by("pk").values("pk", "case_id", "months")[:size]
+        )
+        if not chunk:
+            return
+        yield from _respondent_chunk(chunk)
+        if len(chunk) < size:
+            return
+        last = chunk[-1]["pk"]
+
+
+def _respondent_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
+    """The rows of one chunk of follow-up moments: four queries."""
+    moments = {moment["pk"]: moment for moment in chunk}
+    study = study_ids({moment["case_id"] for moment in chunk})
+    respondents = _records(
+        Respondent.objects.filter(follow_up_id__in=moments)
+        .order_by("follow_up_id", "pk")
+        .values(
+            "pk",
+            "follow_up_id",
+            "category",
+            "answered_at",
+            "declined_at",
+            "answered_via",
+            "better",
+            "satisfaction",
+            "recommend",
+            "new_conference",
+        )
+    )
+    outcomes: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in _records(
+        AgreementOutcome.objects.filter(respondent_id__in=[r["pk"] for r in respondents])
+        .values("respondent_id", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        outcomes[row["respondent_id"]][row["outcome"]] = row["n"]
+    number = 0
+    current = None
+    for respondent in respondents:
+        if respondent["follow_up_id"] != current:
+            current, number = respondent["follow_up_id"], 0
+        number += 1
+        moment = moments[respondent["follow_up_id"]]
+        answered = respondent["answered_at"] is not None
+        done = outcomes.get(respondent["pk"], {})
+        values: dict[str, Cell] = {
+            "study_id": study[moment["case_id"]],
+            "follow_up_months": moment["months"],
+            "respondent": number,
+            "category": respondent["category"],
+            "answered": _yes_no(answered),
+            "declined": _yes_no(respondent["declined_at"] is not None),
+            "answered_via": respondent["answered_via"] or None,
+            "better": respondent["better"],
+            "satisfaction": respondent["satisfaction"],
+            "recommend": _yes_no(respondent["recommend"]),
+            "new_conference": respondent["new_conference"] or None,
+        }
+        for outcome in OUTCOMES:
+            values[f"agreements_{outcome}"] = done.get(outcome, 0)
+        yield _row(RESPONDENT_COLUMNS, values)
+
+
+CASES = Dataset(
+    "zaken",
+    _("Cases"),
+    _(
+        "One row per case: variant, region, quarter of the request, how far it got and how "
+        "long each phase took, the circle by category, attendance, the plan, and the figures "
+        "of its earliest follow-up moment."
+    ),
+    CASE_COLUMNS,
+    case_rows,
+)
+RESPONDENTS = Dataset(
+    "antwoorden",
+    _("Follow-up answers"),
+    _(
+        "One row per person asked at a follow-up moment: their category in the circle and "
+        "their answers. Linked to the cases dataset by the study ID."
+    ),
+    RESPONDENT_COLUMNS,
+    respondent_rows,
+)
+DATASETS: dict[str, Dataset] = {dataset.slug: dataset for dataset in (CASES, RESPONDENTS)}

@@ -1,0 +1,671 @@
+"""The figures of the dashboards and the financiers' reports.
+
+Every function takes a scoped case QuerySet (:func:`kring.research.access.research_cases`, perhaps
+narrowed further) and a :class:`Period`, and describes a *cohort*: the cases requested in the
+period, and how far they have come so far. One definition for every figure keeps them
+comparable: the funnel, the time per phase and the follow-up answers are all about the same
+cases.
+
+Each function runs a fixed number of queries, however much data there is: counting happens in
+the database (``values()``/``annotate()``/``aggregate()``), and medians are taken in Python from
+one ``values_list`` query. Nothing here returns a name, a reference or any way to reach a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from kring.cases.models import Case, CaseEvent, Status
+from kring.cases.norms import working_days_between
+from kring.followup.models import AgreementOutcome, Respondent
+from kring.meetings.models import Meeting
+
+#: The upper end of the 6–10 weeks from request to meeting that the Eigen Kracht Centrale
+#: reports as usual.
+MEETING_NORM_DAYS = 70
+#: The farthest the dashboard looks back in one go.
+MAX_MONTHS = 120
+
+
+def percent(part: int | float, whole: int | float) -> int | None:
+    """``part`` as a whole percentage of ``whole`` (None when there is no whole)."""
+    return round(100 * part / whole) if whole else None
+
+
+# --- The period ---------------------------------------------------------------------------
+
+
+def month_start(day: dt.date, shift: int = 0) -> dt.date:
+    """The first day of ``day``'s month, ``shift`` months later (or earlier)."""
+    index = day.year * 12 + day.month - 1 + shift
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``start`` up to and including ``end``, in Kring's time zone."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def last_twelve_months(cls, today: dt.date | None = None) -> Period:
+        """This month and the eleven before it, up to today."""
+        today = today or timezone.localdate()
+        return cls(month_start(today, -11), today)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return _midnight(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """The first moment after the period."""
+        return _midnight(self.end + dt.timedelta(days=1))
+
+    def months(self) -> list[dt.date]:
+        """The first day of every month the period touches."""
+        first, last = month_start(self.start), month_start(self.end)
+        count = (last.year - first.year) * 12 + last.month - first.month + 1
+        return [month_start(first, shift) for shift in range(max(count, 0))]
+
+    def slug(self) -> str:
+        return f"{self.start:%Y%m%d}-{self.end:%Y%m%d}"
+
+
+def in_period(cases: QuerySet[Case], period: Period) -> QuerySet[Case]:
+    """The cohort: the cases requested in ``period``."""
+    return cases.filter(requested_at__gte=period.start_at, requested_at__lt=period.end_at)
+
+
+def _reached(status: str) -> Exists:
+    return Exists(CaseEvent.objects.filter(case=OuterRef("pk"), to_status=status))
+
+
+def _answered() -> Exists:
+    return Exists(
+        Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
+    )
+
+
+# --- 1. Requests per month per region -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+
+@dataclass(frozen=True)
+class MonthlyRequests:
+    months: list[dt.date]
+    series: list[Series]  # one per region (the national inbox last), only those with requests
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(column) for column in zip(*(s.values for s in self.series), strict=True)] or [
+            0 for _month in self.months
+        ]
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.series)
+
+    def rows(self) -> list[tuple[dt.date, list[int], int]]:
+        """Per month: the count per series, and the month's total (for the table)."""
+        return [
+            (month, [s.values[i] for s in self.series], self.totals[i])
+            for i, month in enumerate(self.months)
+        ]
+
+
+def national_inbox_label() -> str:
+    return gettext("national inbox")
+
+
+def requests_per_month(cases: QuerySet[Case], period: Period) -> MonthlyRequests:
+    """How many requests came in each month of ``period``, per region. One query."""
+    months = period.months()
+    position = {month: i for i, month in enumerate(months)}
+    counts: dict[str | None, list[int]] = defaultdict(lambda: [0] * len(months))
+    rows = (
+        in_period(cases, period)
+        .annotate(month=TruncMonth("requested_at"))
+        .values("month", "region__name")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = timezone.localtime(month) if timezone.is_aware(month) else month
+            month = month.date()
+        index = position.get(month_start(month))
+        if index is not None:
+            counts[row["region__name"]][index] += row["count"]
+    named = sorted((name for name in counts if name is not None), key=str.casefold)
+    series = [Series(name, counts[name]) for name in named]
+    if None in counts:
+        series.append(Series(national_inbox_label(), counts[None]))
+    return MonthlyRequests(months, series)
+
+
+# --- 2. The funnel ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    count: int
+    share: int | None  # percent of the requests
+
+
+# (key, label, the status whose first CaseEvent marks the stage as reached)
+STAGES: list[tuple[str, Promise, str | None]] = [
+    ("requested", _("request"), None),
+    ("accepted", _("accepted"), Status.ACCEPTED),
+    ("coordinator", _("coordinator accepted"), Status.PREPARATION),
+    ("meeting", _("conference held"), Status.HELD),
+    ("plan", _("plan distributed"), Status.PLAN_DISTRIBUTED),
+    ("follow_up", _("follow-up answered"), None),
+]
+
+
+def funnel(cases: QuerySet[Case], period: Period) -> list[Stage]:
+    """How many of the cases requested in ``period`` reached each stage, counted from the
+    history (every status change is a ``CaseEvent`` with ``to_status``) and, for the last
+    stage, from the follow-up answers. Each case counts once per stage. One query."""
+    aggregates: dict[str, Any] = {"requested": Count("pk")}
+    for key, _label, status in STAGES:
+        if status is not None:
+            aggregates[key] = Count("pk", filter=Q(_reached(status)))
+    aggregates["follow_up"] = Count("pk", filter=Q(_answered()))
+    counts = in_period(cases, period).aggregate(**aggregates)
+    requested = counts["requested"] or 0
+    return [
+        Stage(key, str(label), counts[key] or 0, percent(counts[key] or 0, requested))
+        for key, label, _status in STAGES
+    ]
+
+
+# --- 3. Time per phase against the norm ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phase:
+    key: str
+    label: str
+    norm_text: str  # the norm in words, "" without a norm
+    norm_days: float | None  # where the norm lies on an axis of calendar days
+    median: float | None  # days, over the cases that completed the phase
+    count: int  # cases that completed the phase
+    over: int  # of those, how many took longer than the norm
+    waiting_over: int  # cases still waiting for the end of the phase, already past the norm
+
+    @property
+    def share_over(self) -> int | None:
+        return percent(self.over, self.count)
+
+
+@dataclass(frozen=True)
+class _PhaseRule:
+    key: str
+    label: Promise
+    start: str  # a field of the row (a date)
+    end: str
+    waiting: frozenset[str]  # statuses in which a case still waits for the end
+    late: Callable[[dt.date, dt.date], bool] | None  # (start, end or today) -> over the norm
+    norm_text: Callable[[], str]
+    norm_days: Callable[[], float | None]
+
+
+def _working_days_norm(days: int) -> Callable[[dt.date, dt.date], bool]:
+    return lambda start, end: working_days_between(start, end) > days
+
+
+def _days_norm(days: int) -> Callable[[dt.date, dt.date], bool]:
+    return lambda start, end: (end - start).days > days
+
+
+def _about_days(working_days: int) -> float:
+    """Working days as calendar days, for a marker on a days axis (5 working days: a week)."""
+    return float(math.ceil(working_days * 7 / 5))
+
+
+def follow_up_months() -> int:
+    """The first follow-up moment, in months (3 unless configured otherwise)."""
+    moments = [m for months in settings.KRING_FOLLOW_UP_MONTHS.values() for m in months]
+    return min(moments) if moments else 3
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    first = month_start(day, months)
+    following = month_start(day, months + 1)
+    return first.replace(day=min(day.day, (following - dt.timedelta(days=1)).day))
+
+
+def _working_days_text(days: int) -> str:
+    return ngettext(
+        "%(days)s working day (about %(about)s days)",
+        "%(days)s working days (about %(about)s days)",
+        days,
+    ) % {"days": days, "about": int(_about_days(days))}
+
+
+def _days_text(days: int) -> str:
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+
+
+BEFORE_MEETING = frozenset(
+    {
+        Status.REQUESTED,
+        Status.INTAKE,
+        Status.ACCEPTED,
+        Status.COORDINATOR_ASSIGNED,
+        Status.PREPARATION,
+        Status.SCHEDULED,
+    }
+)
+
+
+def _rules() -> list[_PhaseRule]:
+    intake_days = settings.KRING_NORM_INTAKE_DAYS
+    assignment_days = settings.KRING_NORM_ASSIGNMENT_DAYS
+    aftercare_days = settings.KRING_AFTERCARE_DAYS
+    months = follow_up_months()
+    return [
+        _PhaseRule(
+            "intake",
+            _("request → intake"),
+            "requested",
+            "intake",
+            frozenset({Status.REQUESTED}),  # and INTAKE without a date: see phases()
+            _working_days_norm(intake_days),
+            lambda: _working_days_text(intake_days),
+            lambda: _about_days(intake_days),
+        ),
+        _PhaseRule(
+            "assignment",
+            _("accepted → coordinator asked"),
+            "accepted",
+            "asked",
+            frozenset({Status.ACCEPTED}),
+            _working_days_norm(assignment_days),
+            lambda: _working_days_text(assignment_days),
+            lambda: _about_days(assignment_days),
+        ),
+        _PhaseRule(
+            "meeting",
+            _("request → conference"),
+            "requested",
+            "held",
+            BEFORE_MEETING,
+            _days_norm(MEETING_NORM_DAYS),
+            lambda: gettext("6–10 weeks: at most %(days)s days") % {"days": MEETING_NORM_DAYS},
+            lambda: float(MEETING_NORM_DAYS),
+        ),
+        _PhaseRule(
+            "plan",
+            _("conference → plan distributed"),
+            "held",
+            "plan",
+            frozenset({Status.HELD}),
+            None,
+            lambda: "",
+            lambda: None,
+        ),
+        _PhaseRule(
+            "aftercare",
+            _("conference → aftercare"),
+            "held",
+            "aftercare",
+            frozenset({Status.HELD, Status.PLAN_DISTRIBUTED}),
+            _days_norm(aftercare_days),
+            lambda: _days_text(aftercare_days),
+            lambda: float(aftercare_days),
+        ),
+        _PhaseRule(
+            "follow_up",
+            _("plan → follow-up answered"),
+            "plan",
+            "answered",
+            frozenset({Status.PLAN_DISTRIBUTED, Status.AFTERCARE, Status.FOLLOW_UP}),
+            lambda start, end: end > _months_later(start, months),
+            lambda: ngettext("%(months)s month", "%(months)s months", months) % {"months": months},
+            lambda: float((_months_later(dt.date(2001, 1, 1), months) - dt.date(2001, 1, 1)).days),
+        ),
+    ]
+
+
+def _first(status: str) -> Subquery:
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=status)
+        .order_by("at")
+        .values("at")[:1]
+    )
+
+
+def _day(value: dt.datetime | dt.date | None) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
+
+
+def phase_rows(cases: QuerySet[Case], period: Period) -> list[dict[str, Any]]:
+    """Per case of the cohort: its status and the day each step was first reached. One
+    query (the steps are correlated subqueries, so no row is multiplied)."""
+    rows = (
+        in_period(cases, period)
+        .annotate(
+            intake_started=_first(Status.INTAKE),
+            accepted_at=_first(Status.ACCEPTED),
+            asked_at=_first(Status.COORDINATOR_ASSIGNED),
+            held_at=_first(Status.HELD),
+            plan_at=_first(Status.PLAN_DISTRIBUTED),
+            aftercare_at=_first(Status.AFTERCARE),
+            answered_at=Subquery(
+                Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
+                .order_by("answered_at")
+                .values("answered_at")[:1]
+            ),
+        )
+        .values_list(
+            "status",
+            "requested_at",
+            "intake_on",
+            "intake_started",
+            "accepted_at",
+            "asked_at",
+            "held_at",
+            "plan_at",
+            "aftercare_at",
+            "answered_at",
+        )
+        .order_by()
+    )
+    return [
+        {
+            "status": status,
+            "requested": _day(requested),
+            # The day of the intake conversation; without it, the day the intake started.
+            "intake": intake_on or _day(intake_started),
+            "intake_on": intake_on,
+            "accepted": _day(accepted),
+            "asked": _day(asked),
+            "held": _day(held),
+            "plan": _day(plan),
+            "aftercare": _day(aftercare),
+            "answered": _day(answered),
+        }
+        for (
+            status,
+            requested,
+            intake_on,
+            intake_started,
+            accepted,
+            asked,
+            held,
+            plan,
+            aftercare,
+            answered,
+        ) in rows
+    ]
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def phases(cases: QuerySet[Case], period: Period, today: dt.date | None = None) -> list[Phase]:
+    """The median number of days per phase, over the cases that completed it, with how many
+    took longer than the norm; and how many are still waiting although past the norm. One
+    query.
+
+    Working-day norms (intake, asking a coordinator) are checked in working days; their
+    place on a days axis is approximate (5 working days: about 7 days)."""
+    today = today or timezone.localdate()
+    rows = phase_rows(cases, period)
+    result = []
+    for rule in _rules():
+        durations: list[int] = []
+        over = waiting_over = 0
+        for row in rows:
+            start, end = row[rule.start], row[rule.end]
+            if start is None:
+                continue
+            if end is not None:
+                days = (end - start).days
+                if days < 0:  # a history out of order: leave it out rather than guess
+                    continue
+                durations.append(days)
+                over += bool(rule.late and rule.late(start, end))
+                continue
+            waiting = row["status"] in rule.waiting or (
+                rule.key == "intake" and row["status"] == Status.INTAKE and not row["intake_on"]
+            )
+            if waiting and rule.late is not None and rule.late(start, today):
+                waiting_over += 1
+        result.append(
+            Phase(
+                rule.key,
+                str(rule.label),
+                rule.norm_text(),
+                rule.norm_days(),
+                _median(durations),
+                len(durations),
+                over,
+                waiting_over,
+            )
+        )
+    return result
+
+
+# --- 4. Attendance ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartAttendance:
+    key: str
+    label: str
+    mean: float | None
+    median: float | None
+
+
+@dataclass(frozen=True)
+class SizeBucket:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Attendance:
+    meetings: int  # held meetings with attendance recorded
+    unrecorded: int  # held meetings without any attendance recorded
+    parts: list[PartAttendance]
+    sizes: list[SizeBucket]  # meetings by the number of people present at any part
+
+
+PARTS: list[tuple[str, Promise]] = [
+    ("information", _("information")),
+    ("private_time", _("private time")),
+    ("plan", _("presentation of the plan")),
+    ("present", _("any part")),
+]
+# (lowest, highest or None) people present
+SIZE_BUCKETS: list[tuple[int, int | None]] = [(1, 5), (6, 10), (11, 15), (16, 20), (21, None)]
+
+
+def size_label(low: int, high: int | None) -> str:
+    if high is None:
+        return gettext("%(low)s or more") % {"low": low}
+    return f"{low}–{high}"
+
+
+def attendance(cases: QuerySet[Case], period: Period) -> Attendance:
+    """How many people were at each part of the held meetings of the cohort. One query."""
+    present = Q(attendance__information=True) | Q(attendance__private_time=True)
+    present |= Q(attendance__plan=True)
+    rows = list(
+        Meeting.objects.filter(case__in=in_period(cases, period), cancelled_at__isnull=True)
+        .filter(Exists(CaseEvent.objects.filter(case=OuterRef("case"), to_status=Status.HELD)))
+        .annotate(
+            information=Count("attendance", filter=Q(attendance__information=True)),
+            private_time=Count("attendance", filter=Q(attendance__private_time=True)),
+            plan=Count("attendance", filter=Q(attendance__plan=True)),
+            present=Count("attendance", filter=present),
+        )
+        .values_list("information", "private_time", "plan", "present")
+        .order_by()
+    )
+    recorded = [row for row in rows if row[3] > 0]
+    parts = []
+    for index, (key, label) in enumerate(PARTS):
+        values = [row[index] for row in recorded]
+        parts.append(
+            PartAttendance(
+                key,
+                str(label),
+                statistics.fmean(values) if values else None,
+                _median(values),
+            )
+        )
+    sizes = [
+        SizeBucket(
+            size_label(low, high),
+            sum(1 for row in recorded if row[3] >= low and (high is None or row[3] <= high)),
+        )
+        for low, high in SIZE_BUCKETS
+    ]
+    return Attendance(len(recorded), len(rows) - len(recorded), parts, sizes)
+
+
+# --- 5. The plan at the follow-up ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    key: str
+    label: str
+    count: int
+    share: int | None  # percent of all outcomes given
+
+
+@dataclass(frozen=True)
+class Execution:
+    outcomes: list[OutcomeCount]
+    rated: int  # answers about agreements (one per respondent and agreement)
+    respondents: int  # respondents who answered
+    cases: int  # cases with at least one answer
+    mean_satisfaction: float | None  # 1–10
+    satisfaction_answers: int
+    better: int  # "better" or "much better"
+    better_answers: int
+    # Fewer answers than MIN_RESPONDENTS, shown to someone outside research: the figures could
+    # point at one person's answers, so the page shows none of them.
+    suppressed: bool = False
+
+    @property
+    def share_better(self) -> int | None:
+        return percent(self.better, self.better_answers)
+
+    def protected(self) -> Execution:
+        """This, or the same with ``suppressed`` set when too few answered."""
+        return replace(self, suppressed=self.respondents < MIN_RESPONDENTS)
+
+
+#: The fewest answers whose figures a manager or a financier's report shows.
+MIN_RESPONDENTS = 5
+
+
+def execution(cases: QuerySet[Case], period: Period) -> Execution:
+    """What the respondents of the cohort's follow-ups said: per agreement done, partly, not
+    or no longer relevant; how satisfied they are; whether things are better. Two queries."""
+    cohort = in_period(cases, period)
+    by_outcome = dict(
+        AgreementOutcome.objects.filter(
+            respondent__follow_up__case__in=cohort, respondent__answered_at__isnull=False
+        )
+        .values("outcome")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("outcome", "count")
+    )
+    rated = sum(by_outcome.values())
+    outcomes = [
+        OutcomeCount(
+            key, str(label), by_outcome.get(key, 0), percent(by_outcome.get(key, 0), rated)
+        )
+        for key, label in AgreementOutcome.Outcome.choices
+    ]
+    answers = Respondent.objects.filter(
+        follow_up__case__in=cohort, answered_at__isnull=False
+    ).aggregate(
+        respondents=Count("pk"),
+        cases=Count("follow_up__case", distinct=True),
+        mean_satisfaction=Avg("satisfaction"),
+        satisfaction_answers=Count("satisfaction"),
+        better_count=Count("pk", filter=Q(better__gte=Respondent.Better.BETTER)),
+        better_answers=Count("better"),
+    )
+    satisfaction = answers["mean_satisfaction"]
+    return Execution(
+        outcomes,
+        rated,
+        answers["respondents"] or 0,
+        answers["cases"] or 0,
+        float(satisfaction) if satisfaction is not None else None,
+        answers["satisfaction_answers"] or 0,
+        answers["better_count"] or 0,
+        answers["better_answers"] or 0,
+    )
+
+
+# --- All of it ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    requests: MonthlyRequests
+    funnel: list[Stage]
+    phases: list[Phase]
+    attendance: Attendance
+    execution: Execution
+
+
+def dashboard(cases: QuerySet[Case], period: Period, today: dt.date | None = None) -> Dashboard:
+    """Every figure of the dashboard: six queries, whatever the amount of data."""
+    return Dashboard(
+        period,
+        requests_per_month(cases, period),
+        funnel(cases, period),
+        phases(cases, period, today),
+        attendance(cases, period),
+        execution(cases, period),
+    )

@@ -1,0 +1,30 @@
+"""Study IDs: one random ID per case, made when research first needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kring.cases.models import Case
+from kring.research.models import StudyCase, new_study_id
+
+
+def study_id(case: Case) -> str:
+    study, _created = StudyCase.objects.get_or_create(case=case)
+    return study.study_id
+
+
+def study_ids(case_ids: Iterable[int]) -> dict[int, str]:
+    """The study IDs of these cases, making the missing ones in one go (two or three queries)."""
+    wanted = set(case_ids)
+    known = dict(StudyCase.objects.filter(case_id__in=wanted).values_list("case_id", "study_id"))
+    missing = wanted - known.keys()
+    while missing:  # a second pass only if a random ID was taken (or another worker won)
+        StudyCase.objects.bulk_create(
+            [StudyCase(case_id=pk, study_id=new_study_id()) for pk in missing],
+            ignore_conflicts=True,
+        )
+        known.update(
+            StudyCase.objects.filter(case_id__in=missing).values_list("case_id", "study_id")
+        )
+        missing = wanted - known.keys()
+    return known
