@@ -25,6 +25,7 @@ from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle.models import Participant, PersonalLink
+from kring.core.pdf import pdf_ua
 from kring.followup.models import ConsentChange, FollowUp, Respondent
 from kring.meetings.models import Attendance, DateAnswer, Invitation
 from kring.messaging.models import OutboxMessage
@@ -252,11 +253,9 @@ def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
 
 def export_pdf(data: dict[str, Any]) -> bytes:
     """The same export as a readable, tagged PDF."""
-    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
-
     language = translation.get_language() or "nl"
     html = render_to_string("audit/export.html", {"data": data, "language": language})
-    return bytes(weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
+    return pdf_ua(html)
 
 
 def request_erasure(

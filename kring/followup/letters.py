@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from kring.accounts.models import User
 from kring.circle import links
+from kring.core.pdf import pdf_ua
 from kring.followup import services
 from kring.followup.models import Respondent
 from kring.meetings.calendar import organizer_address
@@ -65,12 +66,7 @@ def invitation_pdf(respondent: Respondent, *, portal_url: str) -> bytes:
     with translation.override(participant.text_language):
         html = render_to_string(TEMPLATE, letter_context(respondent, portal_url=portal_url))
 
-    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
-
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    return bytes(pdf)
+    return pdf_ua(html)
 
 
 def print_invitation(respondent: Respondent, *, user: User) -> bytes:

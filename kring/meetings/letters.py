@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
 from kring.circle.models import Participant
+from kring.core.pdf import pdf_ua
 from kring.meetings.calendar import organizer_address
 from kring.meetings.models import Invitation, Meeting
 
@@ -114,9 +115,4 @@ def invitation_letter_pdf(
         context = letter_context(meeting, participant, kind=kind, portal_url=portal_url)
         html = render_to_string(TEMPLATE, context)
 
-    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
-
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    return bytes(pdf)
+    return pdf_ua(html)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
 from kring.circle.models import Participant
+from kring.core.pdf import pdf_ua
 from kring.meetings.calendar import organizer_address
 from kring.meetings.letters import meeting_when
 from kring.meetings.models import Meeting
@@ -176,15 +177,6 @@ def present(version: PlanVersion, language: str | None = None) -> dict[str, Any]
     }
 
 
-def _pdf(html: str) -> bytes:
-    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
-
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    return bytes(pdf)
-
-
 def _language(language: str) -> str:
     spoken = {code for code, _name in settings.LANGUAGES}
     return language if language in spoken else settings.LANGUAGE_CODE
@@ -199,7 +191,7 @@ def plan_html(version: PlanVersion, language: str) -> str:
 
 def plan_pdf(version: PlanVersion, language: str) -> bytes:
     """The plan as PDF/UA-1 in ``language`` (Kring's own language if it does not speak it)."""
-    return _pdf(plan_html(version, language))
+    return pdf_ua(plan_html(version, language))
 
 
 def _coordinators(version: PlanVersion) -> list[Any]:
@@ -238,4 +230,4 @@ def plan_letter_pdf(version: PlanVersion, participant: Participant, *, portal_ur
                 "site_url": settings.SITE_URL,
             },
         )
-    return _pdf(html)
+    return pdf_ua(html)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from kring.accounts.models import Organisation
 from kring.cases.models import Case, CaseEvent, Funding, Status
+from kring.core.pdf import pdf_ua
 from kring.meetings.models import CostItem
 from kring.plans.models import OrganisationRequest, Plan
 from kring.research import figures
@@ -148,11 +149,6 @@ def report_html(report: FinancierReport, context: dict[str, object]) -> str:
 
 def report_pdf(report: FinancierReport, context: dict[str, object]) -> bytes:
     """The report as PDF/UA-1, in the active language."""
-    import weasyprint  # type: ignore[import-untyped]  # lazy: needs Pango
-
     with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         html = report_html(report, context)
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    return bytes(pdf)
+    return pdf_ua(html)
