@@ -281,6 +281,21 @@ KRING_RETAIN_MESSAGES_DAYS = envint("KRING_RETAIN_MESSAGES_DAYS", 92, minimum=1)
 # link_expired+30d — an expired or revoked personal link is deleted (helping its owner).
 KRING_RETAIN_LINKS_DAYS = envint("KRING_RETAIN_LINKS_DAYS", 30, minimum=1)
 
+# --- Contact ----------------------------------------------------------------------------
+# Who a citizen can call or write to: shown in the footer, on the contact page, on the own
+# page, under every email and on every letter. Each region's office has its own details
+# (Region.phone, .email, .postal_address); these are the organisation's, and fill any gap.
+# The demo has made-up defaults; production refuses to start without a phone and an email.
+KRING_CONTACT_NAME = envstr("KRING_CONTACT_NAME", "Kring")
+KRING_CONTACT_PHONE = envstr("KRING_CONTACT_PHONE", "" if PRODUCTION else "030 000 00 00")
+KRING_CONTACT_EMAIL = envstr("KRING_CONTACT_EMAIL", "" if PRODUCTION else "contact@kring.example")
+# Postal address, lines separated by commas: "Postbus 100, 3500 AA Utrecht".
+KRING_CONTACT_ADDRESS = envlist(
+    "KRING_CONTACT_ADDRESS", [] if PRODUCTION else ["Postbus 100", "3500 AA Utrecht"]
+)
+# Where to report a security problem (/.well-known/security.txt); the contact email if unset.
+KRING_SECURITY_CONTACT = envstr("KRING_SECURITY_CONTACT", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -336,4 +351,9 @@ if PRODUCTION:
         raise SettingError(
             "DATABASE_URL points at SQLite; set it to PostgreSQL for "
             "production, or KRING_ALLOW_SQLITE=true to accept SQLite."
+        )
+    if not (KRING_CONTACT_PHONE and KRING_CONTACT_EMAIL):
+        raise SettingError(
+            "KRING_CONTACT_PHONE and KRING_CONTACT_EMAIL must be set when KRING_ENV=production: "
+            "every page, email and letter tells people whom they can reach."
         )

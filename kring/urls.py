@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kring.accounts import views as account_views
 from kring.audit import retention_views
 from kring.audit import views as audit_views
 from kring.cases import follow_on_views, request_views
@@ -32,7 +33,16 @@ urlpatterns = [
     path("aanvragen/", request_views.request_form, name="request_form"),
     path("aanvragen/ontvangen/", request_views.request_received, name="request_received"),
     path("privacy/", request_views.privacy, name="privacy"),
+    path("contact/", core_views.contact_page, name="contact"),
+    path(
+        "toegankelijkheidsverklaring/",
+        core_views.accessibility_statement,
+        name="accessibility_statement",
+    ),
+    path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("werk/", core_views.start, name="start"),
+    path("profiel/", account_views.coordinator_profile, name="coordinator_profile"),
     path("zaken/", case_views.case_list, name="case_list"),
     path("zaken/nieuw/", request_views.case_create, name="case_create"),
     path("zaken/vraagcheck/", case_views.question_check, name="question_check"),

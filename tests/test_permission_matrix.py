@@ -106,6 +106,12 @@ EXPECTATIONS = {
     "request_form": PUBLIC,
     "request_received": PUBLIC,
     "privacy": PUBLIC,
+    "contact": PUBLIC,
+    "accessibility_statement": PUBLIC,
+    "security_txt": PUBLIC,
+    "favicon": expect(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    # Every coordinator has a profile page of their own; other roles have none.
+    "coordinator_profile": expect(LOGIN, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND),
     "case_create": MANAGERS,
     "question_check": expect(
         LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"

@@ -72,6 +72,17 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
             },
             "DATABASE_URL",
         ),
+        (
+            {
+                "KRING_ENV": "production",
+                "SECRET_KEY": "x" * 60,
+                "EMAIL_HOST": "smtp.test",
+                "KRING_TRUSTED_PROXIES": "1",
+                "KRING_ALLOW_SQLITE": "true",
+                "KRING_CONTACT_EMAIL": "contact@kring.test",
+            },
+            "KRING_CONTACT_PHONE",
+        ),
     ],
 )
 def test_bad_setting_stops_startup_naming_the_variable(env, named):
@@ -89,6 +100,8 @@ def test_production_with_everything_set_starts():
             "KRING_ALLOW_SQLITE": "true",
             "KRING_TRUSTED_PROXIES": "1",
             "ALLOWED_HOSTS": "kring.test",
+            "KRING_CONTACT_PHONE": "030 123 45 67",
+            "KRING_CONTACT_EMAIL": "contact@kring.test",
         }
     )
     assert result.returncode == 0, result.stderr

@@ -50,6 +50,14 @@ class Role(models.TextChoices):
 class Region(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     slug = models.SlugField(_("short name"), max_length=40, unique=True)
+    # The regional office: whom participants and requesters in this region can reach.
+    phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    email = models.EmailField(_("office email"), blank=True)
+    postal_address = models.TextField(
+        _("office postal address"),
+        blank=True,
+        help_text=_("One line per line of the address, as on an envelope."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -296,6 +304,7 @@ class CoordinatorProfile(models.Model):
     training = models.CharField(
         _("training"), max_length=12, choices=Training.choices, default=Training.IN_TRAINING
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
     organisations = models.ManyToManyField(
         Organisation,
         blank=True,

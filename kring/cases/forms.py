@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from kring.accounts.forms import clean_phone
 from kring.accounts.models import LANGUAGE_CHOICES, Gender, Organisation, Region, User
 from kring.cases.intake import FundingData
 from kring.cases.models import (
@@ -96,18 +97,6 @@ class StatusChangeForm(forms.Form):
 # --- Requests ---------------------------------------------------------------------------
 
 POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
-PHONE = re.compile(r"^\+?[\d\s\-().]{8,20}$")
-
-
-def clean_phone(value: str) -> str:
-    """A phone number as people write it: 8 to 15 digits, with spaces, dashes or brackets."""
-    value = value.strip()
-    digits = sum(ch.isdigit() for ch in value)
-    if value and (not PHONE.match(value) or not 8 <= digits <= 15):
-        raise forms.ValidationError(
-            _("Enter a phone number of 8 to 15 digits, for example 06 12345678.")
-        )
-    return value
 
 
 class RequestForm(forms.ModelForm[Case]):

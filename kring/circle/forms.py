@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kring.cases.forms import clean_phone
+from kring.accounts.forms import clean_phone
 from kring.cases.models import Case
 from kring.circle.models import Category, ContactMoment, Participant, Willingness
 from kring.circle.services import DETAIL_FIELDS, NEED_FIELDS

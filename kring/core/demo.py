@@ -628,10 +628,26 @@ STATUS_WEIGHTS = {
 }
 
 
+# Each demo region's office: area code, postcode and city of its (made-up) postal address.
+DEMO_OFFICES = {
+    "noord": ("050", "9700 AA", "Groningen"),
+    "oost": ("026", "6800 AA", "Arnhem"),
+    "midden": ("030", "3500 AA", "Utrecht"),
+    "west": ("020", "1000 AA", "Amsterdam"),
+    "zuid": ("040", "5600 AA", "Eindhoven"),
+}
+
+
 def ensure_reference_data() -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for name, slug, ranges, municipalities in REGIONS:
         region, _created = Region.objects.update_or_create(slug=slug, defaults={"name": name})
+        if not region.phone:  # the office's made-up details, once: an administrator may edit
+            number, postcode, city = DEMO_OFFICES[slug]
+            region.phone = f"{number} 000 00 00"
+            region.email = f"{slug}@kring.example"
+            region.postal_address = f"Postbus {postcode[:3]}\n{postcode} {city}"
+            region.save(update_fields=["phone", "email", "postal_address"])
         regions[slug] = region
         for start, end in ranges:
             PostcodeRange.objects.get_or_create(region=region, start=start, end=end)
@@ -654,7 +670,9 @@ def ensure_staff(regions: dict[str, Region]) -> dict[str, User]:
                 **dict.fromkeys(persona.roles, True),
             )
         user.sees_national_inbox = persona.national
-        user.save(update_fields=["sees_national_inbox"])
+        if persona.coordinates_in and not user.phone:
+            user.phone = f"06 00 00 {len(users) + 10:02d} 00"  # made up, for the letters
+        user.save(update_fields=["sees_national_inbox", "phone"])
         if persona.managed:
             user.managed_regions.set([regions[slug] for slug in persona.managed])
         if persona.coordinates_in:

@@ -1,22 +1,29 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 
-from kring.accounts.models import Role
+from kring.accounts.models import Region, Role
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.lifecycle import ACTION_BY
 from kring.cases.models import Assignment, Case, Status
 from kring.cases.norms import over_norm
+from kring.core import contact
 from kring.core.auth import staff_user
 from kring.followup.access import follow_ups_for
 from kring.followup.views import section_counts
 from kring.messaging.models import OutboxMessage
 
 START_LIMIT = 15
+# The day the accessibility statement was last reviewed; change it with the statement.
+STATEMENT_DATE = dt.date(2026, 12, 4)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -94,3 +101,46 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template.loader import render_to_string
 
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def contact_page(request: HttpRequest) -> HttpResponse:
+    """Whom to reach: the organisation and every region's office."""
+    regions = Region.objects.order_by("name")
+    return render(
+        request,
+        "core/contact.html",
+        {"organisation": contact.organisation(), "offices": [contact.office(r) for r in regions]},
+    )
+
+
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement, in the Dutch government's model form."""
+    return render(
+        request,
+        "core/accessibility.html",
+        {
+            "organisation": contact.organisation(),
+            "site_url": settings.SITE_URL,
+            "statement_date": STATEMENT_DATE,
+        },
+    )
+
+
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116: where to report a vulnerability. It expires in 180 days from each request, so
+    a copy kept elsewhere cannot stay authoritative for ever."""
+    address = settings.KRING_SECURITY_CONTACT or settings.KRING_CONTACT_EMAIL
+    expires = (timezone.now() + dt.timedelta(days=180)).replace(microsecond=0)
+    lines = [
+        f"Contact: mailto:{address}",
+        f"Expires: {expires.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: nl, en",
+        f"Canonical: {settings.SITE_URL}/.well-known/security.txt",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them the static one. Not a
+    permanent redirect: the static file's name changes with its content."""
+    return HttpResponseRedirect(static("kring/favicon.ico"))

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from kring.cases.models import Assignment, Case
+from kring.core import contact
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 
@@ -19,15 +20,35 @@ from kring.messaging.models import OutboxMessage
 def compose(
     kind: str, context: dict[str, Any], *, to: str, language: str
 ) -> EmailMultiAlternatives:
-    context = {**context, "site_url": settings.SITE_URL}
+    context = {
+        **context,
+        "site_url": settings.SITE_URL,
+        # Every email says whom to reach; a participant's names their coordinator too.
+        "contact": contact.for_case(context.get("case"), participant="participant" in context),
+    }
     with translation.override(language):
         subject = html.unescape(
             " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
         )
         # Plain text: undo the HTML escaping the template engine applies everywhere.
-        text = html.unescape(render_to_string(f"emails/{kind}_body.txt", context))
-        html_body = render_to_string(f"emails/{kind}_body.html", context)
-    email = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+        text = html.unescape(
+            render_to_string(f"emails/{kind}_body.txt", context).rstrip()
+            + "\n\n"
+            + render_to_string("emails/contact_footer.txt", context).strip()
+            + "\n"
+        )
+        footer = render_to_string("emails/contact_footer.html", context)
+        html_body = str(render_to_string(f"emails/{kind}_body.html", context)).replace(
+            "</body>", footer + "</body>", 1
+        )
+    office = context["contact"].office
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[to],
+        # A reply reaches the office that handles the case, not an unread sender address.
+        reply_to=[office.email] if office.email else None,
+    )
     email.attach_alternative(html_body, "text/html")
     return email
 

@@ -1,0 +1,247 @@
+"""Someone to contact (issue 13, points 9 and 10): the organisation's and each region's office
+details in the footer, on the contact page, under every email and on every letter; the
+coordinator's own profile page; the pages a Dutch public service must have."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from kring.accounts.models import CoordinatorProfile
+from kring.circle.models import Category, Participant
+from kring.core import contact
+from kring.meetings.letters import invitation_letter_pdf
+from kring.meetings.models import Meeting
+from kring.messaging import emails, outbox
+
+WEST_OFFICE = {"phone": "020 555 01 23", "email": "west@kring.test"}
+
+
+@pytest.fixture
+def offices(world, settings):
+    settings.KRING_CONTACT_NAME = "Kring"
+    settings.KRING_CONTACT_PHONE = "030 555 00 00"
+    settings.KRING_CONTACT_EMAIL = "contact@kring.test"
+    settings.KRING_CONTACT_ADDRESS = ["Postbus 100", "3500 AA Utrecht"]
+    world.west.phone = WEST_OFFICE["phone"]
+    world.west.email = WEST_OFFICE["email"]
+    world.west.postal_address = "Postbus 1234\n1000 AB Amsterdam\n"
+    world.west.save()
+    world.coordinator.phone = "06 11 22 33 44"
+    world.coordinator.save(update_fields=["phone"])
+    return world
+
+
+# --- Who to reach ------------------------------------------------------------------------
+
+
+def test_a_region_office_fills_its_gaps_from_the_organisation(offices):
+    office = contact.office(offices.west)
+    assert office.name == "Kring West"
+    assert office.phone == WEST_OFFICE["phone"]
+    assert office.address == ("Postbus 1234", "1000 AB Amsterdam")
+    zuid = contact.office(offices.zuid)  # no details of its own
+    assert (zuid.phone, zuid.email) == ("030 555 00 00", "contact@kring.test")
+    assert zuid.address == ("Postbus 100", "3500 AA Utrecht")
+    assert contact.office(None) == contact.organisation()
+
+
+def test_only_a_participant_is_given_the_coordinators_number(offices):
+    for_participant = contact.for_case(offices.case, participant=True)
+    assert for_participant.coordinator is not None
+    assert for_participant.coordinator.phone == "06 11 22 33 44"
+    assert contact.for_case(offices.case).coordinator is None
+    offices.coordinator.phone = ""
+    offices.coordinator.save(update_fields=["phone"])
+    assert contact.for_case(offices.case, participant=True).coordinator is None
+
+
+def test_the_footer_names_a_number_an_address_and_the_required_pages(offices, client):
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert 'href="tel:0305550000"' in page.text
+    assert "mailto:contact@kring.test" in page.text
+    for name in ("contact", "privacy", "accessibility_statement", "request_form"):
+        assert f'href="{reverse(name)}"' in page.text
+    assert '<meta name="description" content="Kring: ' in page.text
+    assert 'rel="icon"' in page.text
+
+
+def test_the_contact_page_lists_every_office(offices, client):
+    page = client.get(reverse("contact"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200
+    assert "Kring West" in page.text and "Kring Zuid" in page.text
+    assert WEST_OFFICE["phone"] in page.text
+    assert "1000 AB Amsterdam" in page.text
+    assert "Regiokantoren" in page.text
+
+
+# --- Emails ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_requesters_email_names_the_office_and_replies_reach_it(offices, smtp):
+    emails.request_received(offices.case)
+    outbox.sweep()
+    (received,) = smtp.messages
+    assert received["Reply-To"] == WEST_OFFICE["email"]
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    html = received.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html):
+        assert WEST_OFFICE["phone"] in body
+        assert "1000 AB Amsterdam" in body
+        assert "06 11 22 33 44" not in body  # a requester is not given the coordinator's number
+    assert html.rstrip().endswith("</html>")
+
+
+@pytest.mark.django_db
+def test_a_participants_email_names_their_coordinator(offices, smtp):
+    anna = Participant.objects.create(
+        case=offices.case, name="Anna de Boer", email="anna@voorbeeld.test", language="nl"
+    )
+    emails.personal_link(anna, "https://kring.test/p/x/")
+    outbox.sweep()
+    (received,) = smtp.messages
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    assert "Fatima El Amrani" in text and "06 11 22 33 44" in text
+    assert "Vragen? Bel uw coördinator" in text
+    assert WEST_OFFICE["phone"] in text
+
+
+# --- Letters -----------------------------------------------------------------------------
+
+
+def test_a_letter_carries_the_offices_postal_address_and_phone(offices):
+    meeting = Meeting.objects.create(
+        case=offices.case,
+        starts_at=timezone.now() + dt.timedelta(days=20),
+        ends_at=timezone.now() + dt.timedelta(days=20, hours=3),
+        venue_name="Buurthuis",
+    )
+    henk = Participant.objects.create(
+        case=offices.case,
+        name="Henk Mulder",
+        postal_address="Molenstraat 3\n3512 AC Utrecht",
+        language="nl",
+        category=Category.NEIGHBOUR,
+    )
+    pdf = invitation_letter_pdf(meeting, henk, kind="invitation", portal_url="https://k.test/p/x")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Kring West" in text
+    assert "Postbus 1234" in text and "1000 AB Amsterdam" in text
+    assert WEST_OFFICE["phone"] in text
+    assert "06 11 22 33 44" in text  # the coordinator, who can be called
+
+
+# --- Public pages ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_follows_the_model(offices, client):
+    page = client.get(reverse("accessibility_statement"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200
+    for part in (
+        "Toegankelijkheidsverklaring",
+        "Status C",
+        "axe-core",
+        "Nog niet getest",
+        "Nationale ombudsman",
+        "contact@kring.test",
+    ):
+        assert part in page.text, part
+    english = client.get(reverse("accessibility_statement"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Accessibility statement" in english.text
+
+
+@pytest.mark.django_db
+def test_security_txt_follows_rfc_9116(offices, client, settings):
+    settings.KRING_SECURITY_CONTACT = "security@kring.test"
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    fields = dict(line.split(": ", 1) for line in response.text.strip().splitlines())
+    assert fields["Contact"] == "mailto:security@kring.test"
+    expires = dt.datetime.fromisoformat(fields["Expires"].replace("Z", "+00:00"))
+    assert timezone.now() < expires < timezone.now() + dt.timedelta(days=365)
+    assert fields["Canonical"] == f"{settings.SITE_URL}/.well-known/security.txt"
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_a_real_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    path = finders.find("kring/favicon.ico")
+    assert path
+    with open(path, "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # the ICO header
+
+
+# --- The coordinator's profile -----------------------------------------------------------
+
+
+def _profile_data(profile: CoordinatorProfile, **changes: object) -> dict[str, object]:
+    return {
+        "phone": "06 98 76 54 32",
+        "languages": ["nl", "ar"],
+        "availability": "limited",
+        "version": profile.version,
+        **changes,
+    }
+
+
+def test_a_coordinator_keeps_their_profile_up_to_date(world, client):
+    client.force_login(world.coordinator)
+    page = client.get(reverse("coordinator_profile"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200
+    assert "Mijn profiel" in page.text
+    profile = world.coordinator.coordinator_profile
+    response = client.post(reverse("coordinator_profile"), _profile_data(profile))
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    world.coordinator.refresh_from_db()
+    assert world.coordinator.phone == "06 98 76 54 32"
+    assert profile.languages == ["nl", "ar"]
+    assert profile.availability == "limited"
+    assert profile.version == 2
+
+
+def test_a_bad_phone_number_is_explained_and_changes_nothing(world, client):
+    client.force_login(world.coordinator)
+    profile = world.coordinator.coordinator_profile
+    response = client.post(
+        reverse("coordinator_profile"),
+        _profile_data(profile, phone="bel me"),
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert response.status_code == 400
+    assert "telefoonnummer" in response.text
+    assert 'value="bel me"' in response.text  # what was typed is kept
+    world.coordinator.refresh_from_db()
+    assert world.coordinator.phone == ""
+    profile.refresh_from_db()
+    assert profile.version == 1
+
+
+def test_a_stale_profile_form_is_refused_not_lost(world, client):
+    client.force_login(world.coordinator)
+    profile = world.coordinator.coordinator_profile
+    first = _profile_data(profile, phone="06 12 12 12 12")
+    second = _profile_data(profile, phone="06 34 34 34 34", availability="unavailable")
+    assert client.post(reverse("coordinator_profile"), first).status_code == 302
+    response = client.post(reverse("coordinator_profile"), second, HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 409
+    world.coordinator.refresh_from_db()
+    assert world.coordinator.phone == "06 12 12 12 12"
+    profile.refresh_from_db()
+    assert profile.availability == "limited"
+
+
+def test_other_roles_have_no_coordinator_profile(world, client):
+    client.force_login(world.manager)
+    assert client.get(reverse("coordinator_profile")).status_code == 404
+    assert client.post(reverse("coordinator_profile"), {}).status_code == 404
