@@ -352,6 +352,7 @@ ACTION_LABELS = {
     "meeting.scheduled": _("Meeting scheduled"),
     "meeting.venue": _("Place and food saved"),
     "meeting.invitations": _("Invitations sent"),
+    "meeting.updates": _("Updates of the date or place sent"),
     "cost.added": _("Cost added"),
     "cost.removed": _("Cost removed"),
     "person.exported": _("Data of a person exported"),
