@@ -172,6 +172,7 @@ def test_the_requester_hears_again_only_when_the_date_changes(world, client):
     sent = OutboxMessage.objects.filter(purpose="request.conference_set").order_by("pk")
     assert sent.count() == 2
     latest = sent.last()
+    assert latest is not None
     assert latest.subject == f"Nieuwe datum voor de conferentie over uw aanvraag {case.reference}"
     assert str(timezone.localtime(later.starts_at).day) in latest.body_text
 
