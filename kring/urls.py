@@ -158,6 +158,11 @@ urlpatterns = [
         name="invitations_send",
     ),
     path(
+        "zaken/<str:reference>/bijeenkomst/wijziging-versturen/",
+        meeting_views.updates_send,
+        name="updates_send",
+    ),
+    path(
         "zaken/<str:reference>/bijeenkomst/afgelasten/",
         meeting_views.meeting_cancel,
         name="meeting_cancel",

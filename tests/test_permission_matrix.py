@@ -157,6 +157,9 @@ EXPECTATIONS = {
     "invitations_send": expect(
         LOGIN, 409, NOT_FOUND, 409, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
     ),
+    "updates_send": expect(
+        LOGIN, 409, NOT_FOUND, 409, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
     "meeting_cancel": THIS_CASE_POST,
     # The conference and the plan (world.case moved to "held", see _url).
     "conference": THIS_CASE,
@@ -245,6 +248,7 @@ CASE_URLS = {
     "meeting",
     "cost_add",
     "invitations_send",
+    "updates_send",
     "meeting_cancel",
     "case_detail",
     "case_change_status",

@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import Role, User
+from kring.cases import requester_news
 from kring.cases.access import coordinates, manages
 from kring.cases.models import Assignment, Case, Status
 from kring.messaging import emails
@@ -246,6 +247,8 @@ def change_status(
         )
         if target == S.DECLINED:
             emails.request_declined(case, reason)
+        if (source, target) == (S.INTAKE, S.ACCEPTED):
+            requester_news.request_accepted(case)
         if target == S.PLAN_DISTRIBUTED:
             from kring.followup.services import schedule
 
@@ -333,6 +336,7 @@ def accept_assignment(assignment: Assignment, *, user: User, declaration: str) -
             touch(case, case.version)
             case.log("assignment.accepted", user=user)
         emails.assignment_answered(assignment, accepted=True)
+        requester_news.coordinator_found(case)
     assignment.refresh_from_db()
     return assignment
 

@@ -4,12 +4,17 @@ Everyone who said yes is invited: by email, with an ``.ics`` event and a fresh l
 own page, or — without an email address — by a printed letter (PDF) with the link on it. Each
 delivery is one ``Invitation`` row per participant, kind and SEQUENCE, so nothing goes twice,
 also when two workers run at once. Nobody who said no receives anything.
+
+First invitations (:func:`send`) and updates after a change of date or place
+(:func:`send_updates`, to those :func:`outdated` names) are two separate actions, so that what
+the coordinator is told matches what went out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +23,7 @@ from django.utils import timezone
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError
+from kring.cases.models import Status
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.meetings.calendar import meeting_ics
@@ -35,7 +41,6 @@ Kind = Invitation.Kind
 class Sent:
     emails: int = 0
     letters: int = 0
-    skipped_declined: int = 0
 
 
 def invitees(meeting: Meeting) -> list[Participant]:
@@ -47,42 +52,66 @@ def invitees(meeting: Meeting) -> list[Participant]:
     )
 
 
-def _kind_for(meeting: Meeting, participant: Participant, invited: dict[int, int]) -> str | None:
-    """What this participant should receive now: nothing if they have the current version."""
-    last = invited.get(participant.pk)
-    if last is None:
-        return Kind.INVITATION
-    if last < meeting.sequence:
-        return Kind.UPDATE
-    return None
-
-
-def send(meeting: Meeting, *, user: User | None) -> Sent:
-    """Invite everyone who said yes and has not got the current version of the meeting (new
-    people: an invitation; people invited before a change of date or place: an update)."""
-    if not meeting.is_scheduled:
-        raise CaseError(_not_scheduled())
-    sent = Sent()
-    invited: dict[int, int] = {}  # participant → the highest SEQUENCE they received
+def _received(meeting: Meeting) -> dict[int, int]:
+    """Participant → the highest SEQUENCE of the invitations and updates they were sent."""
+    received: dict[int, int] = {}
     for participant_id, sequence in Invitation.objects.filter(
         meeting=meeting, kind__in=[Kind.INVITATION, Kind.UPDATE]
     ).values_list("participant_id", "sequence"):
-        invited[participant_id] = max(sequence, invited.get(participant_id, -1))
-    for participant in invitees(meeting):
-        kind = _kind_for(meeting, participant, invited)
-        if kind is None:
-            continue
-        if _deliver(meeting, participant, kind):
-            if participant.email:
-                sent.emails += 1
-            else:
-                sent.letters += 1
-    if user is not None:
-        meeting.case.log(
-            "meeting.invitations",
-            user=user,
-            data={"emails": sent.emails, "letters": sent.letters, "sequence": meeting.sequence},
-        )
+        received[participant_id] = max(sequence, received.get(participant_id, -1))
+    return received
+
+
+def not_invited(meeting: Meeting) -> list[Participant]:
+    """Who takes part and has had no invitation yet."""
+    received = _received(meeting)
+    return [p for p in invitees(meeting) if p.pk not in received]
+
+
+def outdated(meeting: Meeting) -> list[Participant]:
+    """Who takes part, was invited, and has the old details: the date or place changed after
+    the last invitation or update they were sent. Two queries, whatever the circle's size."""
+    if not meeting.pk or not meeting.is_scheduled:
+        return []
+    received = _received(meeting)
+    return [p for p in invitees(meeting) if p.pk in received and received[p.pk] < meeting.sequence]
+
+
+def send(meeting: Meeting, *, user: User | None) -> Sent:
+    """Invite everyone who takes part and has not been invited yet. People invited before a
+    change of date or place get an update instead: :func:`send_updates`."""
+    return _send(meeting, Kind.INVITATION, not_invited, user=user)
+
+
+def send_updates(meeting: Meeting, *, user: User | None) -> Sent:
+    """Send the new date or place to exactly those who have the old details: an email with
+    the event at the meeting's current SEQUENCE, or a letter to print."""
+    return _send(meeting, Kind.UPDATE, outdated, user=user)
+
+
+def _send(
+    meeting: Meeting,
+    kind: str,
+    recipients: Callable[[Meeting], list[Participant]],
+    *,
+    user: User | None,
+) -> Sent:
+    if not meeting.is_scheduled:
+        raise CaseError(_not_scheduled())
+    sent = Sent()
+    with transaction.atomic():
+        for participant in recipients(meeting):
+            if _deliver(meeting, participant, kind):
+                if participant.email:
+                    sent.emails += 1
+                else:
+                    sent.letters += 1
+        if user is not None:
+            meeting.case.log(
+                "meeting.invitations" if kind == Kind.INVITATION else "meeting.updates",
+                user=user,
+                data={"emails": sent.emails, "letters": sent.letters, "sequence": meeting.sequence},
+            )
     return sent
 
 
@@ -163,26 +192,63 @@ def letter(meeting: Meeting, participant: Participant) -> bytes:
 
 
 def send_reminders(now: dt.datetime | None = None) -> int:
-    """The worker's sweep: a reminder a few days before, once, only to those who said yes
-    and were invited by email."""
+    """The worker's sweep: one reminder per person per meeting, a few days before
+    (``KRING_REMINDER_DAYS``), to those who take part and were invited by email — not to
+    someone whose invitation or update went out within those days: they just got the details.
+
+    The reminder is a fact on the person's first invitation (``reminded_at``), claimed with
+    an optimistic update in the transaction that stores the email: two workers never send
+    two, and a later update of the meeting does not bring a second reminder."""
     now = now or timezone.now()
-    horizon = now + dt.timedelta(days=settings.KRING_REMINDER_DAYS)
+    window = dt.timedelta(days=settings.KRING_REMINDER_DAYS)
     count = 0
     meetings = Meeting.objects.filter(
-        starts_at__gt=now, starts_at__lte=horizon, cancelled_at__isnull=True
+        starts_at__gt=now,
+        starts_at__lte=now + window,
+        cancelled_at__isnull=True,
+        case__status=Status.SCHEDULED,
     ).select_related("case")
     for meeting in meetings:
-        invited = set(
-            Invitation.objects.filter(
-                meeting=meeting,
-                kind__in=[Kind.INVITATION, Kind.UPDATE],
-                channel=Invitation.Channel.EMAIL,
-            ).values_list("participant_id", flat=True)
-        )
+        if meeting.starts_at is None:  # excluded by the filter; for the type checker
+            continue
+        window_opens = meeting.starts_at - window
+        first: dict[int, Invitation] = {}
+        last_sent: dict[int, dt.datetime] = {}
+        by_email: set[int] = set()
+        for delivery in Invitation.objects.filter(
+            meeting=meeting, kind__in=[Kind.INVITATION, Kind.UPDATE]
+        ).order_by("created_at", "pk"):
+            pid = delivery.participant_id
+            if delivery.kind == Kind.INVITATION:
+                first.setdefault(pid, delivery)
+            last_sent[pid] = max(delivery.created_at, last_sent.get(pid, delivery.created_at))
+            if delivery.channel == Invitation.Channel.EMAIL:
+                by_email.add(pid)
         for participant in invitees(meeting):
-            if participant.pk in invited and _deliver(meeting, participant, Kind.REMINDER):
-                count += 1
+            invitation = first.get(participant.pk)
+            if (
+                invitation is None
+                or invitation.reminded_at is not None
+                or not participant.email
+                or participant.pk not in by_email
+                or last_sent[participant.pk] >= window_opens
+            ):
+                continue
+            count += _remind(meeting, participant, invitation.pk)
     return count
+
+
+def _remind(meeting: Meeting, participant: Participant, invitation_id: int) -> int:
+    """Claim the reminder on the invitation row, then store it; 0 if another worker has it."""
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(pk=invitation_id, reminded_at__isnull=True).update(
+            reminded_at=timezone.now()
+        )
+        if not claimed:
+            return 0
+        # False only if a reminder at this SEQUENCE exists already (sent before the fact was
+        # recorded on the invitation): the claim stands, nothing more goes out.
+        return 1 if _deliver(meeting, participant, Kind.REMINDER) else 0
 
 
 def _not_scheduled() -> str:

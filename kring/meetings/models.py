@@ -184,6 +184,10 @@ class Invitation(models.Model):
         related_name="+",
     )
     printed_at = models.DateTimeField(_("letter printed"), null=True, blank=True)
+    # On the participant's first invitation: when the reminder was claimed and sent. Set by an
+    # optimistic claim (``reminded_at__isnull=True``), so two workers never remind twice, and
+    # an update later does not bring a second reminder.
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["meeting", "participant", "created_at"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
+from kring.cases import requester_news
 from kring.cases.lifecycle import CaseError, change_status
 from kring.cases.models import Case, Funding, Status
 from kring.circle.models import Diet, Participant, Willingness
@@ -162,6 +163,7 @@ def schedule(case: Case, option: DateOption, *, user: User) -> Meeting:
             raise CaseError(_("A date can be chosen while the case is in preparation."))
         case.log("meeting.scheduled", user=user, data={"option": option.pk})
         meeting.refresh_from_db()
+        requester_news.conference_set(case, option.starts_at)
     return meeting
 
 

@@ -172,6 +172,7 @@ def _meeting_context(case: Case, meeting: Meeting, **extra: object) -> dict[str,
         "cost_form": extra.pop("cost_form", None) or CostForm(case=case, auto_id="cost_%s"),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(auto_id="cancel_%s"),
         "scheduled": case.status == Status.SCHEDULED and meeting.is_scheduled,
+        "outdated": invitations.outdated(meeting) if case.status == Status.SCHEDULED else [],
         **extra,
     }
 
@@ -250,9 +251,28 @@ def cost_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     return redirect("meeting", reference=reference)
 
 
+def _sent_message(sent: invitations.Sent, *, updates: bool) -> str:
+    by_email = (
+        ngettext("%(count)s update sent by email.", "%(count)s updates sent by email.", sent.emails)
+        if updates
+        else ngettext(
+            "%(count)s invitation sent by email.",
+            "%(count)s invitations sent by email.",
+            sent.emails,
+        )
+    ) % {"count": sent.emails}
+    letters = (
+        ngettext("%(count)s update to print.", "%(count)s updates to print.", sent.letters)
+        if updates
+        else ngettext("%(count)s letter to print.", "%(count)s letters to print.", sent.letters)
+    ) % {"count": sent.letters}
+    return f"{by_email} {letters}"
+
+
 @require_POST
 @roles_required(*CASE_ROLES)
 def invitations_send(request: HttpRequest, reference: str) -> HttpResponse:
+    """The first invitation to everyone who takes part and has none yet."""
     case = get_people_case(request, reference)
     found = services.meeting_for(case)
     try:
@@ -265,25 +285,31 @@ def invitations_send(request: HttpRequest, reference: str) -> HttpResponse:
             status=409,
         )
     if not sent.emails and not sent.letters:
-        messages.info(request, _("Everyone who takes part already has the current invitation."))
+        messages.info(request, _("Everyone who takes part has been invited already."))
     else:
-        messages.success(
+        messages.success(request, _sent_message(sent, updates=False))
+    return redirect("meeting", reference=reference)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def updates_send(request: HttpRequest, reference: str) -> HttpResponse:
+    """The new date or place to exactly those who have the old details."""
+    case = get_people_case(request, reference)
+    found = services.meeting_for(case)
+    try:
+        sent = invitations.send_updates(found, user=staff_user(request))
+    except CaseError as failure:
+        return render(
             request,
-            " ".join(
-                [
-                    ngettext(
-                        "%(count)s invitation sent by email.",
-                        "%(count)s invitations sent by email.",
-                        sent.emails,
-                    )
-                    % {"count": sent.emails},
-                    ngettext(
-                        "%(count)s letter to print.", "%(count)s letters to print.", sent.letters
-                    )
-                    % {"count": sent.letters},
-                ]
-            ),
+            "meetings/meeting.html",
+            _meeting_context(case, found, error=failure.message),
+            status=409,
         )
+    if not sent.emails and not sent.letters:
+        messages.info(request, _("Everyone who was invited has the current details."))
+    else:
+        messages.success(request, _sent_message(sent, updates=True))
     return redirect("meeting", reference=reference)
 
 

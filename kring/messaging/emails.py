@@ -155,3 +155,38 @@ def personal_link(participant: Any, url: str) -> OutboxMessage:
         language=participant.text_language,
     )
     return outbox.store(email, purpose="circle.link", case=case, participant=participant)
+
+
+# --- News for the requester -------------------------------------------------------------
+# What the requester hears after their first email: never who else takes part, nor who
+# coordinates — only that their request moves on. Sent only to a requester with an email
+# address (an erased or anonymised requester has none); whether it is sent once is decided in
+# kring/cases/requester_news.py.
+
+
+def _to_requester(case: Case, kind: str, purpose: str, **context: Any) -> OutboxMessage:
+    email = compose(
+        kind,
+        {"case": case, **context},
+        to=case.requester_email,
+        language=case.requester_language,
+    )
+    return outbox.store(email, purpose=purpose, case=case)
+
+
+def request_accepted(case: Case) -> OutboxMessage:
+    """Tell the requester their request is accepted and a coordinator is being sought."""
+    return _to_requester(case, "request_accepted", "request.accepted")
+
+
+def coordinator_found(case: Case) -> OutboxMessage:
+    """Tell the requester that an independent coordinator has taken on their request."""
+    return _to_requester(case, "coordinator_found", "request.coordinator_found")
+
+
+def conference_set(case: Case, starts_at: Any, *, changed: bool) -> OutboxMessage:
+    """Tell the requester the conference is set, and on which day (``changed``: instead of
+    the day they were told before)."""
+    return _to_requester(
+        case, "conference_set", "request.conference_set", starts_at=starts_at, changed=changed
+    )
