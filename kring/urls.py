@@ -259,6 +259,16 @@ urlpatterns = [
         name="dataset_dictionary",
     ),
     path(
+        "onderzoek/gegevens/excel-nl/woordenboek/<str:dataset>.csv",
+        export_views.dictionary_dutch,
+        name="dataset_dictionary_nl",
+    ),
+    path(
+        "onderzoek/gegevens/excel-nl/<str:dataset>.csv",
+        export_views.download_dutch,
+        name="dataset_download_nl",
+    ),
+    path(
         "onderzoek/gegevens/<str:dataset>.<str:fmt>",
         export_views.download,
         name="dataset_download",

@@ -506,6 +506,10 @@ PATHS = [
     "/onderzoek/gegevens/antwoorden.xlsx",
     "/onderzoek/gegevens/woordenboek/zaken.csv",
     "/onderzoek/gegevens/woordenboek/antwoorden.csv",
+    "/onderzoek/gegevens/excel-nl/zaken.csv",
+    "/onderzoek/gegevens/excel-nl/antwoorden.csv",
+    "/onderzoek/gegevens/excel-nl/woordenboek/zaken.csv",
+    "/onderzoek/gegevens/excel-nl/woordenboek/antwoorden.csv",
 ]
 
 
@@ -690,3 +694,102 @@ def test_a_download_takes_the_same_queries_per_chunk(client, world, monkeypatch)
     csv_small, xlsx_small, csv_large, xlsx_large = counts
     assert csv_large - csv_small == CASE_QUERIES * 2
     assert xlsx_large - xlsx_small == CASE_QUERIES * 2
+
+
+# --- The CSV for Dutch Excel ----------------------------------------------------------------
+
+
+def dutch_rows(content: bytes) -> list[dict[str, str]]:
+    assert content.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
+def as_dutch(value: str) -> str:
+    """An international cell as Dutch Excel wants it: only a fractional number changes."""
+    return value.replace(".", ",") if re.fullmatch(r"-?\d+\.\d+", value) else value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ds", [CASES, RESPONDENTS], ids=lambda ds: ds.slug)
+def test_the_dutch_csv_holds_the_same_rows_with_semicolons_and_decimal_commas(
+    client, world, built, dangerous, ds
+):
+    client.force_login(world.researcher)
+    international = client.get(f"/onderzoek/gegevens/{ds.slug}.csv", **EN)
+    response = client.get(f"/onderzoek/gegevens/excel-nl/{ds.slug}.csv", **EN)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = timezone.localdate().isoformat()
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="kring-{ds.slug}-{today}.nl.csv"'
+    )
+    content = body(response)
+    first_line = content.decode("utf-8-sig").split("\r\n")[0]
+    assert first_line == ";".join(c.name for c in ds.columns)
+    dutch = dutch_rows(content)
+    expected = [
+        {name: as_dutch(value) for name, value in row.items()}
+        for row in csv_rows(body(international))
+    ]
+    assert dutch == expected
+    assert dutch  # there are rows to compare
+    for row in dutch:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+    if ds is CASES:
+        rows = {row["study_id"]: row for row in dutch}
+        row = rows[study_id(built.case)]
+        assert row["satisfaction_mean"] == "6,5"
+        assert row["days_request_to_meeting"] == "40"
+        assert rows[study_id(dangerous[1])]["region"] == "'+1"
+
+
+def test_a_dutch_cell_changes_only_fractions():
+    assert exports.csv_cell(6.5, exports.DUTCH) == "6,5"
+    assert exports.csv_cell(6.5) == "6.5"
+    assert exports.csv_cell(1234, exports.DUTCH) == "1234"
+    assert exports.csv_cell("1.5 uur", exports.DUTCH) == "1.5 uur"
+    assert exports.csv_cell("-1,5", exports.DUTCH) == "'-1,5"
+
+
+@pytest.mark.django_db
+def test_the_dutch_dictionary_and_the_labelled_links(client, world):
+    client.force_login(world.researcher)
+    for ds in (CASES, RESPONDENTS):
+        response = client.get(f"/onderzoek/gegevens/excel-nl/woordenboek/{ds.slug}.csv", **EN)
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="kring-{ds.slug}-woordenboek.nl.csv"'
+        )
+        international = csv_rows(
+            body(client.get(f"/onderzoek/gegevens/woordenboek/{ds.slug}.csv", **EN))
+        )
+        assert dutch_rows(body(response)) == international
+    text = client.get("/onderzoek/gegevens/", **EN).content.decode()
+    assert 'href="/onderzoek/gegevens/excel-nl/zaken.csv"' in text
+    assert "as CSV (Dutch Excel: semicolon, decimal comma)" in text
+    assert "as CSV (international: comma, decimal point)" in text
+    dutch = client.get("/onderzoek/gegevens/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "als CSV (Nederlandse Excel: puntkomma, decimale komma)" in dutch
+    assert "als CSV (internationaal: komma, decimale punt)" in dutch
+
+
+@pytest.mark.django_db
+def test_the_dutch_download_takes_the_same_queries_per_chunk(client, world, monkeypatch):
+    client.force_login(world.researcher)
+    made = _cases(8, world.west)
+    monkeypatch.setattr(dataset, "CASE_CHUNK", 2)
+    body(client.get("/onderzoek/gegevens/excel-nl/zaken.csv"))  # makes the study IDs
+    counts = []
+    for cases in (made[:3], made[:7]):  # with the world's case: 4 and 8 cases, 2 and 4 chunks
+        Case.objects.exclude(pk__in=[world.case.pk, *[c.pk for c in cases]]).update(
+            requested_at=local(2020, 1, 1)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            content = body(client.get("/onderzoek/gegevens/excel-nl/zaken.csv?start=2021-01-01"))
+        assert len(dutch_rows(content)) == len(cases) + 1
+        counts.append(len(queries))
+        Case.objects.update(requested_at=timezone.now())
+    small, large = counts
+    assert large - small == CASE_QUERIES * 2

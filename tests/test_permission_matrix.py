@@ -207,6 +207,8 @@ EXPECTATIONS = {
     "datasets": RESEARCHER_ONLY,
     "dataset_download": RESEARCHER_ONLY,
     "dataset_dictionary": RESEARCHER_ONLY,
+    "dataset_download_nl": RESEARCHER_ONLY,
+    "dataset_dictionary_nl": RESEARCHER_ONLY,
     "outbox_list": ADMIN_ONLY,
     "outbox_message": ADMIN_ONLY,
     "outbox_retry": expect(
@@ -393,6 +395,8 @@ def _url(name, world):
         return reverse(name, args=[organisation.pk])
     if name == "dataset_download":
         return reverse(name, args=["zaken", "csv"])
+    if name in ("dataset_download_nl", "dataset_dictionary_nl"):
+        return reverse(name, args=["zaken"])
     if name == "dataset_dictionary":
         return reverse(name, args=["zaken"])
     if name in PLAN_URLS:

@@ -85,6 +85,19 @@ def datasets(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def download(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
+    return _download(request, dataset, fmt, exports.INTERNATIONAL)
+
+
+@require_GET
+@login_required
+def download_dutch(request: HttpRequest, dataset: str) -> HttpResponseBase:
+    """The CSV for Excel with Dutch settings: semicolons and a decimal comma."""
+    return _download(request, dataset, "csv", exports.DUTCH)
+
+
+def _download(
+    request: HttpRequest, dataset: str, fmt: str, dialect: exports.Dialect
+) -> HttpResponseBase:
     user = _researcher(request)
     chosen = _dataset(dataset)
     if fmt not in FORMATS:
@@ -94,25 +107,37 @@ def download(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
         return _page(request, form, status=400)
     period = form.period()
     rows = chosen.rows(research_cases(user), period)
+    suffix = fmt if dialect == exports.INTERNATIONAL else f"{dialect.slug}.{fmt}"
     audit.record(
         request,
         action="export",
         object_type="dataset",
-        object_id=f"{chosen.slug}.{fmt} {period}".strip(),
+        object_id=f"{chosen.slug}.{suffix} {period}".strip(),
     )
-    filename = f"kring-{chosen.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    filename = f"kring-{chosen.slug}-{timezone.localdate():%Y-%m-%d}.{suffix}"
     if fmt == "csv":
-        return exports.csv_response(chosen, rows, filename)
+        return exports.csv_response(chosen, rows, filename, dialect)
     return exports.xlsx_response(chosen, rows, filename)
 
 
 @require_GET
 @login_required
 def dictionary(request: HttpRequest, dataset: str) -> HttpResponse:
+    return _dictionary(request, dataset, exports.INTERNATIONAL)
+
+
+@require_GET
+@login_required
+def dictionary_dutch(request: HttpRequest, dataset: str) -> HttpResponse:
+    return _dictionary(request, dataset, exports.DUTCH)
+
+
+def _dictionary(request: HttpRequest, dataset: str, dialect: exports.Dialect) -> HttpResponse:
     _researcher(request)
     chosen = _dataset(dataset)
+    suffix = "csv" if dialect == exports.INTERNATIONAL else f"{dialect.slug}.csv"
     return attachment(
-        exports.dictionary_csv(chosen),
-        f"kring-{chosen.slug}-woordenboek.csv",
+        exports.dictionary_csv(chosen, dialect),
+        f"kring-{chosen.slug}-woordenboek.{suffix}",
         content_type=exports.CSV_TYPE,
     )

@@ -1,9 +1,14 @@
 """Writing a dataset as CSV or XLSX, and its data dictionary.
 
-CSV is UTF-8 with a byte order mark (so that Excel reads the accents), comma-separated with a
-point as decimal sign — the international form that R, SPSS, Stata and pandas read without
-settings; Dutch Excel users open it through Data > From Text/CSV. It streams: rows are
-written while the database is read, nothing is held in memory.
+CSV is UTF-8 with a byte order mark (so that Excel reads the accents), in two dialects:
+
+- international: comma-separated with a point as decimal sign — the form that R, SPSS, Stata
+  and pandas read without settings;
+- Dutch: semicolon-separated with a decimal comma, which Excel with Dutch regional settings
+  opens with a double-click into columns. Only fractional numbers change; whole numbers
+  (counts, days, study IDs) are written the same in both.
+
+It streams: rows are written while the database is read, nothing is held in memory.
 
 Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula. A text cell
 that starts with one of those (or a tab or carriage return) gets a leading apostrophe in the
@@ -19,6 +24,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import xlsxwriter  # type: ignore[import-untyped]
@@ -35,18 +41,34 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_PER_PIECE = 200
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """How a CSV separates its fields and writes a decimal sign."""
+
+    slug: str
+    delimiter: str
+    decimal: str
+
+
+INTERNATIONAL = Dialect("international", ",", ".")
+DUTCH = Dialect("nl", ";", ",")
+DIALECTS = {dialect.slug: dialect for dialect in (INTERNATIONAL, DUTCH)}
+
+
 def safe_text(value: str) -> str:
     """Text a spreadsheet will show as text, never run as a formula."""
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def csv_cell(value: Cell) -> str:
+def csv_cell(value: Cell, dialect: Dialect = INTERNATIONAL) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):  # not produced by the datasets; never let it pass as 1/0
         return "yes" if value else "no"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return str(value).replace(".", dialect.decimal)
     return safe_text(str(value))
 
 
@@ -57,13 +79,19 @@ class _Echo:
         return value
 
 
-def csv_pieces(columns: Iterable[Column], rows: Iterable[list[Cell]]) -> Iterator[bytes]:
+def _writer(dialect: Dialect) -> Any:
+    return csv.writer(_Echo(), delimiter=dialect.delimiter, lineterminator="\r\n")
+
+
+def csv_pieces(
+    columns: Iterable[Column], rows: Iterable[list[Cell]], dialect: Dialect = INTERNATIONAL
+) -> Iterator[bytes]:
     """The CSV, in pieces of a few hundred rows."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = _writer(dialect)
     yield (BOM + writer.writerow([column.name for column in columns])).encode()
     piece: list[str] = []
     for row in rows:
-        piece.append(writer.writerow([csv_cell(value) for value in row]))
+        piece.append(writer.writerow([csv_cell(value, dialect) for value in row]))
         if len(piece) >= ROWS_PER_PIECE:
             yield "".join(piece).encode()
             piece = []
@@ -72,9 +100,14 @@ def csv_pieces(columns: Iterable[Column], rows: Iterable[list[Cell]]) -> Iterato
 
 
 def csv_response(
-    dataset: Dataset, rows: Iterable[list[Cell]], filename: str
+    dataset: Dataset,
+    rows: Iterable[list[Cell]],
+    filename: str,
+    dialect: Dialect = INTERNATIONAL,
 ) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_pieces(dataset.columns, rows), content_type=CSV_TYPE)
+    response = StreamingHttpResponse(
+        csv_pieces(dataset.columns, rows, dialect), content_type=CSV_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
@@ -90,8 +123,8 @@ def dictionary_header() -> list[str]:
     return [_("column"), _("type"), _("description"), _("values")]
 
 
-def dictionary_csv(dataset: Dataset) -> bytes:
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+def dictionary_csv(dataset: Dataset, dialect: Dialect = INTERNATIONAL) -> bytes:
+    writer = _writer(dialect)
     lines = [writer.writerow(dictionary_header())]
     lines += [
         writer.writerow([safe_text(cell) for cell in row]) for row in dictionary_rows(dataset)
