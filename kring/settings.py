@@ -35,12 +35,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "allauth",
-    "allauth.account",
-    "allauth.mfa",
+    "kring.core.apps.SignInConfig",  # allauth.account
+    "kring.core.apps.SecondFactorConfig",  # allauth.mfa
     "django_htmx",
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    "kring.core.apps.BackgroundTasksConfig",  # django_tasks_db
     "kring.accounts",
     "kring.cases",
     "kring.circle",

@@ -1,7 +1,25 @@
+from allauth.account.apps import AccountConfig
+from allauth.mfa.apps import MFAConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_tasks_db.apps import TasksAppConfig
 
 
 class CoreConfig(AppConfig):
     name = "kring.core"
     verbose_name = _("Kring")
+
+
+# Third-party apps under names a Dutch administrator reads in the admin (their own names are
+# English, or technical: "Tasks Database Backend", "MFA").
+class SignInConfig(AccountConfig):
+    verbose_name = pgettext_lazy("admin section", "Sign-in")
+
+
+class SecondFactorConfig(MFAConfig):
+    verbose_name = pgettext_lazy("admin section", "Second factor")
+
+
+class BackgroundTasksConfig(TasksAppConfig):
+    verbose_name = pgettext_lazy("admin section", "Background tasks")
