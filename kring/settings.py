@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "kring.accounts.middleware.StaffSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kring.core.middleware.OwnErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "kring.urls"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -56,3 +57,37 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
         return response
+
+
+class OwnErrorPagesMiddleware:
+    """Kring's own 404 page also while DEBUG is on (the demo runs with DEBUG): Django's
+    technical 404 lists every URL pattern and the view that refused, which a staff member who
+    opens a case their role may not see must not get.
+
+    A 404 raised by a view is answered here before Django's handler sees it; a URL that matches
+    no pattern never reaches a view (``resolver_match`` stays empty), and its technical page is
+    replaced. Without DEBUG, Django's own handler404 already renders Kring's page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+        ):
+            return self._not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return self._not_found(request)
+        return None
+
+    @staticmethod
+    def _not_found(request: HttpRequest) -> HttpResponse:
+        from kring.core.views import not_found
+
+        return not_found(request, Http404())
