@@ -291,6 +291,16 @@ urlpatterns = [
     path("beheer/berichten/", messaging_views.outbox_list, name="outbox_list"),
     path("beheer/berichten/<int:pk>/", messaging_views.outbox_message, name="outbox_message"),
     path("beheer/berichten/<int:pk>/opnieuw/", messaging_views.outbox_retry, name="outbox_retry"),
+    path(
+        "beheer/berichten/<int:pk>/html/",
+        messaging_views.outbox_message_html,
+        name="outbox_message_html",
+    ),
+    path(
+        "beheer/berichten/<int:pk>/bijlagen/<int:attachment>/",
+        messaging_views.outbox_attachment,
+        name="outbox_attachment",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -60,7 +60,7 @@ def test_a_page_that_answers_404_itself_keeps_its_own_page(client, world, settin
 
 @pytest.mark.django_db
 def test_a_refusal_gets_kring_s_403_page(world):
-    request = RequestFactory().get("/", **EN)
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en")
     request.user = world.coordinator
     response = permission_denied(request, PermissionDenied())
     assert response.status_code == 403

@@ -14,7 +14,7 @@ from kring.accounts.models import Organisation
 from kring.cases.models import Assignment, BottomLine, Case, Funding, Status
 from kring.circle.models import InformationNeed, Participant
 from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
-from kring.messaging.models import OutboxMessage
+from kring.messaging.models import OutboxAttachment, OutboxMessage
 from tests.factories import case_in_status
 
 ROLES = [
@@ -210,7 +210,10 @@ EXPECTATIONS = {
     "dataset_download_nl": RESEARCHER_ONLY,
     "dataset_dictionary_nl": RESEARCHER_ONLY,
     "outbox_list": ADMIN_ONLY,
-    "outbox_message": ADMIN_ONLY,
+    # A message to a participant of world.case: its manager, its coordinator, administrators.
+    "outbox_message": expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, OK),
+    "outbox_message_html": expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, OK),
+    "outbox_attachment": expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, OK),
     "outbox_retry": expect(
         LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, method="post"
     ),
@@ -466,15 +469,29 @@ def _url(name, world):
             case=world.case, organisation=Organisation.objects.create(name="Gemeente Test")
         )
         return reverse(name, args=[world.case.reference, funding.pk])
-    if name in ("outbox_message", "outbox_retry"):
+    if name in ("outbox_message", "outbox_retry", "outbox_message_html", "outbox_attachment"):
+        participant = Participant.objects.create(
+            case=world.case, name="Ontvanger Een", category="resident", email="a@test"
+        )
         message = OutboxMessage.objects.create(
-            purpose="test",
+            purpose="circle.link",
+            case=world.case,
+            participant=participant,
             from_address="kring@test",
             to_addresses=["a@test"],
             subject="Test",
             body_text="Test",
+            body_html="<p>Test</p>",
             status=OutboxMessage.Status.FAILED,
         )
+        if name == "outbox_attachment":
+            attachment = OutboxAttachment.objects.create(
+                message=message,
+                filename="uitnodiging.ics",
+                content_type="text/calendar",
+                content=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            )
+            return reverse(name, args=[message.pk, attachment.pk])
         return reverse(name, args=[message.pk])
     return reverse(name)
 

@@ -22,6 +22,7 @@ from kring.circle.models import ContactMoment, InformationNeed, Participant, Per
 from kring.circle.picture import circle_rings, circle_svg
 from kring.core.auth import roles_required, staff_user
 from kring.messaging import emails
+from kring.messaging.access import messages_for
 
 CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
 
@@ -120,6 +121,12 @@ def participant_detail(request: HttpRequest, reference: str, pk: int) -> HttpRes
     participant = get_participant_for_user(request, reference, pk)
     if request.method != "POST":
         context = _participant_context(participant)
+        # What was sent to this person (issue 14): the coordinator can open each message.
+        context["sent_messages"] = list(
+            messages_for(request.user)
+            .filter(participant=participant)
+            .only("pk", "subject", "created_at", "status")
+        )
         # The page names everyone in the circle too (the "suggested by" list): log them all.
         everyone = Participant.objects.filter(case=participant.case).values_list("pk", flat=True)
         audit.record(

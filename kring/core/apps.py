@@ -22,4 +22,4 @@ class SecondFactorConfig(MFAConfig):
 
 
 class BackgroundTasksConfig(TasksAppConfig):
-    verbose_name = pgettext_lazy("admin section", "Background tasks")
+    verbose_name = pgettext_lazy("admin section", "Background tasks")  # type: ignore[assignment]
