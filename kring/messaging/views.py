@@ -136,8 +136,8 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@xframe_options_sameorigin
 @roles_required(*MESSAGE_ROLES)
+@xframe_options_sameorigin
 def outbox_message_html(request: HttpRequest, pk: int) -> HttpResponse:
     """The HTML version as the recipient's mail program shows it, in a sandboxed frame."""
     message = _message(request, pk)
