@@ -80,3 +80,18 @@ def test_the_dutch_admin_index_names_every_app_and_model_in_dutch(client, world)
     page = client.get(reverse("admin:app_list", args=["mfa"]), **NL).content.decode()
     assert "Tweede factoren" in page
     assert "Authenticators" not in page
+
+
+@pytest.mark.django_db
+def test_the_admin_is_linked_as_technical_settings(client, world):
+    client.force_login(world.administrator)
+    page = client.get(reverse("start"), **NL).content.decode()
+    assert f'<a href="{reverse("admin:index")}">Technische instellingen (beheer)</a>' in page
+    assert "Technische instellingen (beheer)</h3>" in page
+    for name in (
+        "admin:accounts_region_changelist",
+        "admin:accounts_coordinatorprofile_changelist",
+    ):
+        assert f'href="{reverse(name)}"' in page
+    client.force_login(world.coordinator)
+    assert "Technische instellingen" not in client.get(reverse("start"), **NL).content.decode()
