@@ -313,7 +313,7 @@ KRING_REDIS_URL = envstr("KRING_REDIS_URL", "redis://127.0.0.1:6379/0")
 if KRING_TASK_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": KRING_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}  # type: ignore[dict-item]
 # /gezond/klaar: ready when a worker was seen this recently and the outbox is under these.
 KRING_HEALTH_WORKER_SECONDS = envint("KRING_HEALTH_WORKER_SECONDS", 180, minimum=10)
 KRING_HEALTH_MAX_BACKLOG = envint("KRING_HEALTH_MAX_BACKLOG", 500, minimum=1)
@@ -328,9 +328,7 @@ KRING_METRICS_ALLOW = envlist("KRING_METRICS_ALLOW", [])
 KRING_BACKUP_DIR = Path(envstr("KRING_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 KRING_BACKUP_KEY = envstr("KRING_BACKUP_KEY", "")
 # Logs: JSON lines on stdout (one object per line, with the request ID) or plain text.
-KRING_LOG_FORMAT = envchoice(
-    "KRING_LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text")
-)
+KRING_LOG_FORMAT = envchoice("KRING_LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
 # One log line per request (method, path with tokens redacted, status, view, duration).
 KRING_REQUEST_LOG = envbool("KRING_REQUEST_LOG", PRODUCTION)
 # Only for `manage.py bench_serve`: a bare view behind the same middleware, to compare with.
@@ -347,7 +345,7 @@ LOGGING = {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
         "console": {

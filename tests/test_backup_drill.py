@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,7 @@ from tests.conftest import skip_or_fail
 
 pytestmark = [pytest.mark.operations, pytest.mark.django_db(transaction=True)]
 
-MODELS = [Case, Participant, AccessLog, OutboxMessage]
+MODELS: list[Any] = [Case, Participant, AccessLog, OutboxMessage]
 
 
 def digest() -> dict[str, list]:

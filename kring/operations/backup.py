@@ -20,7 +20,7 @@ import secrets
 import shutil
 import sqlite3
 import struct
-import subprocess  # noqa: S404 - pg_dump and pg_restore with fixed arguments
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -208,22 +208,20 @@ def _is_empty(config: dict[str, Any]) -> bool:
             port=config.get("PORT") or None,
             user=config.get("USER") or None,
             password=config.get("PASSWORD") or None,
-        ) as connection:
-            row = connection.execute(
+        ) as pg:
+            row = pg.execute(
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
             ).fetchone()
             return row is not None and row[0] == 0
     path = Path(str(config["NAME"]))
     if not path.exists():
         return True
-    connection = sqlite3.connect(str(path))
+    lite = sqlite3.connect(str(path))
     try:
-        row = connection.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-        ).fetchone()
+        row = lite.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
         return row is not None and row[0] == 0
     finally:
-        connection.close()
+        lite.close()
 
 
 def restore(path: Path, *, passphrase: str = "", database_url: str | None = None) -> str:
@@ -248,7 +246,14 @@ def restore(path: Path, *, passphrase: str = "", database_url: str | None = None
         if is_postgres(config):
             args, env = _pg_args(config)
             _run(
-                ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *args, str(plain)],
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    *args,
+                    str(plain),
+                ],
                 env,
             )
         else:

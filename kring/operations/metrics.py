@@ -7,6 +7,7 @@ reports the same outbox, jobs, workers and cases.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
@@ -89,7 +90,7 @@ def _gauge(
 def _outbox_counts() -> dict[str, int]:
     from kring.messaging.models import OutboxMessage
 
-    counts = {status: 0 for status in OutboxMessage.Status.values}
+    counts = dict.fromkeys(OutboxMessage.Status.values, 0)
     for row in OutboxMessage.objects.values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
     return counts
@@ -103,7 +104,7 @@ def outbox_backlog() -> tuple[int, int]:
     queued = OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED)
     due = queued.filter(next_attempt_at__lte=now).count()
     overdue = queued.filter(
-        next_attempt_at__lte=now - timezone.timedelta(seconds=settings.KRING_HEALTH_BACKLOG_SECONDS)
+        next_attempt_at__lte=now - dt.timedelta(seconds=settings.KRING_HEALTH_BACKLOG_SECONDS)
     ).count()
     return due, overdue
 
@@ -126,7 +127,7 @@ def _jobs() -> tuple[dict[str, int], dict[str, int]]:
             DBTaskResult.objects.ready()
             .filter(
                 enqueued_at__lt=timezone.now()
-                - timezone.timedelta(seconds=settings.KRING_HEALTH_BACKLOG_SECONDS)
+                - dt.timedelta(seconds=settings.KRING_HEALTH_BACKLOG_SECONDS)
             )
             .count()
         )
@@ -139,16 +140,20 @@ def exposition() -> str:
 
     now = timezone.now()
     lines = _request_lines()
-    lines += _gauge("kring_outbox_messages", "Messages in the outbox by status.", _outbox_counts(), "status")
+    lines += _gauge(
+        "kring_outbox_messages", "Messages in the outbox by status.", _outbox_counts(), "status"
+    )
     due, overdue = _jobs()
     lines += _gauge("kring_jobs_due", "Due work by kind.", due, "kind")
     lines += _gauge("kring_jobs_overdue", "Work due for too long, by kind.", overdue, "kind")
     ages = {
-        beat.name: (now - beat.seen_at).total_seconds()
-        for beat in WorkerHeartbeat.objects.all()
+        beat.name: (now - beat.seen_at).total_seconds() for beat in WorkerHeartbeat.objects.all()
     }
     lines += _gauge(
-        "kring_worker_heartbeat_age_seconds", "Seconds since each worker was last seen.", ages, "worker"
+        "kring_worker_heartbeat_age_seconds",
+        "Seconds since each worker was last seen.",
+        ages,
+        "worker",
     )
     lines += _gauge(
         "kring_worker_heartbeat_newest_age_seconds",

@@ -98,10 +98,16 @@ def ready(request: HttpRequest) -> JsonResponse:
 def _may_read_metrics(request: HttpRequest) -> bool:
     token = settings.KRING_METRICS_TOKEN
     given = request.headers.get("Authorization", "")
-    if token and given.startswith("Bearer "):
-        if hmac.compare_digest(given.removeprefix("Bearer ").encode(), token.encode()):
-            return True
-    return bool(settings.KRING_METRICS_ALLOW) and client_address(request) in settings.KRING_METRICS_ALLOW
+    if (
+        token
+        and given.startswith("Bearer ")
+        and hmac.compare_digest(given.removeprefix("Bearer ").encode(), token.encode())
+    ):
+        return True
+    return (
+        bool(settings.KRING_METRICS_ALLOW)
+        and client_address(request) in settings.KRING_METRICS_ALLOW
+    )
 
 
 @require_GET

@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, backup: Path, database_url: str | None, **options: Any) -> None:
         try:
-            report = restore(backup, passphrase=settings.KRING_BACKUP_KEY, database_url=database_url)
+            report = restore(
+                backup, passphrase=settings.KRING_BACKUP_KEY, database_url=database_url
+            )
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Restored {backup.name}. {report}")
