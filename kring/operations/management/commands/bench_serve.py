@@ -2,14 +2,17 @@
 `make run`'s server, as ratios to a bare view behind the same middleware; and messages per
 second of one and of two workers against a local SMTP server, as ratios to plain smtplib.
 
-Run it on a migrated database with the demo loaded (`make run` once, or `manage.py seed`). It
-adds a personal link, a staff session and the benchmark's messages, and removes them again.
+Run it on a migrated database with the demo loaded (`make run` once, or `manage.py seed`), never
+on the live one: it adds a personal link, a staff session and the benchmark's messages (and
+removes them again), and every page it opens writes access-log rows, as real visits would.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import secrets
 import signal
 import smtplib
 import socket
@@ -31,10 +34,10 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.mail import EmailMessage as DjangoEmail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from kring.accounts.models import User
-from kring.circle import links
-from kring.circle.models import Participant
+from kring.circle.models import Participant, PersonalLink, hash_token
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.operations.server import gunicorn_argv
@@ -87,7 +90,16 @@ class Command(BaseCommand):
         staff = User.objects.filter(is_regional_manager=True, is_active=True).order_by("pk").first()
         if participant is None or staff is None:
             raise CommandError("Load the demo first (manage.py seed).")
-        token = links.issue(participant)
+        # A link of the benchmark's own, so that the participant's own link stays valid.
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        link = PersonalLink.objects.create(
+            participant=participant,
+            purpose=PersonalLink.Purpose.PORTAL,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=1),
+        )
         session = SessionStore()
         session[SESSION_KEY] = str(staff.pk)
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -140,7 +152,7 @@ class Command(BaseCommand):
                 self._mail(options["messages"])
         finally:
             session.delete()
-            links.revoke(participant)
+            link.delete()
 
     # --- Pages -------------------------------------------------------------------------
 
