@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kring.audit",
     "kring.messaging",
     "kring.core",
+    "kring.operations",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kring.core.middleware.SecurityHeadersMiddleware",
     "kring.core.middleware.RequestIdMiddleware",
+    "kring.operations.middleware.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -297,20 +299,62 @@ KRING_CONTACT_ADDRESS = envlist(
 # Where to report a security problem (/.well-known/security.txt); the contact email if unset.
 KRING_SECURITY_CONTACT = envstr("KRING_SECURITY_CONTACT", "")
 
+# --- Production server, health and metrics ----------------------------------------------
+# `manage.py serve` runs gunicorn: one process per server with threads (gthread), so the
+# request metrics of one server are in one place; scale out with more servers (replicas).
+KRING_BIND = envstr("KRING_BIND", "127.0.0.1:8000")
+KRING_WEB_WORKER_CLASS = envchoice("KRING_WEB_WORKER_CLASS", "gthread", ("gthread", "sync"))
+KRING_WEB_PROCESSES = envint("KRING_WEB_PROCESSES", 1, minimum=1)
+KRING_WEB_THREADS = envint("KRING_WEB_THREADS", 8, minimum=1)
+KRING_WEB_TIMEOUT = envint("KRING_WEB_TIMEOUT", 60, minimum=5)
+# The task backend: the database (default, nothing else to run) or RQ on Redis. Due work is a
+# date on a row either way, so switching loses nothing: the worker's sweeps find it.
+KRING_TASK_BACKEND = envchoice("KRING_TASK_BACKEND", "database", ("database", "rq"))
+KRING_REDIS_URL = envstr("KRING_REDIS_URL", "redis://127.0.0.1:6379/0")
+if KRING_TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": KRING_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}  # type: ignore[dict-item]
+# /gezond/klaar: ready when a worker was seen this recently and the outbox is under these.
+KRING_HEALTH_WORKER_SECONDS = envint("KRING_HEALTH_WORKER_SECONDS", 180, minimum=10)
+KRING_HEALTH_MAX_BACKLOG = envint("KRING_HEALTH_MAX_BACKLOG", 500, minimum=1)
+KRING_HEALTH_MAX_FAILED = envint("KRING_HEALTH_MAX_FAILED", 20, minimum=1)
+# A message due this long without being sent counts as backlog (and as overdue in metrics).
+KRING_HEALTH_BACKLOG_SECONDS = envint("KRING_HEALTH_BACKLOG_SECONDS", 300, minimum=1)
+# /gezond/metrics (Prometheus) is closed: a bearer token, or client addresses in this list.
+# With neither, it answers 404 to everyone.
+KRING_METRICS_TOKEN = envstr("KRING_METRICS_TOKEN", "")
+KRING_METRICS_ALLOW = envlist("KRING_METRICS_ALLOW", [])
+# Backups: where `manage.py backup` writes, and a key to encrypt them with (empty: plain).
+KRING_BACKUP_DIR = Path(envstr("KRING_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+KRING_BACKUP_KEY = envstr("KRING_BACKUP_KEY", "")
+# Logs: JSON lines on stdout (one object per line, with the request ID) or plain text.
+KRING_LOG_FORMAT = envchoice("KRING_LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
+# One log line per request (method, path with tokens redacted, status, view, duration).
+KRING_REQUEST_LOG = envbool("KRING_REQUEST_LOG", PRODUCTION)
+# Only for `manage.py bench_serve`: a bare view behind the same middleware, to compare with.
+KRING_BENCH_VIEW = envbool("KRING_BENCH_VIEW", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Tokens and reset keys in URLs never reach a log (see kring/core/logfilters.py).
     "filters": {"redact": {"()": "kring.core.logfilters.RedactSecrets"}},
     "formatters": {
+        "json": {"()": "kring.operations.jsonlog.JsonFormatter"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["redact"],
+            **({"formatter": "json"} if KRING_LOG_FORMAT == "json" else {}),
+        },
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",
@@ -322,6 +366,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django_tasks_db": {"level": "WARNING"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Replace Django's own handlers (which do not redact) by the redacting console.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

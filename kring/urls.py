@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
@@ -15,6 +16,7 @@ from kring.followup import letter_views
 from kring.followup import views as followup_views
 from kring.meetings import views as meeting_views
 from kring.messaging import views as messaging_views
+from kring.operations import views as operations_views
 from kring.plans import conference_views, distribution_views
 from kring.plans import portal as plan_portal
 from kring.plans import views as plan_views
@@ -41,6 +43,9 @@ urlpatterns = [
     ),
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("gezond/live", operations_views.live, name="health_live"),
+    path("gezond/klaar", operations_views.ready, name="health_ready"),
+    path("gezond/metrics", operations_views.prometheus, name="metrics"),
     path("werk/", core_views.start, name="start"),
     path("profiel/", account_views.coordinator_profile, name="coordinator_profile"),
     path("zaken/", case_views.case_list, name="case_list"),
@@ -306,3 +311,7 @@ urlpatterns = [
 
 handler404 = "kring.core.views.not_found"
 handler500 = "kring.core.views.server_error"
+
+# A bare view behind the same middleware, for `manage.py bench_serve` only.
+if settings.KRING_BENCH_VIEW:
+    urlpatterns.append(path("bench/bare/", operations_views.bare, name="bench_bare"))

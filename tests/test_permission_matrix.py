@@ -109,6 +109,13 @@ EXPECTATIONS = {
     "contact": PUBLIC,
     "accessibility_statement": PUBLIC,
     "security_txt": PUBLIC,
+    # Health is public and says nothing about people; no worker runs in this test, so the
+    # readiness check answers 503 to everyone alike.
+    "health_live": PUBLIC,
+    "health_ready": expect(503, 503, 503, 503, 503, 503, 503),
+    # Metrics need a token or an allowed address (tests/test_operations.py); without, a 404 for
+    # everyone, administrators included.
+    "metrics": expect(404, 404, 404, 404, 404, 404, 404),
     "favicon": expect(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # Every coordinator has a profile page of their own; other roles have none.
     "coordinator_profile": expect(LOGIN, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND),

@@ -1,18 +1,24 @@
-"""The background worker: runs queued tasks (Django Tasks, database backend) and the sweeps
-of time-based work — due rows in the database — every few seconds until stopped."""
+"""The background worker: runs queued tasks (Django Tasks: the database backend, or RQ on Redis
+with KRING_TASK_BACKEND=rq) and the sweeps of time-based work — due rows in the database —
+every few seconds until stopped. Each round it touches its heartbeat row (host, process), which
+`/gezond/klaar` and the metrics read. Run as many as you like: every task and sweep claims
+its rows, so each message goes once."""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import socket
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kring.audit import retention
@@ -20,6 +26,7 @@ from kring.core import ratelimit
 from kring.followup import services as followup
 from kring.meetings import invitations
 from kring.messaging import outbox
+from kring.operations import heartbeat
 
 logger = logging.getLogger("kring.worker")
 
@@ -57,23 +64,16 @@ class Command(BaseCommand):
         if not once:  # one round leaves the caller's signal handlers alone
             signal.signal(signal.SIGINT, self._stop)
             signal.signal(signal.SIGTERM, self._stop)
-        worker_id = f"kring-{os.getpid()}-{id(self):x}"
-        worker = Worker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=worker_id,
-            excluded_queue_names=[],
-        )
+        worker_id = f"kring-{socket.gethostname()[:24]}-{os.getpid()}-{id(self):x}"
+        run_tasks = self._task_runner(worker_id)
+        started_at = timezone.now()
         if not once:
-            self.stdout.write("Worker started.")
+            self.stdout.write(f"Worker started ({settings.KRING_TASK_BACKEND} task backend).")
         while self.running:
             close_old_connections()
             try:
-                worker.run()
+                heartbeat.beat(worker_id, started_at)
+                run_tasks()
                 sweep_once(worker_id)
             except Exception:  # one bad row must not stop the worker: log it, go on
                 logger.exception("Worker round failed")
@@ -84,7 +84,47 @@ class Command(BaseCommand):
             deadline = time.monotonic() + interval
             while self.running and time.monotonic() < deadline:
                 time.sleep(0.2)
+        if not once:
+            try:
+                heartbeat.stop(worker_id)
+            except Exception:
+                logger.exception("Could not remove the worker's heartbeat")
         close_old_connections()
+
+    def _task_runner(self, worker_id: str) -> Callable[[], object]:
+        """One round of queued tasks: every ready task of the configured backend."""
+        if settings.KRING_TASK_BACKEND == "rq":
+            import django_rq
+            from django_tasks_rq.backend import Job
+            from rq.worker import SimpleWorker
+
+            class RoundWorker(SimpleWorker):
+                """Runs in this process (no fork per job) and keeps Kring's signal handlers."""
+
+                def _install_signal_handlers(self) -> None:
+                    pass
+
+            def run_rq() -> bool:
+                rq_worker = RoundWorker(
+                    [django_rq.get_queue("default", job_class=Job)],
+                    name=f"{worker_id}-{time.monotonic_ns():x}",
+                    connection=django_rq.get_connection("default"),
+                    job_class=Job,
+                )
+                return bool(rq_worker.work(burst=True, logging_level="WARNING"))
+
+            return run_rq
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        return worker.run
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.running = False

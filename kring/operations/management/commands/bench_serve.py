@@ -1,0 +1,307 @@
+"""Measure Kring as it is served: pages per second under gunicorn (each worker class) and under
+`make run`'s server, as ratios to a bare view behind the same middleware; and messages per
+second of one and of two workers against a local SMTP server, as ratios to plain smtplib.
+
+Run it on a migrated database with the demo loaded (`make run` once, or `manage.py seed`), never
+on the live one: it adds a personal link, a staff session and the benchmark's messages (and
+removes them again), and every page it opens writes access-log rows, as real visits would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import signal
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.mail import EmailMessage as DjangoEmail
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from kring.accounts.models import User
+from kring.circle.models import Participant, PersonalLink, hash_token
+from kring.messaging import outbox
+from kring.messaging.models import OutboxMessage
+from kring.operations.server import gunicorn_argv
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise CommandError(f"The server stopped (exit {process.returncode}).")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise CommandError(f"The server did not answer at {url}.")
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class Command(BaseCommand):
+    help = "Benchmark the served pages and the workers (ratios; see the module docstring)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--requests", type=int, default=200, help="per page and server")
+        parser.add_argument("--concurrency", type=int, default=8)
+        parser.add_argument("--messages", type=int, default=200)
+        parser.add_argument("--skip-runserver", action="store_true")
+        parser.add_argument("--skip-mail", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        participant = Participant.objects.filter(case__isnull=False).order_by("pk").first()
+        staff = User.objects.filter(is_regional_manager=True, is_active=True).order_by("pk").first()
+        if participant is None or staff is None:
+            raise CommandError("Load the demo first (manage.py seed).")
+        # A link of the benchmark's own, so that the participant's own link stays valid.
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        link = PersonalLink.objects.create(
+            participant=participant,
+            purpose=PersonalLink.Purpose.PORTAL,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=1),
+        )
+        session = SessionStore()
+        session[SESSION_KEY] = str(staff.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+        session.create()
+        pages = [
+            ("bare view", "/bench/bare/", False),
+            ("/", "/", False),
+            ("/aanvragen/", "/aanvragen/", False),
+            ("own page", f"/p/{token}/", False),
+            ("staff case list", "/zaken/", True),
+        ]
+        cookie = f"sessionid={session.session_key}"
+        try:
+            self.stdout.write(
+                f"Pages: {options['requests']} requests each, {options['concurrency']} at a time, "
+                f"database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}."
+            )
+            servers: list[tuple[str, Callable[[int], list[str]]]] = [
+                (
+                    "gunicorn gthread (1 process, 8 threads)",
+                    lambda port: gunicorn_argv(
+                        bind=f"127.0.0.1:{port}", processes=1, threads=8, worker_class="gthread"
+                    ),
+                ),
+                (
+                    "gunicorn sync (4 processes)",
+                    lambda port: gunicorn_argv(
+                        bind=f"127.0.0.1:{port}", processes=4, worker_class="sync"
+                    ),
+                ),
+            ]
+            if not options["skip_runserver"]:
+                servers.append(
+                    (
+                        "make run (runserver)",
+                        lambda port: [
+                            sys.executable,
+                            str(settings.BASE_DIR / "manage.py"),
+                            "runserver",
+                            f"127.0.0.1:{port}",
+                            "--noreload",
+                            "--skip-checks",
+                        ],
+                    )
+                )
+            for label, argv in servers:
+                self._pages(label, argv, pages, cookie, options["requests"], options["concurrency"])
+            if not options["skip_mail"]:
+                self._mail(options["messages"])
+        finally:
+            session.delete()
+            link.delete()
+
+    # --- Pages -------------------------------------------------------------------------
+
+    def _pages(
+        self,
+        label: str,
+        argv: Callable[[int], list[str]],
+        pages: list[tuple[str, str, bool]],
+        cookie: str,
+        requests: int,
+        concurrency: int,
+    ) -> None:
+        port = free_port()
+        env = {**os.environ, "KRING_BENCH_VIEW": "true", "KRING_REQUEST_LOG": "false"}
+        process = subprocess.Popen(  # noqa: S603
+            argv(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{base}/gezond/live", process)
+            self.stdout.write(f"\n{label}")
+            self.stdout.write(
+                f"{'page':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  statuses"
+            )
+            bare_rate = 0.0
+            for name, path, staff in pages:
+                rate, p50, p99, statuses = self._drive(
+                    base + path, cookie if staff else "", requests, concurrency
+                )
+                bare_rate = bare_rate or rate
+                self.stdout.write(
+                    f"{name:<18}{rate:>9.1f}{p50:>9.1f}{p99:>9.1f}{rate / bare_rate:>8.2f}  "
+                    + ", ".join(f"{k}×{v}" for k, v in sorted(statuses.items()))
+                )
+        finally:
+            stop([process])
+
+    def _drive(
+        self, url: str, cookie: str, requests: int, concurrency: int
+    ) -> tuple[float, float, float, Counter[int]]:
+        def one(_: int) -> tuple[float, int]:
+            request = urllib.request.Request(url)  # noqa: S310 - loopback
+            if cookie:
+                request.add_header("Cookie", cookie)
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+                    answer.read()
+                    status = answer.status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            return time.perf_counter() - started, status
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, range(min(20, requests))))  # warm up
+            started = time.perf_counter()
+            results = list(pool.map(one, range(requests)))
+            elapsed = time.perf_counter() - started
+        latencies = sorted(seconds * 1000 for seconds, _status in results)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        return (
+            requests / elapsed,
+            statistics.median(latencies),
+            p99,
+            Counter(status for _seconds, status in results),
+        )
+
+    # --- Mail --------------------------------------------------------------------------
+
+    def _mail(self, count: int) -> None:
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            raise CommandError(
+                "The mail benchmark needs aiosmtpd (a development dependency)."
+            ) from None
+
+        received: list[bytes] = []
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                received.append(envelope.content)
+                return "250 OK"
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        port = free_port()
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            self.stdout.write(f"\nMessages: {count} each, to a local SMTP server")
+            self.stdout.write(f"{'sender':<22}{'msg/s':>9}{'ratio':>8}{'duplicates':>12}")
+            started = time.perf_counter()
+            for number in range(count):
+                message = EmailMessage()
+                message["From"] = "kring@localhost"
+                message["To"] = f"bench{number}@example.org"
+                message["Subject"] = "Benchmark"
+                message.set_content("Benchmark")
+                with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                    client.send_message(message)
+            plain = count / (time.perf_counter() - started)
+            self.stdout.write(f"{'plain smtplib':<22}{plain:>9.1f}{1.0:>8.2f}{'-':>12}")
+            for workers in (1, 2):
+                received.clear()
+                rate, duplicates = self._workers(workers, count, port, received)
+                self.stdout.write(
+                    f"{f'{workers} worker(s)':<22}{rate:>9.1f}{rate / plain:>8.2f}{duplicates:>12}"
+                )
+        finally:
+            controller.stop()
+
+    def _workers(
+        self, workers: int, count: int, port: int, received: list[bytes]
+    ) -> tuple[float, int]:
+        env = {
+            **os.environ,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(port),
+            "EMAIL_USE_TLS": "false",
+            "KRING_WORKER_INTERVAL": "1",
+        }
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py"), "worker"]
+        processes = [
+            subprocess.Popen(manage, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+            for _ in range(workers)
+        ]
+        ids: list[int] = []
+        try:
+            time.sleep(4)  # let them start and finish a first round
+            with transaction.atomic():
+                for number in range(count):
+                    email = DjangoEmail("Benchmark", "Benchmark", to=[f"bench{number}@example.org"])
+                    ids.append(outbox.store(email, purpose="benchmark").pk)
+            started = time.perf_counter()
+            pending = OutboxMessage.objects.filter(pk__in=ids).exclude(
+                status=OutboxMessage.Status.SENT
+            )
+            deadline = time.monotonic() + 300
+            while pending.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            stop(processes)
+            OutboxMessage.objects.filter(pk__in=ids).delete()
+        mine = Counter(
+            line.split(b":", 1)[1].strip()
+            for content in received
+            for line in content.splitlines()
+            if line.startswith(b"X-Kring-Message:")
+        )
+        duplicates = sum(n - 1 for n in mine.values() if n > 1)
+        return count / elapsed, duplicates
