@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import Header, NinjaAPI, Path, Query
+from ninja import Status as Answer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
@@ -223,7 +224,7 @@ def submit_request(
     request: HttpRequest,
     payload: AanvraagIn,
     idempotency_key: str = Header("", alias="Idempotency-Key", max_length=100),
-) -> tuple[int, Aanvraag] | HttpResponse:
+) -> Answer[Aanvraag] | HttpResponse:
     """Submit a request on behalf of a requester: the same checks, routing and confirmation
     email as the public form. Send an `Idempotency-Key` to make a retry safe: the same key
     with the same body returns the first result, never a second request."""
@@ -257,7 +258,7 @@ def submit_request(
         return problem(request, 422)
     case = submitted.case
     _log_case(request, client, case)
-    return 201, _aanvraag(case)
+    return Answer(201, _aanvraag(case))
 
 
 def _log_case(request: HttpRequest, client: ApiClient, case: Case) -> None:
