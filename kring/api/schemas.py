@@ -86,7 +86,7 @@ class AanvraagIn(Camel):
     postcode: str = Field("", max_length=7)
     address: str = Field("", max_length=120)
     municipality_name: str = Field("", max_length=80)
-    place: str = Field("", max_length=200)
+    place: str = Field(min_length=1, max_length=200)
     variant: Variant
     involved: str = Field("", max_length=2000)
     urgency: Urgency = Urgency.NORMAL
