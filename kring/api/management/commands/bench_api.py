@@ -60,7 +60,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cases", type=int, nargs="+", default=[1000, 10000])
-        parser.add_argument("--page", type=int, default=1000, help="cases per page")
+        parser.add_argument("--page", type=int, default=500, help="cases per page")
         parser.add_argument("--submissions", type=int, default=30)
         parser.add_argument("--seed", type=int, default=2026)
 
@@ -145,9 +145,10 @@ class Command(BaseCommand):
                 body = http.get("/api/v1/datasets/zaken/rijen", params, headers=headers).json()
                 rows += len(body["rijen"])
                 pages += 1
-                if not body["volgende"]:
-                    return rows, pages
                 cursor = body["volgende"]
+                del body  # one page in memory at a time, as a client that streams would
+                if not cursor:
+                    return rows, pages
 
         tracemalloc.start()
         try:
