@@ -372,6 +372,15 @@ LOGGING = {
     },
 }
 
+# --- Public API (issue 19) -----------------------------------------------------------------
+# django-ninja at /api/v1/ (kring/api/): its Swagger UI is served from its own static files.
+INSTALLED_APPS += ["ninja", "kring.api"]
+MIDDLEWARE.append("kring.api.middleware.ApiMiddleware")
+# Calls per API client per minute; more get a 429 problem document.
+KRING_API_LIMIT_PER_MINUTE = envint("KRING_API_LIMIT_PER_MINUTE", 120, minimum=1)
+# Most rows of a dataset page (cases or follow-up moments per page) an API client may ask for.
+KRING_API_PAGE_MAX = envint("KRING_API_PAGE_MAX", 1000, minimum=10)
+
 # --- Refusals ---------------------------------------------------------------------------
 if PRODUCTION:
     if DEBUG:

@@ -29,6 +29,7 @@ admin.site.site_header = "Kring"
 admin.site.site_title = "Kring"
 
 urlpatterns = [
+    path("", include("kring.api.urls")),
     path("", core_views.home, name="home"),
     path("taal/", set_language, name="set_language"),
     path("account/", include("allauth.urls")),

@@ -224,12 +224,20 @@ EXPECTATIONS = {
     "outbox_retry": expect(
         LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, method="post"
     ),
+    # API clients are registered and revoked by administrators only.
+    "api_clients": ADMIN_ONLY,
+    "api_client_revoke": expect(
+        LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, method="post"
+    ),
 }
 # Third-party URL groups, each with the rule checked below.
 GROUPS = {
     "admin:": "only administrators reach the Django admin",
     "account_": "allauth's sign-in pages: public or own-account only, never a case",
     "mfa_": "allauth's second-factor pages: own account only, never a case",
+    # Sessions and roles mean nothing to the API: tests/test_api_permissions.py checks every
+    # operation of its OpenAPI document for every kind of API client and for anonymous.
+    "api:": "the public API: every operation × every kind of client, in its own matrix",
 }
 
 
@@ -500,6 +508,18 @@ def _url(name, world):
             )
             return reverse(name, args=[message.pk, attachment.pk])
         return reverse(name, args=[message.pk])
+    if name == "api_client_revoke":
+        from kring.api.services import register_client
+
+        client, _secret = register_client(
+            name="Client",
+            organisation=Organisation.objects.get_or_create(name="Gemeente Client")[0],
+            scopes=["onderzoek"],
+            region=None,
+            expires_on=timezone.localdate() + dt.timedelta(days=10),
+            user=world.administrator,
+        )
+        return reverse(name, args=[client.pk])
     return reverse(name)
 
 

@@ -89,6 +89,7 @@ def record(
     people: Iterable[Person] = (),
     outcome: str = "ok",
     user: object = None,
+    role: str | None = None,
 ) -> None:
     """One row per person shown (or one row without a person for sign-ins and refusals)."""
     now = timezone.now()
@@ -97,7 +98,7 @@ def record(
     base = {
         "at": now,
         "user_id": user_id,
-        "role": _role(request),
+        "role": role if role is not None else _role(request),
         "action": action,
         "object_type": object_type,
         "object_id": str(object_id)[:40],

@@ -330,6 +330,7 @@ class Assignment(models.Model):
 ACTION_LABELS = {
     "case.requested": _("Request received"),
     "case.moved": _("Moved to another inbox"),
+    "case.submitted_by_api": _("Submitted by a partner through the API"),
     "intake.saved": _("Intake saved"),
     "bottom_line.added": _("Bottom line added"),
     "bottom_line.removed": _("Bottom line removed"),

@@ -49,8 +49,12 @@ def client_key(request: HttpRequest) -> str:
 
 def allow(request: HttpRequest, scope: str, *, limit: int, window: dt.timedelta) -> bool:
     """Record one attempt for this client in ``scope``; False if it goes over ``limit``."""
+    return allow_key(client_key(request), scope, limit=limit, window=window)
+
+
+def allow_key(key: str, scope: str, *, limit: int, window: dt.timedelta) -> bool:
+    """The same for a key of the caller's choosing (an API client's, for instance)."""
     now = timezone.now()
-    key = client_key(request)
     with transaction.atomic():
         hit = RateLimitHit.objects.create(scope=scope, key=key, at=now)
     recent = RateLimitHit.objects.filter(scope=scope, key=key, at__gt=now - window).count()

@@ -393,27 +393,31 @@ def case_rows(
     scope = period.apply(cases)
     last = 0
     while True:
-        chunk = _records(
-            scope.filter(pk__gt=last)
-            .order_by("pk")
-            .values(
-                "pk",
-                "variant",
-                "status",
-                "requested_at",
-                "region__name",
-                "meeting__pk",
-                "meeting__starts_at",
-                "plan__pk",
-                "plan__outcome",
-            )[:size]
-        )
+        chunk = _case_records(scope, last, size)
         if not chunk:
             return
         yield from _case_chunk(chunk)
         if len(chunk) < size:
             return
         last = chunk[-1]["pk"]
+
+
+def _case_records(scope: QuerySet[Case], after: int, size: int) -> list[dict[str, Any]]:
+    return _records(
+        scope.filter(pk__gt=after)
+        .order_by("pk")
+        .values(
+            "pk",
+            "variant",
+            "status",
+            "requested_at",
+            "region__name",
+            "meeting__pk",
+            "meeting__starts_at",
+            "plan__pk",
+            "plan__outcome",
+        )[:size]
+    )
 
 
 def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
@@ -643,21 +647,29 @@ def respondent_rows(
 ) -> Iterator[Row]:
     """Chunked by follow-up moment, so a respondent's number is counted within its moment."""
     size = chunk_size or FOLLOW_UP_CHUNK
-    scope = FollowUp.objects.filter(
-        Exists(Respondent.objects.filter(follow_up=OuterRef("pk"))),
-        case__in=period.apply(cases).values("pk"),
-    )
+    scope = _follow_up_scope(cases, period)
     last = 0
     while True:
-        chunk = _records(
-            scope.filter(pk__gt=last).order_by("pk").values("pk", "case_id", "months")[:size]
-        )
+        chunk = _follow_up_records(scope, last, size)
         if not chunk:
             return
         yield from _respondent_chunk(chunk)
         if len(chunk) < size:
             return
         last = chunk[-1]["pk"]
+
+
+def _follow_up_scope(cases: QuerySet[Case], period: Period) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(
+        Exists(Respondent.objects.filter(follow_up=OuterRef("pk"))),
+        case__in=period.apply(cases).values("pk"),
+    )
+
+
+def _follow_up_records(scope: QuerySet[FollowUp], after: int, size: int) -> list[dict[str, Any]]:
+    return _records(
+        scope.filter(pk__gt=after).order_by("pk").values("pk", "case_id", "months")[:size]
+    )
 
 
 def _respondent_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
@@ -737,3 +749,39 @@ RESPONDENTS = Dataset(
     respondent_rows,
 )
 DATASETS: dict[str, Dataset] = {dataset.slug: dataset for dataset in (CASES, RESPONDENTS)}
+
+
+# --- Pages (the API's cursor pagination) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a dataset's rows, and the key to continue after (None: the last page)."""
+
+    rows: list[Row]
+    after: int | None
+
+
+def case_page(cases: QuerySet[Case], period: Period, after: int, size: int) -> Page:
+    """``size`` cases after the case ``after``: the same rows as :func:`case_rows` gives for
+    them, in the same order, with the same fixed number of queries (plus none)."""
+    chunk = _case_records(period.apply(cases), after, size + 1)
+    more = len(chunk) > size
+    chunk = chunk[:size]
+    rows = list(_case_chunk(chunk)) if chunk else []
+    return Page(rows, chunk[-1]["pk"] if more else None)
+
+
+def respondent_page(cases: QuerySet[Case], period: Period, after: int, size: int) -> Page:
+    """The respondents of ``size`` follow-up moments after the moment ``after``."""
+    chunk = _follow_up_records(_follow_up_scope(cases, period), after, size + 1)
+    more = len(chunk) > size
+    chunk = chunk[:size]
+    rows = list(_respondent_chunk(chunk)) if chunk else []
+    return Page(rows, chunk[-1]["pk"] if more else None)
+
+
+PAGES: dict[str, Callable[[QuerySet[Case], Period, int, int], Page]] = {
+    CASES.slug: case_page,
+    RESPONDENTS.slug: respondent_page,
+}
