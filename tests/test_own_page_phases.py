@@ -141,9 +141,9 @@ def test_before_the_meeting_the_page_prepares(world, client):
 @pytest.mark.django_db
 def test_once_the_date_is_set_the_page_gives_date_place_and_calendar(world, client):
     meeting = scheduled(world.case)
-    DateOption.objects.create(
-        case=world.case, starts_at=meeting.starts_at, ends_at=meeting.ends_at
-    )
+    starts_at, ends_at = meeting.starts_at, meeting.ends_at
+    assert starts_at is not None and ends_at is not None
+    DateOption.objects.create(case=world.case, starts_at=starts_at, ends_at=ends_at)
     jan = person(world.case, willingness="yes")
     token = links.issue(jan)
     url = reverse("portal", args=[token])
@@ -172,7 +172,7 @@ def test_once_the_date_is_set_the_page_gives_date_place_and_calendar(world, clie
     assert "attachment" in response["Content-Disposition"]
     (event,) = Calendar.from_ical(response.content).walk("VEVENT")
     assert str(event["UID"]) == meeting.uid and event["SEQUENCE"] == 2
-    assert event.decoded("DTSTART") == meeting.starts_at.replace(microsecond=0)
+    assert event.decoded("DTSTART") == starts_at.replace(microsecond=0)
     assert "Buurthuis De Pijp" in str(event["LOCATION"])
     log = AccessLog.objects.get(object_type="meeting_calendar")
     assert (log.action, log.case_reference, log.person_id) == (
