@@ -14,6 +14,7 @@ from kring.circle import views as circle_views
 from kring.core import views as core_views
 from kring.followup import letter_views
 from kring.followup import views as followup_views
+from kring.meetings import portal as meeting_portal
 from kring.meetings import views as meeting_views
 from kring.messaging import views as messaging_views
 from kring.operations import views as operations_views
@@ -289,6 +290,7 @@ urlpatterns = [
     # The participant's own page: no account, a personal link.
     path("p/<str:token>/", portal.portal, name="portal"),
     path("p/<str:token>/plan.pdf", plan_portal.plan_pdf, name="portal_plan_pdf"),
+    path("p/<str:token>/agenda.ics", meeting_portal.calendar, name="portal_calendar"),
     path(
         "beheer/bewaartermijnen/",
         retention_views.retention_overview,

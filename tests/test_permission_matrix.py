@@ -189,6 +189,9 @@ EXPECTATIONS = {
     "portal_plan_pdf": expect(
         NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND
     ),
+    "portal_calendar": expect(
+        NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND
+    ),
     # A bogus personal link: the one "link not valid" page, for everyone.
     "portal": expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Retention periods and upcoming anonymisations: managers (their regions), administrators.
@@ -435,7 +438,7 @@ def _url(name, world):
         held_with_plan(world.case)
         line = BottomLine.objects.create(case=world.case, text="x", set_by="y", mandate="z")
         return reverse(name, args=[world.case.reference, line.pk])
-    if name == "portal_plan_pdf":
+    if name in ("portal_plan_pdf", "portal_calendar"):
         return reverse(name, args=["onbekend-token"])
     if name in CASE_URLS:
         return reverse(name, args=[world.case.reference])

@@ -1,4 +1,5 @@
 import gettext
+import re
 from pathlib import Path
 
 import polib
@@ -78,3 +79,66 @@ def test_every_translatable_text_is_in_the_catalogue(tmp_path):
     }
     missing = sorted(msgid for _ctx, msgid in extracted - translated)
     assert missing == [], f"{len(missing)} texts lack a Dutch translation: {missing[:20]}"
+
+
+# --- Broken entries ------------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdfi]|%[sdfi]|\{[A-Za-z_][A-Za-z0-9_]*\}")
+TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+
+
+def _pairs(entry: polib.POEntry) -> list[tuple[str, str]]:
+    """(English, Dutch) for each form of an entry: singular and plural."""
+    if entry.msgid_plural:
+        return [
+            (entry.msgid, entry.msgstr_plural.get(0, "")),
+            (entry.msgid_plural, entry.msgstr_plural.get(1, "")),
+        ]
+    return [(entry.msgid, entry.msgstr)]
+
+
+def broken(english: str, dutch: str) -> list[str]:
+    """What is wrong with one translation, in words; nothing for a plausible one."""
+    problems = []
+    # Dutch runs longer than English, not shorter: a translation of under a third of a
+    # sentence's length is a fragment (the plan's heading once read "D" / "e").
+    if len(english) > 12 and len(dutch) < 0.3 * len(english):
+        problems.append("implausibly short")
+    if sorted(PLACEHOLDER.findall(english)) != sorted(PLACEHOLDER.findall(dutch)):
+        problems.append("placeholders differ")
+    if sorted(TAG.findall(english)) != sorted(TAG.findall(dutch)):
+        problems.append("HTML tags differ")
+    if ".:" in dutch and ".:" not in english:
+        problems.append('".:"')
+    # A label ending in ":" is followed by a value or a field; losing or adding it shows.
+    if english.rstrip().endswith(":") != dutch.rstrip().endswith(":"):
+        problems.append('ends with ":" in one language only')
+    if english.endswith("\n") != dutch.endswith("\n"):
+        problems.append("trailing line break differs")
+    return problems
+
+
+def test_the_check_finds_broken_translations():
+    assert broken("The question and our answer", "D") == ["implausibly short"]
+    assert broken("Welcome, %(name)s.", "Welkom.") == ["placeholders differ"]
+    assert broken("Hello {name}", "Hallo {naam}") == ["placeholders differ"]
+    assert broken("<strong>Yes</strong>, you may", "Ja, dat mag u") == ["HTML tags differ"]
+    assert broken("Your coordinator:", "Uw coördinator") == ['ends with ":" in one language only']
+    assert broken("Yes", "Ja") == []  # short texts may be short
+    assert broken("The question and our answer", "De vraag en ons antwoord") == []
+
+
+def test_no_translation_is_broken():
+    catalogue = polib.pofile(str(CATALOGUE / "django.po"))
+    found = []
+    for entry in catalogue:
+        if entry.obsolete or not entry.msgid:
+            continue
+        for english, dutch in _pairs(entry):
+            found += [f"{english!r} → {dutch!r}: {p}" for p in broken(english, dutch)]
+        if entry.msgid_plural:
+            # Singular and plural say the same with another number: similar lengths.
+            one, more = entry.msgstr_plural.get(0, ""), entry.msgstr_plural.get(1, "")
+            if min(len(one), len(more)) < 0.5 * max(len(one), len(more)):
+                found.append(f"{entry.msgid!r}: plural forms {one!r} and {more!r} differ wildly")
+    assert found == [], "\n".join(found)

@@ -452,6 +452,7 @@ class ConflictForm(forms.Form):
     coordinator = forms.ModelChoiceField(
         label=_("Coordinator"),
         queryset=User.objects.filter(is_coordinator=True, is_active=True).order_by("full_name"),
+        empty_label=_("choose a coordinator"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 

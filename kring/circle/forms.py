@@ -10,6 +10,7 @@ from kring.accounts.forms import clean_phone
 from kring.cases.models import Case
 from kring.circle.models import Category, ContactMoment, Participant, Willingness
 from kring.circle.services import DETAIL_FIELDS, NEED_FIELDS
+from kring.core.forms import name_empty_choice
 
 
 class ParticipantForm(forms.ModelForm[Participant]):
@@ -27,6 +28,8 @@ class ParticipantForm(forms.ModelForm[Participant]):
             others = others.exclude(pk=self.instance.pk)
         self.fields["suggested_by"].queryset = others  # type: ignore[attr-defined]
         self.fields["suggested_by"].empty_label = _("nobody (the coordinator found them)")  # type: ignore[attr-defined]
+        name_empty_choice(self.fields["category"], _("choose a category"))
+        name_empty_choice(self.fields["interpreter"], _("no interpreter needed"))
 
     def clean_phone(self) -> str:
         return clean_phone(str(self.cleaned_data.get("phone") or ""))
@@ -40,6 +43,11 @@ class ContactForm(forms.ModelForm[ContactMoment]):
         model = ContactMoment
         fields = ["on", "channel", "outcome", "note"]
         widgets = {"on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_empty_choice(self.fields["channel"], _("choose how"))
+        name_empty_choice(self.fields["outcome"], _("choose the outcome"))
 
     def clean_on(self) -> Any:
         value = self.cleaned_data["on"]
@@ -103,6 +111,10 @@ class PortalNeedsForm(forms.ModelForm[Participant]):
             "diet": _("What I eat"),
             "diet_note": _("About my diet"),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_empty_choice(self.fields["interpreter"], _("I do not need an interpreter"))
 
 
 SUGGESTABLE = [

@@ -8,6 +8,7 @@ referrer, so the token does not leak to other sites.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,7 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from kring.audit import log as audit
-from kring.cases.lifecycle import CaseError
+from kring.cases.lifecycle import FINAL_STATUSES, CaseError
+from kring.cases.models import Case, Status
 from kring.circle import links, services
 from kring.circle.forms import (
     PortalNeedsForm,
@@ -50,6 +52,63 @@ ACTIONS = (
     "follow_up",
     "follow_up_decline",
 )
+
+
+class Phase(enum.StrEnum):
+    """Where the case is, as the participant's page sees it."""
+
+    BEFORE_MEETING = "before_meeting"
+    MEETING_SET = "meeting_set"
+    AFTER_MEETING = "after_meeting"
+    ENDED = "ended"
+
+
+AFTER_MEETING = frozenset(
+    {
+        Status.HELD,
+        Status.PLAN_WITHOUT_MEETING,
+        Status.PLAN_DISTRIBUTED,
+        Status.AFTERCARE,
+        Status.FOLLOW_UP,
+    }
+)
+
+# What the page offers in each phase: the sections it shows are the forms it accepts.
+# Before the meeting the circle is still being formed; once the date is set people can still
+# say whether they come, what they need, and write their view if they cannot come; after the
+# meeting only the plan and the research are left.
+PHASE_ACTIONS: dict[Phase, frozenset[str]] = {
+    Phase.BEFORE_MEETING: frozenset(
+        {"willingness", "dates", "needs", "suggest", "view", "research_consent"}
+    ),
+    Phase.MEETING_SET: frozenset({"willingness", "needs", "view", "research_consent"}),
+    Phase.AFTER_MEETING: frozenset(
+        {"endorse", "research_consent", "follow_up", "follow_up_decline"}
+    ),
+    Phase.ENDED: frozenset(),
+}
+# Someone who said no sees only that, and can change their mind until the case ends.
+DECLINED_ACTIONS = frozenset({"willingness"})
+
+
+def phase_of(case: Case) -> Phase:
+    if case.status in FINAL_STATUSES:
+        return Phase.ENDED
+    if case.status in AFTER_MEETING:
+        return Phase.AFTER_MEETING
+    if case.status == Status.SCHEDULED:
+        return Phase.MEETING_SET
+    return Phase.BEFORE_MEETING
+
+
+def allowed_actions(participant: Participant, phase: Phase) -> frozenset[str]:
+    """The forms the own page shows, and accepts, for this participant now (besides the
+    choice of language, which is always there)."""
+    if phase == Phase.ENDED:
+        return frozenset()
+    if participant.declined:
+        return DECLINED_ACTIONS
+    return PHASE_ACTIONS[phase]
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -86,7 +145,9 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
     from kring.plans.portal import own_plan  # the plan's module builds on this one
 
     case = participant.case
-    meeting = Meeting.objects.filter(case=case).first()
+    phase = phase_of(case)
+    may = allowed_actions(participant, phase)
+    meeting = Meeting.objects.filter(case=case).first() if phase == Phase.MEETING_SET else None
     options = list(DateOption.objects.filter(case=case).order_by("starts_at"))
     answers = dict(
         DateAnswer.objects.filter(participant=participant).values_list("option_id", "answer")
@@ -96,8 +157,10 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "participant": participant,
         "case": case,
         "questions": list(case.questions.all()),
+        "phase": phase.value,
+        "may": may,
         "meeting": meeting if meeting and meeting.is_scheduled else None,
-        "poll_open": case.status in meeting_services.POLL_OPEN and not participant.declined,
+        "poll_open": case.status in meeting_services.POLL_OPEN and "dates" in may,
         "options": [(option, answers.get(option.pk)) for option in options],
         "answer_choices": DateAnswer.Answer.choices,
         "suggested": suggested,
@@ -115,7 +178,9 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
         "error": forms.get("error"),
         "languages": settings.LANGUAGES,
-        "own_plan": own_plan(participant),
+        "own_plan": (
+            own_plan(participant) if phase in (Phase.AFTER_MEETING, Phase.ENDED) else None
+        ),
         "research": follow_up_portal.research_context(
             participant, questionnaire_form=forms.get("questionnaire_form")
         ),
@@ -143,6 +208,15 @@ def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse
     if not ratelimit.allow(request, "portal", limit=120, window=dt.timedelta(hours=1)):
         context = _context(participant, error=_("Too many changes at once. Try again later."))
         return render(request, "circle/portal.html", context, status=429)
+    if action != "language" and action not in allowed_actions(
+        participant, phase_of(participant.case)
+    ):
+        # A form from an earlier phase (an old tab, the back button): change nothing.
+        context = _context(
+            participant,
+            error=_("This is no longer possible at this stage of the conference."),
+        )
+        return render(request, "circle/portal.html", context, status=409)
     handler = HANDLERS[action]
     try:
         result = handler(request, participant)

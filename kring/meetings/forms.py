@@ -39,8 +39,12 @@ class DateOptionForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    participant = forms.ModelChoiceField(label=_("Who"), queryset=Participant.objects.none())
-    option = forms.ModelChoiceField(label=_("Date"), queryset=DateOption.objects.none())
+    participant = forms.ModelChoiceField(
+        label=_("Who"), queryset=Participant.objects.none(), empty_label=_("choose a person")
+    )
+    option = forms.ModelChoiceField(
+        label=_("Date"), queryset=DateOption.objects.none(), empty_label=_("choose a date")
+    )
     answer = forms.ChoiceField(label=_("Answer"), choices=DateAnswer.Answer.choices)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -76,6 +80,7 @@ class CostForm(forms.ModelForm[CostItem]):
         self.fields["funding"].queryset = Funding.objects.filter(  # type: ignore[attr-defined]
             case=case
         ).select_related("organisation")
+        self.fields["funding"].empty_label = _("none of these fundings")  # type: ignore[attr-defined]
         self.fields["amount"].validators.append(_positive)
 
 
