@@ -30,6 +30,7 @@ class ClientForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
+        empty_label=_("choose an organisation"),
         help_text=_("For the financier scope: the financier whose figures the client sees."),
     )
     scopes = forms.MultipleChoiceField(
