@@ -245,3 +245,16 @@ def test_other_roles_have_no_coordinator_profile(world, client):
     client.force_login(world.manager)
     assert client.get(reverse("coordinator_profile")).status_code == 404
     assert client.post(reverse("coordinator_profile"), {}).status_code == 404
+
+
+def test_the_own_page_says_whom_to_call(offices, client):
+    from kring.circle import links
+
+    anna = Participant.objects.create(
+        case=offices.case, name="Anna de Boer", email="anna@voorbeeld.test", language="nl"
+    )
+    page = client.get(reverse("portal", args=[links.issue(anna)]))
+    assert page.status_code == 200
+    assert "Bel uw coördinator, Fatima El Amrani:" in page.text
+    assert 'href="tel:0611223344"' in page.text
+    assert WEST_OFFICE["phone"] in page.text and "1000 AB Amsterdam" in page.text

@@ -33,7 +33,7 @@ from kring.circle.forms import (
     PortalWillingnessForm,
 )
 from kring.circle.models import Participant, PersonalLink, Willingness
-from kring.core import ratelimit
+from kring.core import contact, ratelimit
 from kring.followup import portal as follow_up_portal
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
@@ -177,6 +177,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "view_form": forms.get("view_form")
         or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
         "error": forms.get("error"),
+        "contact": contact.for_case(case, participant=True),
         "languages": settings.LANGUAGES,
         "own_plan": (
             own_plan(participant) if phase in (Phase.AFTER_MEETING, Phase.ENDED) else None
