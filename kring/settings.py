@@ -246,6 +246,12 @@ if PRODUCTION:
 KRING_CASE_PAGE_SIZE = envint("KRING_CASE_PAGE_SIZE", 25, minimum=5)
 # Public request form: at most this many submissions per client address per hour.
 KRING_REQUEST_LIMIT_PER_HOUR = envint("KRING_REQUEST_LIMIT_PER_HOUR", 10, minimum=1)
+# "Send me a new link": at most this many new links per email address or phone number per
+# hour (and three times as many requests per client address).
+KRING_NEW_LINK_LIMIT_PER_HOUR = envint("KRING_NEW_LINK_LIMIT_PER_HOUR", 3, minimum=1)
+# The code on a letter (/code/): attempts per client address per hour. Ten characters from 31
+# (about 50 bits) stay out of reach of guessing at this pace.
+KRING_CODE_LIMIT_PER_HOUR = envint("KRING_CODE_LIMIT_PER_HOUR", 10, minimum=1)
 # Reverse proxies in front of Kring that append to X-Forwarded-For (0: none; use REMOTE_ADDR).
 KRING_TRUSTED_PROXIES = envint("KRING_TRUSTED_PROXIES", 0, minimum=0)
 # Time norms, in working days: intake after a request; asking a coordinator after acceptance.

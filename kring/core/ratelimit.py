@@ -49,8 +49,18 @@ def client_key(request: HttpRequest) -> str:
 
 def allow(request: HttpRequest, scope: str, *, limit: int, window: dt.timedelta) -> bool:
     """Record one attempt for this client in ``scope``; False if it goes over ``limit``."""
+    return _allow(scope, client_key(request), limit=limit, window=window)
+
+
+def allow_value(scope: str, value: str, *, limit: int, window: dt.timedelta) -> bool:
+    """The same per ``value`` (an email address, a phone number) instead of per client; only
+    a keyed hash of the value is kept."""
+    key = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return _allow(scope, key, limit=limit, window=window)
+
+
+def _allow(scope: str, key: str, *, limit: int, window: dt.timedelta) -> bool:
     now = timezone.now()
-    key = client_key(request)
     with transaction.atomic():
         hit = RateLimitHit.objects.create(scope=scope, key=key, at=now)
     recent = RateLimitHit.objects.filter(scope=scope, key=key, at__gt=now - window).count()

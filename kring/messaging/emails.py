@@ -134,3 +134,24 @@ def personal_link(participant: Any, url: str) -> OutboxMessage:
         language=participant.text_language,
     )
     return outbox.store(email, purpose="circle.link", case=case, participant=participant)
+
+
+def link_asked_by_phone(participant: Any) -> list[OutboxMessage]:
+    """Someone asked for a new personal link with ``participant``'s phone number: Kring sends
+    no text messages, so the case's coordinators (or, without one, its managers) call back."""
+    case = participant.case
+    addresses = list(
+        case.assignments.filter(state=Assignment.State.ACCEPTED)
+        .order_by("pk")
+        .values_list("coordinator__email", flat=True)
+    ) or _managers_of(case)
+    stored = []
+    for address in addresses:
+        email = compose(
+            "link_asked_by_phone",
+            {"participant": participant, "case": case},
+            to=address,
+            language=settings.LANGUAGE_CODE,
+        )
+        stored.append(outbox.store(email, purpose="circle.link_asked", case=case))
+    return stored
