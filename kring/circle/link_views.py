@@ -68,13 +68,13 @@ def letter_code(request: HttpRequest) -> HttpResponse:
         return _private(render(request, "circle/letter_code.html", {"form": LetterCodeForm()}))
     form = LetterCodeForm(request.POST)
     if not form.is_valid():
-        context = {"form": form}
+        context: dict[str, object] = {"form": form}
         return _private(render(request, "circle/letter_code.html", context, status=400))
     if not ratelimit.allow(
         request, "letter_code", limit=settings.KRING_CODE_LIMIT_PER_HOUR, window=HOUR
     ):
         error = _("Too many attempts from this connection. Try again in an hour.")
-        context: dict[str, object] = {"form": LetterCodeForm(), "error": error}
+        context = {"form": LetterCodeForm(), "error": error}
         return _private(render(request, "circle/letter_code.html", context, status=429))
     token = links.open_with_code(form.cleaned_data["code"])
     if token is None:
@@ -82,6 +82,6 @@ def letter_code(request: HttpRequest) -> HttpResponse:
             "This code does not work. Check it on your letter: it has ten letters and digits. "
             "A code stops working when the letter is old or the conference is over."
         )
-        context: dict[str, object] = {"form": LetterCodeForm(), "error": error}
+        context = {"form": LetterCodeForm(), "error": error}
         return _private(render(request, "circle/letter_code.html", context, status=404))
     return _private(redirect(reverse("portal", args=[token]), permanent=False))
