@@ -60,6 +60,7 @@ def test_production_cookies_are_host_prefixed_secure_and_httponly():
         "EMAIL_HOST": "smtp.test",
         "KRING_ALLOW_SQLITE": "true",
         "KRING_TRUSTED_PROXIES": "1",
+        "SITE_URL": "https://kring.test",
         "ALLOWED_HOSTS": "kring.test",
         "DJANGO_SETTINGS_MODULE": "kring.settings",
     }
