@@ -3,14 +3,26 @@ environment through the strict helpers in ``kring.env``; ``.env.example`` lists 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from kring.env import SettingError, envbool, envchoice, envint, envlist, envmonths, envstr
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,7 +33,17 @@ TESTING = "pytest" in sys.modules
 DEFAULT_SECRET_KEY = "kring-development-key-not-for-production"  # noqa: S105
 SECRET_KEY = envstr("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = envbool("DEBUG", not PRODUCTION and not TESTING)
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The one address of the site, in every link Kring sends (emails, letters, .ics). In
+# development it follows the port `make run` serves (KRING_PORT); production must set it.
+KRING_PORT = envint("KRING_PORT", 8000, minimum=1)
+SITE_URL_EXPLICIT = envstr("SITE_URL", "") != ""
+SITE_URL = envstr("SITE_URL", f"http://127.0.0.1:{KRING_PORT}").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path not in ("", "/"):
+    raise SettingError(
+        f"SITE_URL must be the site's address, such as https://kring.example.org; not {SITE_URL!r}."
+    )
+SITE_HOST = _site.hostname
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
@@ -218,8 +240,18 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20, minimum=1)
 EMAIL_BACKEND = "kring.messaging.backend.OutboxBackend"
-DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Kring <kring@localhost>")
+# The sender follows the site's host; a local address (localhost, an IP) is no mail domain, so
+# the demo sends from kring.localhost, which mail programs accept and never deliver elsewhere.
+_MAIL_DOMAIN = SITE_HOST if "." in SITE_HOST and not _is_ip(SITE_HOST) else "kring.localhost"
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"Kring <kring@{_MAIL_DOMAIN}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where replies go (optional, comma-separated): set as Reply-To on every outgoing message.
+KRING_REPLY_TO = envlist("KRING_REPLY_TO", [])
+for _address in [DEFAULT_FROM_EMAIL, *KRING_REPLY_TO]:
+    if "@" not in parseaddr(_address)[1]:
+        raise SettingError(
+            f"DEFAULT_FROM_EMAIL and KRING_REPLY_TO need email addresses: {_address!r}."
+        )
 KRING_DEMO_MAILBOX = EMAIL_HOST == ""
 KRING_OUTBOX_MAX_ATTEMPTS = envint("KRING_OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
 
@@ -249,6 +281,12 @@ if PRODUCTION:
 KRING_CASE_PAGE_SIZE = envint("KRING_CASE_PAGE_SIZE", 25, minimum=5)
 # Public request form: at most this many submissions per client address per hour.
 KRING_REQUEST_LIMIT_PER_HOUR = envint("KRING_REQUEST_LIMIT_PER_HOUR", 10, minimum=1)
+# "Send me a new link": at most this many new links per email address or phone number per
+# hour (and three times as many requests per client address).
+KRING_NEW_LINK_LIMIT_PER_HOUR = envint("KRING_NEW_LINK_LIMIT_PER_HOUR", 3, minimum=1)
+# The code on a letter (/code/): attempts per client address per hour. Ten characters from 31
+# (about 50 bits) stay out of reach of guessing at this pace.
+KRING_CODE_LIMIT_PER_HOUR = envint("KRING_CODE_LIMIT_PER_HOUR", 10, minimum=1)
 # Reverse proxies in front of Kring that append to X-Forwarded-For (0: none; use REMOTE_ADDR).
 KRING_TRUSTED_PROXIES = envint("KRING_TRUSTED_PROXIES", 0, minimum=0)
 # Time norms, in working days: intake after a request; asking a coordinator after acceptance.
@@ -411,4 +449,9 @@ if PRODUCTION:
         raise SettingError(
             "KRING_CONTACT_PHONE and KRING_CONTACT_EMAIL must be set when KRING_ENV=production: "
             "every page, email and letter tells people whom they can reach."
+        )
+    if not SITE_URL_EXPLICIT:
+        raise SettingError(
+            "SITE_URL must be set when KRING_ENV=production: the address people reach Kring "
+            "at (https://…), used in every link in emails, letters and calendar events."
         )

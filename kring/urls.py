@@ -9,7 +9,7 @@ from kring.audit import retention_views
 from kring.audit import views as audit_views
 from kring.cases import follow_on_views, request_views
 from kring.cases import views as case_views
-from kring.circle import portal
+from kring.circle import link_views, portal
 from kring.circle import views as circle_views
 from kring.core import views as core_views
 from kring.followup import letter_views
@@ -128,6 +128,11 @@ urlpatterns = [
         "zaken/<str:reference>/kring/<int:pk>/link/",
         circle_views.participant_link,
         name="participant_link",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/links-intrekken/",
+        circle_views.participant_links_revoke,
+        name="participant_links_revoke",
     ),
     path("zaken/<str:reference>/kring/<int:pk>/brief.pdf", meeting_views.letter, name="letter"),
     path(
@@ -288,6 +293,8 @@ urlpatterns = [
         name="financier_report_pdf",
     ),
     # The participant's own page: no account, a personal link.
+    path("p/nieuwe-link/", link_views.new_link, name="new_link"),
+    path("code/", link_views.letter_code, name="portal_code"),
     path("p/<str:token>/", portal.portal, name="portal"),
     path("p/<str:token>/plan.pdf", plan_portal.plan_pdf, name="portal_plan_pdf"),
     path("p/<str:token>/agenda.ics", meeting_portal.calendar, name="portal_calendar"),

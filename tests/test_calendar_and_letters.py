@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from icalendar import Calendar, Event
 from pypdf import PdfReader
 
@@ -172,7 +173,8 @@ def test_the_uid_is_stable_and_the_sequence_follows_the_meeting(setting):
     first = parse_event(meeting_ics(meeting, setting.anna, method="REQUEST", portal_url=PORTAL_URL))
     again = parse_event(meeting_ics(meeting, setting.sam, method="REQUEST", portal_url=PORTAL_URL))
     assert str(first[1]["UID"]) == str(again[1]["UID"]) == meeting.uid
-    assert meeting.uid.endswith("@kring")
+    # Issue 13: the UID's domain is the site's host (SITE_URL), fixed when first saved.
+    assert meeting.uid.endswith("@" + settings.SITE_HOST)
 
     Meeting.objects.filter(pk=meeting.pk).update(
         sequence=3, starts_at=dt.datetime(2026, 12, 7, 19, 30, tzinfo=AMSTERDAM)

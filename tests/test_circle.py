@@ -152,7 +152,8 @@ def test_informing_and_a_final_no(world, client):
 
 
 @pytest.mark.django_db
-def test_a_personal_link_is_sent_hashed_and_replaces_the_old_one(world, client):
+def test_a_personal_link_is_sent_hashed_and_the_old_one_keeps_working(world, client):
+    # Issue 13: sending a new link used to revoke the old one; now both keep working.
     jan = person(world)
     client.force_login(world.coordinator)
     url = reverse("participant_link", args=[world.case.reference, jan.pk])
@@ -167,7 +168,8 @@ def test_a_personal_link_is_sent_hashed_and_replaces_the_old_one(world, client):
     second = OutboxMessage.objects.filter(purpose="circle.link").latest("pk").body_text
     second = second.split("/p/")[1].split("/")[0]
     client.logout()
-    assert client.get(reverse("portal", args=[first])).status_code == 404
+    assert first != second
+    assert client.get(reverse("portal", args=[first])).status_code == 200
     assert client.get(reverse("portal", args=[second])).status_code == 200
 
 

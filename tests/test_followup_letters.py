@@ -109,10 +109,13 @@ def test_the_manager_sees_the_moments_and_prints_the_letters(world, client, made
     ).exists()
     assert "letter printed on" in client.get(page_url(made)).text
 
-    # A second print makes a new link: the first stops working.
+    # A second print makes a new link; the first keeps working (issue 13: people keep the
+    # first letter).
     again = client.post(letter_url(made, carla))
     assert again.status_code == 200
-    assert links.resolve(token) is None
+    (second,) = re.findall(r"/p/([A-Za-z0-9_-]{43})/", re.sub(r"\s+", "", pdf_text(again.content)))
+    assert second != token
+    assert links.resolve(token) is not None and links.resolve(second) is not None
     assert ContactAttempt.objects.filter(respondent=carla, channel="letter").count() == 2
 
 

@@ -147,6 +147,8 @@ EXPECTATIONS = {
     "participant_informed": THIS_CASE_POST,
     "participant_willingness": THIS_CASE_POST,
     "participant_link": THIS_CASE_REDIRECT,
+    # Stopping someone's links: an empty POST lacks the reason (400) for the case's people.
+    "participant_links_revoke": THIS_CASE_POST,
     "letter": THIS_CASE,
     "information_need_add": THIS_CASE_POST,
     "information_need_remove": THIS_CASE_REDIRECT,
@@ -194,6 +196,9 @@ EXPECTATIONS = {
     ),
     # A bogus personal link: the one "link not valid" page, for everyone.
     "portal": expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Without a working link: ask for a new one, or type a letter's code. No case on either.
+    "new_link": PUBLIC,
+    "portal_code": PUBLIC,
     # Retention periods and upcoming anonymisations: managers (their regions), administrators.
     "retention_overview": expect(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
     # The follow-up (world.case in follow-up with an open moment, see _url).
@@ -358,6 +363,7 @@ PARTICIPANT_URLS = {
     "participant_informed",
     "participant_willingness",
     "participant_link",
+    "participant_links_revoke",
     "letter",
 }
 

@@ -822,7 +822,9 @@ def test_distributing_letters_counts_once_printed(world, monkeypatch):
     from kring.plans import document
 
     monkeypatch.setattr(
-        document, "plan_letter_pdf", lambda version, participant, portal_url: b"%PDF"
+        document,
+        "plan_letter_pdf",
+        lambda version, participant, portal_url, portal_code="": b"%PDF",
     )
     monkeypatch.setattr(document, "plan_pdf", lambda version, language: b"%PDF")
     monkeypatch.setattr(document, "filename", lambda version: "plan.pdf")

@@ -38,7 +38,9 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("KRING_", "DATABASE_URL", "SECRET_KEY", "EMAIL_", "DEBUG"))
+        if not k.startswith(
+            ("KRING_", "DATABASE_URL", "SECRET_KEY", "EMAIL_", "DEBUG", "SITE_URL", "DEFAULT_FROM")
+        )
     }
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -102,6 +104,7 @@ def test_production_with_everything_set_starts():
             "ALLOWED_HOSTS": "kring.test",
             "KRING_CONTACT_PHONE": "030 123 45 67",
             "KRING_CONTACT_EMAIL": "contact@kring.test",
+            "SITE_URL": "https://kring.test",
         }
     )
     assert result.returncode == 0, result.stderr

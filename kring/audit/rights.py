@@ -233,6 +233,7 @@ def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
                     "created_at": link.created_at.isoformat(),
                     "expires_at": link.expires_at.isoformat(),
                     "revoked": link.revoked_at is not None,
+                    "revoked_reason": link.revoked_reason,
                 }
                 for link in PersonalLink.objects.filter(participant=participant)
             ],

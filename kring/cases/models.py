@@ -346,6 +346,8 @@ ACTION_LABELS = {
     "participant.informed": _("Participant informed"),
     "participant.willingness": _("Answer about taking part recorded"),
     "participant.link_sent": _("Personal link sent"),
+    "participant.links_revoked": _("Personal links revoked"),
+    "participant.link_requested": _("New personal link asked for on the link page"),
     "information_need.added": _("Information need added"),
     "information_need.removed": _("Information need removed"),
     "date.proposed": _("Date proposed"),

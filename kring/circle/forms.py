@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.forms import clean_phone
 from kring.cases.models import Case
 from kring.circle.models import Category, ContactMoment, Participant, Willingness
-from kring.circle.services import DETAIL_FIELDS, NEED_FIELDS
+from kring.circle.services import DETAIL_FIELDS, NEED_FIELDS, normalise_phone
 from kring.core.forms import name_empty_choice
+
+PHONE_CHARACTERS = re.compile(r"[0-9+\-() .]+")
 
 
 class ParticipantForm(forms.ModelForm[Participant]):
@@ -152,4 +156,57 @@ class PortalViewForm(forms.Form):
         label=_("Your view, to be read out at the meeting"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 4000}),
+    )
+
+
+class RevokeLinksForm(forms.Form):
+    """Staff stop all of a person's links, saying why."""
+
+    reason = forms.CharField(
+        label=_("Why stop the links?"),
+        max_length=200,
+        help_text=_(
+            "A practical reason, for example: the letter went to a wrong address. The person "
+            "can still ask for a new link to the address or phone number Kring holds."
+        ),
+    )
+
+
+class NewLinkForm(forms.Form):
+    """'Send me a new link', on the page of a link that does not work."""
+
+    address = forms.CharField(
+        label=_("Your email address or phone number"),
+        max_length=254,
+        help_text=_("The one the coordinator has for you."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_address(self) -> tuple[str, str]:
+        """("email", the address in lower case) or ("phone", its digits)."""
+        typed = self.cleaned_data["address"].strip()
+        if "@" in typed:
+            try:
+                validate_email(typed)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("Type an email address such as name@example.nl, or a phone number.")
+                ) from None
+            return "email", typed.casefold()
+        digits = normalise_phone(typed)
+        if not PHONE_CHARACTERS.fullmatch(typed) or not 8 <= len(digits) <= 15:
+            raise forms.ValidationError(
+                _("Type an email address such as name@example.nl, or a phone number.")
+            )
+        return "phone", digits
+
+
+class LetterCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("The code on your letter"),
+        max_length=40,
+        help_text=_("Ten letters and digits, for example ABCDE-23456."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
     )

@@ -270,6 +270,18 @@ class PersonalLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Staff revoked it, and why; empty when the case ended or the person said no.
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    # A letter's link also has a short code to type at /code/: only its keyed hash is kept.
+    code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from kring.cases.lifecycle import FINAL_STATUSES, CaseError
 from kring.cases.models import Case, Status
 from kring.circle import links, services
 from kring.circle.forms import (
+    NewLinkForm,
     PortalNeedsForm,
     PortalSuggestForm,
     PortalViewForm,
@@ -133,7 +134,9 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
         link = links.resolve(token)
         if link is None:
-            return _private(render(request, "circle/portal_invalid.html", status=404))
+            context = {"form": NewLinkForm()}
+            return _private(render(request, "circle/portal_invalid.html", context, status=404))
+        request.personal_link = link  # type: ignore[attr-defined]
         with translation.override(link.participant.text_language):
             response = view(request, token, link)
         return _private(response)
@@ -238,7 +241,8 @@ def _willingness(request: HttpRequest, participant: Participant) -> str | dict[s
     if not form.is_valid():
         return {"willingness_form": form}
     value = form.cleaned_data["willingness"]
-    services.set_willingness(participant, value, user=None)
+    used_link = getattr(request, "personal_link", None)
+    services.set_willingness(participant, value, user=None, used_link=used_link)
     if value == Willingness.NO:
         return _(
             "Thank you for letting us know. You will receive nothing more from us. If you "

@@ -21,7 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
-from kring.circle.models import ContactMoment, InformationNeed, Participant, Willingness
+from kring.circle import links
+from kring.circle.models import (
+    ContactMoment,
+    InformationNeed,
+    Participant,
+    PersonalLink,
+    Willingness,
+)
 
 # Editable fields of a participant, as staff see them.
 DETAIL_FIELDS = [
@@ -90,7 +97,7 @@ def update_participant(
     return participant
 
 
-def _normalise_phone(phone: str) -> str:
+def normalise_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", phone)
     if digits.startswith("0031"):
         digits = "0" + digits[4:]
@@ -105,7 +112,7 @@ def duplicates(participants: Iterable[Participant]) -> dict[int, list[Participan
     for participant in participants:
         if participant.email:
             by_key["e:" + participant.email.strip().casefold()].append(participant)
-        phone = _normalise_phone(participant.phone)
+        phone = normalise_phone(participant.phone)
         if len(phone) >= 8:
             by_key["p:" + phone].append(participant)
     found: dict[int, list[Participant]] = defaultdict(list)
@@ -154,11 +161,15 @@ def set_willingness(
     *,
     user: User | None,
     version: int | None = None,
+    used_link: PersonalLink | None = None,
 ) -> Participant:
-    """Record whether someone takes part. ``user`` None: the participant on their own page.
+    """Record whether someone takes part. ``user`` None: the participant on their own page,
+    through ``used_link``.
 
     Staff may record an answer given to them, but never change a "no": that is final unless
-    the participant changes it themselves.
+    the participant changes it themselves. A new "no" stops the person's personal links but
+    one — the link they used, or the newest — so that they can still change their mind on
+    their own page (see ``kring.circle.links``).
     """
     if value not in Willingness.values:
         raise CaseError(_("Choose one of the answers."))
@@ -172,6 +183,7 @@ def set_willingness(
             % {"name": participant.name}
         )
     now = timezone.now()
+    newly_no = value == Willingness.NO and participant.willingness != Willingness.NO
     with transaction.atomic():
         _claim(participant, version)
         Participant.objects.filter(pk=participant.pk).update(
@@ -179,11 +191,14 @@ def set_willingness(
         )
         participant.willingness, participant.willingness_at = value, now
         participant.willingness_by_self = user is None
-        participant.case.log(
-            "participant.willingness",
-            user=user,
-            data={"participant": participant.pk, "willingness": value, "self": user is None},
-        )
+        data: dict[str, Any] = {
+            "participant": participant.pk,
+            "willingness": value,
+            "self": user is None,
+        }
+        if newly_no:
+            data["links_revoked"] = links.revoke_on_no(participant, keep=used_link)
+        participant.case.log("participant.willingness", user=user, data=data)
     return participant
 
 

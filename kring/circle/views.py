@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
@@ -17,8 +18,14 @@ from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle import links, services
 from kring.circle.access import get_participant_for_user
-from kring.circle.forms import ContactForm, InformationNeedForm, ParticipantForm, WillingnessForm
-from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
+from kring.circle.forms import (
+    ContactForm,
+    InformationNeedForm,
+    ParticipantForm,
+    RevokeLinksForm,
+    WillingnessForm,
+)
+from kring.circle.models import ContactMoment, InformationNeed, Participant
 from kring.circle.picture import circle_rings, circle_svg
 from kring.core.auth import roles_required, staff_user
 from kring.messaging import emails
@@ -98,9 +105,9 @@ def _participant_context(participant: Participant, **extra: object) -> dict[str,
             ContactMoment.objects.filter(participant=participant).select_related("by")
         ),
         "suggested": list(participant.suggested.order_by("name")),
-        "active_link": PersonalLink.objects.filter(participant=participant, revoked_at__isnull=True)
-        .order_by("-created_at")
-        .first(),
+        "active_link": links.valid_links(participant).first(),
+        "valid_links": links.valid_links(participant).count(),
+        "revoke_form": extra.pop("revoke_form", None) or RevokeLinksForm(auto_id="revoke_%s"),
         "form": extra.pop("form", None)
         or ParticipantForm(
             instance=participant, case=case, initial={"version": participant.version}
@@ -227,7 +234,7 @@ def participant_willingness(request: HttpRequest, reference: str, pk: int) -> Ht
 @require_POST
 @roles_required(*CASE_ROLES)
 def participant_link(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    """Send a new personal link (which revokes the old one) by email."""
+    """Send a new personal link by email (earlier links keep working)."""
     participant = get_participant_for_user(request, reference, pk)
     if participant.declined:
         error = _("%(name)s said no. Nothing is sent to them unless they change it themselves.") % {
@@ -248,8 +255,35 @@ def participant_link(request: HttpRequest, reference: str, pk: int) -> HttpRespo
     )
     messages.success(
         request,
-        _("A new personal link is on its way to %(name)s; the old link no longer works.")
+        _("A new personal link is on its way to %(name)s; earlier links keep working.")
         % {"name": participant.name},
+    )
+    return redirect("participant_detail", reference=reference, pk=pk)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_links_revoke(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Stop every personal link of this person, with a reason."""
+    participant = get_participant_for_user(request, reference, pk)
+    form = RevokeLinksForm(request.POST, auto_id="revoke_%s")
+    if not form.is_valid():
+        context = _participant_context(participant, revoke_form=form)
+        return render(request, "circle/participant.html", context, status=400)
+    if participant.case.is_finished:
+        context = _participant_context(participant, error=_("This case is finished."))
+        return render(request, "circle/participant.html", context, status=409)
+    count = links.revoke_by_staff(
+        participant, reason=form.cleaned_data["reason"], user=staff_user(request)
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d personal link of %(name)s no longer works.",
+            "%(count)d personal links of %(name)s no longer work.",
+            count,
+        )
+        % {"count": count, "name": participant.name},
     )
     return redirect("participant_detail", reference=reference, pk=pk)
 

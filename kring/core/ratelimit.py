@@ -54,6 +54,17 @@ def allow(request: HttpRequest, scope: str, *, limit: int, window: dt.timedelta)
 
 def allow_key(key: str, scope: str, *, limit: int, window: dt.timedelta) -> bool:
     """The same for a key of the caller's choosing (an API client's, for instance)."""
+    return _allow(scope, key, limit=limit, window=window)
+
+
+def allow_value(scope: str, value: str, *, limit: int, window: dt.timedelta) -> bool:
+    """The same per ``value`` (an email address, a phone number) instead of per client; only
+    a keyed hash of the value is kept."""
+    key = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return _allow(scope, key, limit=limit, window=window)
+
+
+def _allow(scope: str, key: str, *, limit: int, window: dt.timedelta) -> bool:
     now = timezone.now()
     with transaction.atomic():
         hit = RateLimitHit.objects.create(scope=scope, key=key, at=now)

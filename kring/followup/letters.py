@@ -1,9 +1,9 @@
 """The printed invitation to the follow-up, for a respondent without email: a letter for a
-window envelope with a fresh link to their own page, their code and the research line's phone
-number, as PDF/UA-1 in their language.
+window envelope with a fresh link to their own page (and its short code), their research
+code and the research line's phone number, as PDF/UA-1 in their language.
 
-Printing it revokes the link a previous letter carried (one link per person) and records the
-invitation as sent by letter.
+Printing it gives a new link with a short code to type instead (earlier links keep working)
+and records the invitation as sent by letter.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def subject(respondent: Respondent) -> str:
     }
 
 
-def letter_context(respondent: Respondent, *, portal_url: str) -> dict[str, Any]:
+def letter_context(
+    respondent: Respondent, *, portal_url: str, portal_code: str = ""
+) -> dict[str, Any]:
     """What the letter template needs. Call it inside the participant's language."""
     participant = respondent.participant
     assert participant is not None  # noqa: S101 - letters_for() lists people, not erased rows
@@ -53,18 +55,21 @@ def letter_context(respondent: Respondent, *, portal_url: str) -> dict[str, Any]
             line.strip() for line in participant.postal_address.splitlines() if line.strip()
         ],
         "portal_url": portal_url,
+        "portal_code": portal_code,
+        "code_url": links.code_url(),
         "research_phone": settings.KRING_RESEARCH_PHONE,
         "sender_email": organizer_address(),
         "site_url": settings.SITE_URL,
     }
 
 
-def invitation_pdf(respondent: Respondent, *, portal_url: str) -> bytes:
+def invitation_pdf(respondent: Respondent, *, portal_url: str, portal_code: str = "") -> bytes:
     """The letter as PDF/UA-1, in the participant's language."""
     participant = respondent.participant
     assert participant is not None  # noqa: S101
+    context = letter_context(respondent, portal_url=portal_url, portal_code=portal_code)
     with translation.override(participant.text_language):
-        html = render_to_string(TEMPLATE, letter_context(respondent, portal_url=portal_url))
+        html = render_to_string(TEMPLATE, context)
 
     return pdf_ua(html)
 
@@ -73,8 +78,8 @@ def print_invitation(respondent: Respondent, *, user: User) -> bytes:
     """A fresh link, the letter with it, and the invitation recorded as sent by letter."""
     participant = respondent.participant
     assert participant is not None  # noqa: S101
-    token = links.issue(participant)
-    pdf = invitation_pdf(respondent, portal_url=links.url(token))
+    token, code = links.issue_for_letter(participant)
+    pdf = invitation_pdf(respondent, portal_url=links.url(token), portal_code=code)
     services.record_letter(respondent, user=user)
     respondent.follow_up.case.log(
         "follow_up.letter",

@@ -1,7 +1,8 @@
 """The calendar event (.ics, iCalendar / RFC 5545 with iTIP methods) sent with an invitation,
 an update or a cancellation of a meeting.
 
-One UID for the life of the meeting and a SEQUENCE that rises with each change, so that a
+One UID for the life of the meeting (``<uuid>@<the site's host>``, fixed when the meeting is
+first saved) and a SEQUENCE that rises with each change, so that a
 participant's calendar replaces the event it already has instead of adding a second one."""
 
 from __future__ import annotations
@@ -28,9 +29,16 @@ def local_zone() -> ZoneInfo:
 
 
 def organizer_address() -> str:
-    """The address part of DEFAULT_FROM_EMAIL ("Kring <kring@example.nl>" → the address)."""
+    """The address part of DEFAULT_FROM_EMAIL ("Kring <kring@example.nl>" → the address),
+    which follows the site (SITE_URL) unless set."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return address or settings.DEFAULT_FROM_EMAIL
+
+
+def organizer_name() -> str:
+    """The name part of DEFAULT_FROM_EMAIL, or "Kring"."""
+    name, _address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return name or ORGANIZER_NAME
 
 
 def meeting_summary(meeting: Meeting) -> str:
@@ -96,7 +104,7 @@ def meeting_ics(
     event.add("transp", "OPAQUE")
 
     organizer = vCalAddress(f"mailto:{organizer_address()}")
-    organizer.params["CN"] = vText(ORGANIZER_NAME)
+    organizer.params["CN"] = vText(organizer_name())
     event.add("organizer", organizer)
     if participant.email:
         attendee = vCalAddress(f"mailto:{participant.email}")

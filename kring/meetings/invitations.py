@@ -184,8 +184,10 @@ def letter(meeting: Meeting, participant: Participant) -> bytes:
         .first()
     )
     kind = last.kind if last else Kind.INVITATION
-    token = links.issue(participant)
-    pdf = invitation_letter_pdf(meeting, participant, kind=kind, portal_url=links.url(token))
+    token, code = links.issue_for_letter(participant)
+    pdf = invitation_letter_pdf(
+        meeting, participant, kind=kind, portal_url=links.url(token), portal_code=code
+    )
     if last is not None and last.channel == Invitation.Channel.LETTER:
         Invitation.objects.filter(pk=last.pk).update(printed_at=timezone.now())
     return pdf

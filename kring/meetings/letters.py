@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
+from kring.circle.links import code_url
 from kring.circle.models import Participant
 from kring.core.pdf import pdf_ua
 from kring.meetings.calendar import organizer_address
@@ -64,7 +65,12 @@ def meeting_when(meeting: Meeting) -> tuple[str, str]:
 
 
 def letter_context(
-    meeting: Meeting, participant: Participant, *, kind: str, portal_url: str
+    meeting: Meeting,
+    participant: Participant,
+    *,
+    kind: str,
+    portal_url: str,
+    portal_code: str = "",
 ) -> dict[str, Any]:
     """What the letter template needs. Call it inside the participant's language."""
     case = meeting.case
@@ -91,6 +97,8 @@ def letter_context(
         "meeting_when": when,
         "questions": [question.text for question in case.questions.all()],
         "portal_url": portal_url,
+        "portal_code": portal_code,
+        "code_url": code_url(),
         "coordinators": [str(coordinator) for coordinator in coordinators],
         "callable_coordinators": [
             {"name": str(coordinator), "phone": coordinator.phone}
@@ -103,16 +111,24 @@ def letter_context(
 
 
 def invitation_letter_pdf(
-    meeting: Meeting, participant: Participant, *, kind: str, portal_url: str
+    meeting: Meeting,
+    participant: Participant,
+    *,
+    kind: str,
+    portal_url: str,
+    portal_code: str = "",
 ) -> bytes:
-    """The letter to ``participant`` about ``meeting`` as PDF/UA-1, in their language."""
+    """The letter to ``participant`` about ``meeting`` as PDF/UA-1, in their language, with
+    the link to their own page and the short code to type instead (``portal_code``)."""
     if kind not in KINDS:
         raise ValueError(f"Unknown letter kind {kind!r}: use one of {', '.join(KINDS)}.")
     if kind != Invitation.Kind.CANCELLATION and meeting.starts_at is None:
         raise ValueError("The meeting has no date yet: there is nothing to invite to.")
 
     with translation.override(participant.text_language):
-        context = letter_context(meeting, participant, kind=kind, portal_url=portal_url)
+        context = letter_context(
+            meeting, participant, kind=kind, portal_url=portal_url, portal_code=portal_code
+        )
         html = render_to_string(TEMPLATE, context)
 
     return pdf_ua(html)

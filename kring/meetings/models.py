@@ -116,7 +116,9 @@ class Meeting(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self.uid:
-            self.uid = f"{uuid.uuid4()}@kring"
+            # The site's host (SITE_URL) makes it unique across installations; once given,
+            # a UID never changes, or calendars would show the meeting twice.
+            self.uid = f"{uuid.uuid4()}@{settings.SITE_HOST}"
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property

@@ -46,8 +46,9 @@ def compose(
         subject=subject,
         body=text,
         to=[to],
-        # A reply reaches the office that handles the case, not an unread sender address.
-        reply_to=[office.email] if office.email else None,
+        # A reply reaches the site's reply address if one is set (KRING_REPLY_TO), otherwise
+        # the office that handles the case, never an unread sender address.
+        reply_to=list(settings.KRING_REPLY_TO) or ([office.email] if office.email else None),
     )
     email.attach_alternative(html_body, "text/html")
     return email
@@ -190,3 +191,24 @@ def conference_set(case: Case, starts_at: Any, *, changed: bool) -> OutboxMessag
     return _to_requester(
         case, "conference_set", "request.conference_set", starts_at=starts_at, changed=changed
     )
+
+
+def link_asked_by_phone(participant: Any) -> list[OutboxMessage]:
+    """Someone asked for a new personal link with ``participant``'s phone number: Kring sends
+    no text messages, so the case's coordinators (or, without one, its managers) call back."""
+    case = participant.case
+    addresses = list(
+        case.assignments.filter(state=Assignment.State.ACCEPTED)
+        .order_by("pk")
+        .values_list("coordinator__email", flat=True)
+    ) or _managers_of(case)
+    stored = []
+    for address in addresses:
+        email = compose(
+            "link_asked_by_phone",
+            {"participant": participant, "case": case},
+            to=address,
+            language=settings.LANGUAGE_CODE,
+        )
+        stored.append(outbox.store(email, purpose="circle.link_asked", case=case))
+    return stored

@@ -61,7 +61,8 @@ def store(
         to_addresses=list(email.to),
         cc_addresses=list(email.cc),
         bcc_addresses=list(email.bcc),
-        reply_to=list(email.reply_to),
+        # Replies go where the site says (KRING_REPLY_TO), unless the message names its own.
+        reply_to=list(email.reply_to) or list(settings.KRING_REPLY_TO),
         subject=email.subject[:300],
         body_text=str(email.body),
         body_html=html,

@@ -254,8 +254,10 @@ def letter(plan: Plan, participant: Participant, *, user: User) -> bytes:
         raise CaseError(_("Finalise the plan first."))
     if participant.pk not in {p.pk for p in recipients(plan)}:
         raise CaseError(_("This person does not receive the plan."))
-    token = links.issue(participant)
-    pdf = document.plan_letter_pdf(version, participant, portal_url=links.url(token))
+    token, code = links.issue_for_letter(participant)
+    pdf = document.plan_letter_pdf(
+        version, participant, portal_url=links.url(token), portal_code=code
+    )
     now = timezone.now()
     with transaction.atomic():
         delivery, created = Delivery.objects.get_or_create(

@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
+from kring.circle import links
 from kring.circle.models import Participant
 from kring.core.pdf import pdf_ua
 from kring.meetings.calendar import organizer_address
@@ -203,9 +204,11 @@ def _coordinators(version: PlanVersion) -> list[Any]:
     ]
 
 
-def plan_letter_pdf(version: PlanVersion, participant: Participant, *, portal_url: str) -> bytes:
+def plan_letter_pdf(
+    version: PlanVersion, participant: Participant, *, portal_url: str, portal_code: str = ""
+) -> bytes:
     """A covering letter to ``participant`` (for a window envelope) followed by the plan, as
-    PDF/UA-1 in their language, with the link to their own page."""
+    PDF/UA-1 in their language, with the link to their own page and its short code."""
     coordinators = _coordinators(version)
     with translation.override(participant.text_language):
         plan = present(version)
@@ -220,6 +223,8 @@ def plan_letter_pdf(version: PlanVersion, participant: Participant, *, portal_ur
                 ],
                 "letter_date": date_format(timezone.localdate(), SHORT_DAY),
                 "portal_url": portal_url,
+                "portal_code": portal_code,
+                "code_url": links.code_url(),
                 "coordinators": [str(coordinator) for coordinator in coordinators],
                 "callable_coordinators": [
                     {"name": str(coordinator), "phone": coordinator.phone}

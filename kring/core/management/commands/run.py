@@ -15,6 +15,26 @@ from django.core.management.base import BaseCommand, CommandParser
 from kring.core.demo import DEMO_PASSWORD, PERSONAS
 
 
+def _browsable(host: str) -> str:
+    """The address a browser on this machine uses for ``host`` (a wildcard means here)."""
+    if host in ("0.0.0.0", "", "::"):  # noqa: S104 - the interface runserver listens on
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def site_for(host: str, port: int) -> tuple[str, dict[str, str]]:
+    """The site's address and the environment for the web app and the worker: without an
+    explicit SITE_URL, links follow the port and host actually served, so that every email,
+    letter and .ics points where Kring runs."""
+    environment = dict(os.environ)
+    if settings.SITE_URL_EXPLICIT:
+        return settings.SITE_URL, environment
+    site_url = f"http://{_browsable(host)}:{port}"
+    environment["SITE_URL"] = site_url
+    environment["KRING_PORT"] = str(port)
+    return site_url, environment
+
+
 class Command(BaseCommand):
     help = "Run Kring: the web app and the worker, in the foreground."
 
@@ -24,6 +44,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        site_url, environment = site_for(host, port)
         children = [
             subprocess.Popen(
                 [
@@ -32,12 +53,15 @@ class Command(BaseCommand):
                     f"{host}:{port}",
                     "--noreload",
                     "--skip-checks",
-                ]
+                ],
+                env=environment,
             ),
-            subprocess.Popen([*manage, "worker"]),
+            subprocess.Popen([*manage, "worker"], env=environment),
         ]
-        address = f"http://{host}:{port}/"
+        address = f"http://{_browsable(host)}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nKring runs at {address}"))
+        if site_url.rstrip("/") + "/" != address:
+            self.stdout.write(f"Links in emails, letters and calendar events point at {site_url}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for persona in PERSONAS:
             if persona.printed_as:
