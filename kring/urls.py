@@ -136,6 +136,11 @@ urlpatterns = [
     ),
     path("zaken/<str:reference>/kring/<int:pk>/brief.pdf", meeting_views.letter, name="letter"),
     path(
+        "zaken/<str:reference>/kring/<int:pk>/informatiebrief.pdf",
+        circle_views.participant_information_letter,
+        name="participant_information_letter",
+    ),
+    path(
         "zaken/<str:reference>/informatie/",
         circle_views.information_need_add,
         name="information_need_add",

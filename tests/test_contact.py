@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from html import unescape
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -258,3 +260,57 @@ def test_the_own_page_says_whom_to_call(offices, client):
     assert "Bel uw coördinator, Fatima El Amrani:" in page.text
     assert 'href="tel:0611223344"' in page.text
     assert WEST_OFFICE["phone"] in page.text and "1000 AB Amsterdam" in page.text
+
+
+def test_a_letter_carries_a_qr_code_of_the_personal_link():
+    import segno
+    from django.template.loader import render_to_string
+
+    url = "https://kring.test/p/" + "A" * 43 + "/"
+    html = render_to_string(
+        "letters/portal_link.html",
+        {"portal_url": url, "portal_code": "ABCDE-FGHJK", "code_url": "https://kring.test/code/"},
+    )
+    (src,) = re.findall(r'<img class="qr" src="([^"]+)"', html)
+    # The code encodes the personal link itself (not the /code/ page).
+    assert unescape(src) == segno.make(url, error="m").svg_data_uri(border=2, dark="#000")
+    assert 'alt="QR code with the link to your own page"' in html
+    assert "ABCDE-FGHJK" in html
+
+
+def test_the_information_letter_can_be_printed_at_the_informed_step(offices, client):
+    from kring.cases.models import CaseEvent
+    from kring.circle.models import PersonalLink
+
+    henk = Participant.objects.create(
+        case=offices.case,
+        name="Henk Mulder",
+        postal_address="Molenstraat 3\n3512 AC Utrecht",
+        language="nl",
+        category=Category.NEIGHBOUR,
+    )
+    client.force_login(offices.coordinator)
+    url = reverse("participant_information_letter", args=[offices.case.reference, henk.pk])
+    assert client.get(url).status_code == 405  # making a letter makes a link: POST only
+    response = client.post(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = b"".join(response.streaming_content) if response.streaming else response.content
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    squeezed = " ".join(text.split())
+    assert "Eigen Kracht-conferentie Bewoners van de Molenstraat: doet u mee?" in squeezed
+    assert "Wat is een Eigen Kracht-conferentie?" in squeezed
+    assert "Henk Mulder" in text and "3512 AC Utrecht" in text
+    assert "06 11 22 33 44" in squeezed  # the coordinator to call
+    (code,) = re.findall(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b", text)
+    client.logout()
+    typed = client.post(reverse("portal_code"), {"code": code.lower().replace("-", " ")})
+    assert typed.status_code == 302
+    assert client.get(typed["Location"]).status_code == 200  # Henk's own page
+    assert CaseEvent.objects.filter(action="participant.information_letter").count() == 1
+    # Someone who said no gets no letter.
+    client.force_login(offices.coordinator)
+    Participant.objects.filter(pk=henk.pk).update(willingness="no")
+    links_before = PersonalLink.objects.filter(participant=henk).count()
+    assert client.post(url).status_code == 409
+    assert PersonalLink.objects.filter(participant=henk).count() == links_before

@@ -150,6 +150,10 @@ EXPECTATIONS = {
     # Stopping someone's links: an empty POST lacks the reason (400) for the case's people.
     "participant_links_revoke": THIS_CASE_POST,
     "letter": THIS_CASE,
+    # Makes the letter (a new link) and answers with the PDF: the case's manager and coordinator.
+    "participant_information_letter": expect(
+        LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
     "information_need_add": THIS_CASE_POST,
     "information_need_remove": THIS_CASE_REDIRECT,
     "dates": THIS_CASE,
@@ -364,6 +368,7 @@ PARTICIPANT_URLS = {
     "participant_willingness",
     "participant_link",
     "participant_links_revoke",
+    "participant_information_letter",
     "letter",
 }
 

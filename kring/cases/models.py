@@ -346,6 +346,7 @@ ACTION_LABELS = {
     "participant.informed": _("Participant informed"),
     "participant.willingness": _("Answer about taking part recorded"),
     "participant.link_sent": _("Personal link sent"),
+    "participant.information_letter": _("Information letter made"),
     "participant.links_revoked": _("Personal links revoked"),
     "participant.link_requested": _("New personal link asked for on the link page"),
     "information_need.added": _("Information need added"),

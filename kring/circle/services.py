@@ -240,3 +240,23 @@ def add_information_need(
     )
     case.log("information_need.added", user=user, data={"need": need.pk})
     return need
+
+
+def information_letter(participant: Participant, *, user: User) -> bytes:
+    """The information letter for ``participant`` (PDF), with a new personal link and its
+    short code; earlier links keep working. Making the letter is recorded in the history;
+    posting it is the coordinator's own act."""
+    from kring.circle.letters import information_letter_pdf  # WeasyPrint, only when printing
+
+    if participant.declined:
+        raise CaseError(
+            _("%(name)s said no. Nothing is sent to them.") % {"name": participant.name}
+        )
+    if participant.case.is_finished:
+        raise CaseError(_("This case is finished."))
+    with transaction.atomic():
+        token, code = links.issue_for_letter(participant)
+        participant.case.log(
+            "participant.information_letter", user=user, data={"participant": participant.pk}
+        )
+    return information_letter_pdf(participant, portal_url=links.url(token), portal_code=code)

@@ -28,6 +28,7 @@ from kring.circle.forms import (
 from kring.circle.models import ContactMoment, InformationNeed, Participant
 from kring.circle.picture import circle_rings, circle_svg
 from kring.core.auth import roles_required, staff_user
+from kring.core.downloads import attachment
 from kring.messaging import emails
 from kring.messaging.access import messages_for
 
@@ -259,6 +260,28 @@ def participant_link(request: HttpRequest, reference: str, pk: int) -> HttpRespo
         % {"name": participant.name},
     )
     return redirect("participant_detail", reference=reference, pk=pk)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_information_letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """The information letter to print (PDF), for someone informed on paper."""
+    participant = get_participant_for_user(request, reference, pk)
+    try:
+        pdf = services.information_letter(participant, user=staff_user(request))
+    except CaseError as failure:
+        context = _participant_context(participant, error=str(failure.message))
+        return render(request, "circle/participant.html", context, status=409)
+    audit.record(
+        request,
+        action="download",
+        object_type="letter",
+        object_id=participant.pk,
+        case_reference=participant.case.reference,
+        people=[audit.Person("participant", participant.pk)],
+    )
+    filename = f"{participant.case.reference}-informatie-{participant.pk}.pdf"
+    return attachment(pdf, filename)
 
 
 @require_POST

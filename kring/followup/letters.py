@@ -21,7 +21,6 @@ from kring.circle import links
 from kring.core.pdf import pdf_ua
 from kring.followup import services
 from kring.followup.models import Respondent
-from kring.meetings.calendar import organizer_address
 
 TEMPLATE = "letters/followup_invitation.html"
 
@@ -58,8 +57,6 @@ def letter_context(
         "portal_code": portal_code,
         "code_url": links.code_url(),
         "research_phone": settings.KRING_RESEARCH_PHONE,
-        "sender_email": organizer_address(),
-        "site_url": settings.SITE_URL,
     }
 
 

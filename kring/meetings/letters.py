@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -18,7 +17,6 @@ from kring.cases.models import Assignment
 from kring.circle.links import code_url
 from kring.circle.models import Participant
 from kring.core.pdf import pdf_ua
-from kring.meetings.calendar import organizer_address
 from kring.meetings.models import Invitation, Meeting
 
 TEMPLATE = "letters/invitation.html"
@@ -105,8 +103,6 @@ def letter_context(
             for coordinator in coordinators
             if coordinator.phone
         ],
-        "sender_email": organizer_address(),
-        "site_url": settings.SITE_URL,
     }
 
 

@@ -27,7 +27,6 @@ from kring.cases.models import Assignment
 from kring.circle import links
 from kring.circle.models import Participant
 from kring.core.pdf import pdf_ua
-from kring.meetings.calendar import organizer_address
 from kring.meetings.letters import meeting_when
 from kring.meetings.models import Meeting
 from kring.plans.models import OrganisationRequest, PlanVersion
@@ -231,8 +230,6 @@ def plan_letter_pdf(
                     for coordinator in coordinators
                     if coordinator.phone
                 ],
-                "sender_email": organizer_address(),
-                "site_url": settings.SITE_URL,
             },
         )
     return pdf_ua(html)
