@@ -20,10 +20,11 @@ def test_a_dead_link_leads_to_a_new_one_and_a_code_to_the_own_page(
         case=world.case, name="Jan de Wit", email="jan@voorbeeld.test", category="resident"
     )
     _token, code = links.issue_for_letter(jan)
-    context = chromium.new_context(
-        base_url=live_server.url, locale="nl-NL", java_script_enabled=False
-    )
+    # The pages are plain forms (their no-JavaScript behaviour is pinned by the HTTP tests in
+    # tests/test_link_recovery.py); axe-core itself needs JavaScript to run.
+    context = chromium.new_context(base_url=live_server.url, locale="nl-NL")
     page = context.new_page()
+    page.set_default_timeout(15000)
     try:
         page.goto("/p/" + "x" * 43 + "/")
         assert page.get_by_role("heading", level=1).inner_text() == "Deze link werkt niet (meer)"
