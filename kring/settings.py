@@ -222,10 +222,15 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Kring <kring@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 KRING_DEMO_MAILBOX = EMAIL_HOST == ""
 KRING_OUTBOX_MAX_ATTEMPTS = envint("KRING_OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
+# Messages one worker claims and sends over one SMTP connection at a time.
+KRING_OUTBOX_BATCH = envint("KRING_OUTBOX_BATCH", 50, minimum=1)
 
 # --- Background work --------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 KRING_WORKER_INTERVAL = envint("KRING_WORKER_INTERVAL", 5, minimum=1)
+# A worker beats (from a thread of its own) six times per lease; one silent for a whole lease
+# is dead: its claimed messages go back in the queue and its running tasks are marked failed.
+KRING_WORKER_LEASE_SECONDS = envint("KRING_WORKER_LEASE_SECONDS", 30, minimum=2)
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
