@@ -20,7 +20,9 @@ TESTING = "pytest" in sys.modules
 
 DEFAULT_SECRET_KEY = "kring-development-key-not-for-production"  # noqa: S105
 SECRET_KEY = envstr("SECRET_KEY", DEFAULT_SECRET_KEY)
-DEBUG = envbool("DEBUG", not PRODUCTION and not TESTING)
+# Off unless asked for (`make run` asks); even then the error page shows no environment.
+DEBUG = envbool("DEBUG", False)
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kring.core.safety.NoEnvironmentReporterFilter"
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "kring.core.middleware.SecurityHeadersMiddleware",
     "kring.core.middleware.RequestIdMiddleware",
     "kring.operations.middleware.RequestMetricsMiddleware",
+    # NUL and other control characters get a 400 before the session or a view reads them.
+    "kring.core.safety.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
