@@ -31,7 +31,11 @@ def shown_version(html: str, action: str) -> str:
 @pytest.fixture
 def jan(world):
     return Participant.objects.create(
-        case=world.case, name="Jan de Vries", category="resident", email="jan@voorbeeld.test"
+        case=world.case,
+        name="Jan de Vries",
+        category="resident",
+        email="jan@voorbeeld.test",
+        language="en",
     )
 
 

@@ -34,7 +34,7 @@ from kring.circle.forms import (
     PortalWillingnessForm,
 )
 from kring.circle.models import Participant, PersonalLink, Willingness
-from kring.core import contact, ratelimit
+from kring.core import contact, once, ratelimit
 from kring.followup import portal as follow_up_portal
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
@@ -220,9 +220,13 @@ def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse
         )
         return render(request, "circle/portal.html", context, status=409)
     handler = HANDLERS[action]
+    if once.claim(request) is not None:
+        # The same form sent twice (a double click, a reload): the first post's result.
+        return redirect("portal", token=token)
     try:
         result = handler(request, participant)
     except CaseError as failure:
+        once.release(request)
         error = str(failure.message)
         if error == str(services.STALE):
             error = _(
@@ -234,9 +238,11 @@ def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse
         context = _context(participant, error=error)
         return render(request, "circle/portal.html", context, status=409)
     if isinstance(result, dict):  # a form with errors: show it again, with what was typed
+        once.release(request)
         status = result.pop("status", 400)
         context = _context(participant, **result)
         return render(request, "circle/portal.html", context, status=status)
+    once.done(request, action)
     PersonalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
     messages.success(request, result)
     return redirect("portal", token=token)

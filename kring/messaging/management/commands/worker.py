@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kring.audit import retention
-from kring.core import ratelimit
+from kring.core import once, ratelimit
 from kring.followup import services as followup
 from kring.meetings import invitations
 from kring.messaging import outbox
@@ -65,6 +65,7 @@ def sweep_once(worker: str = "") -> None:
         outbox.sweep,
         heartbeat.sweep_dead_tasks,
         ratelimit.sweep,
+        once.sweep,
         invitations.send_reminders,
         retention.run_daily,  # once a day; one cache read on every other round
     )
