@@ -141,3 +141,35 @@ def test_bidi_controls_are_removed_from_names(client, world):
     assert response.status_code == 302
     case: Case = new_cases(world).get()
     assert case.requester_name == "Sanne evil de Wit"
+
+
+@pytest.mark.django_db
+def test_a_letter_shows_text_with_bidi_overrides_in_its_own_order(world):
+    """Issue 17, point 8: a name stored before the forms stripped bidi controls (or a multi-line
+    text that keeps them) cannot turn a letter's text around: the PDF has none of them."""
+    import datetime as dt
+    import io
+    from zoneinfo import ZoneInfo
+
+    from pypdf import PdfReader
+
+    from kring.circle.models import Participant
+    from kring.meetings.letters import invitation_letter_pdf
+    from kring.meetings.models import Meeting
+
+    meeting = Meeting.objects.create(
+        case=world.case,
+        starts_at=dt.datetime(2026, 11, 30, 19, 30, tzinfo=ZoneInfo("Europe/Amsterdam")),
+        ends_at=dt.datetime(2026, 11, 30, 22, 0, tzinfo=ZoneInfo("Europe/Amsterdam")),
+        venue_name="Buurthuis \u202eevil\u202c De Pijp",
+    )
+    henk = Participant.objects.create(
+        case=world.case,
+        name="Henk \u2067Mulder\u2069",
+        postal_address="Molenstraat 3\n3512 AC Utrecht",
+        category="resident",
+    )
+    pdf = invitation_letter_pdf(meeting, henk, kind="invitation", portal_url="https://k.test/p/x/")
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Buurthuis evil De Pijp" in text and "Henk Mulder" in text
+    assert not any(ch in text for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
