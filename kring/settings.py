@@ -3,6 +3,7 @@ environment through the strict helpers in ``kring.env``; ``.env.example`` lists 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -284,6 +285,13 @@ KRING_FOLLOW_UP_REMINDER_DAYS = envint("KRING_FOLLOW_UP_REMINDER_DAYS", 10, mini
 KRING_RESEARCH_PHONE = envstr("KRING_RESEARCH_PHONE", "")
 # Access-log entries are kept this long (BIO: long enough to investigate an incident).
 KRING_RETAIN_LOG_DAYS = envint("KRING_RETAIN_LOG_DAYS", 365, minimum=30)
+# The access log's chain is an HMAC with this key, kept outside the database (an attacker who
+# can write the table cannot recompute it). Required in production; the demo derives one from
+# SECRET_KEY.
+KRING_AUDIT_KEY = envstr("KRING_AUDIT_KEY", "")
+_AUDIT_KEY_GIVEN = bool(KRING_AUDIT_KEY)
+if not KRING_AUDIT_KEY:
+    KRING_AUDIT_KEY = hashlib.sha256(f"kring.audit:{SECRET_KEY}".encode()).hexdigest()
 # Retention (docs/register-of-processing.md), in days after the step that ends the purpose:
 # declined+6m — a declined request, or one withdrawn before it was accepted, is anonymised;
 KRING_RETAIN_DECLINED_DAYS = envint("KRING_RETAIN_DECLINED_DAYS", 183, minimum=1)
@@ -421,4 +429,9 @@ if PRODUCTION:
         raise SettingError(
             "KRING_CONTACT_PHONE and KRING_CONTACT_EMAIL must be set when KRING_ENV=production: "
             "every page, email and letter tells people whom they can reach."
+        )
+    if not _AUDIT_KEY_GIVEN or len(KRING_AUDIT_KEY) < 32:
+        raise SettingError(
+            "KRING_AUDIT_KEY must be set to a random value of 32+ characters when "
+            "KRING_ENV=production: it keys the access log's chain, outside the database."
         )

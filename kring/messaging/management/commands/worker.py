@@ -23,6 +23,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
+from kring.audit import log as audit_log
 from kring.audit import retention
 from kring.core import once, ratelimit
 from kring.followup import services as followup
@@ -68,6 +69,7 @@ def sweep_once(worker: str = "") -> None:
         once.sweep,
         invitations.send_reminders,
         retention.run_daily,  # once a day; one cache read on every other round
+        audit_log.export_head_hourly,  # the access log's head to the log stream
     )
     failed = None
     for sweep in sweeps:
