@@ -41,7 +41,9 @@ from tests.conftest import free_port, skip_or_fail
 class Sink:
     """A local SMTP server that records, per message received, its Message-ID, the outbox row
     it came from and the connection it came over. ``answers`` scripts the RCPT replies (one per
-    attempt, then 250); ``delay`` slows DATA down so that a kill lands mid-batch."""
+    attempt, then 250); ``delay`` slows each RCPT down so that a kill lands mid-batch. (A server
+    slow to acknowledge DATA widens the window in which a message is at the server but its
+    outcome not yet written; that window is the only source of a repeat.)"""
 
     def __init__(self, *, delay: float = 0.0) -> None:
         from aiosmtpd.controller import Controller
@@ -54,6 +56,8 @@ class Sink:
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if sink.delay:  # before the message is handed over, not after
+                    await asyncio.sleep(sink.delay)
                 with sink.lock:
                     answer = sink.answers.pop(0) if sink.answers else "250 OK"
                 if answer.startswith("250"):
@@ -61,8 +65,6 @@ class Sink:
                 return answer
 
             async def handle_DATA(self, server, session, envelope):
-                if sink.delay:
-                    await asyncio.sleep(sink.delay)
                 message = message_from_bytes(envelope.content, policy=policy.default)
                 with sink.lock:
                     sink.received.append(
