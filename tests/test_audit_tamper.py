@@ -146,3 +146,25 @@ def test_the_trigger_lets_only_rows_past_the_period_go_on_postgresql(world, clie
         cursor.execute("DELETE FROM audit_accesslog WHERE id = %s", [recent[0]])
     assert log.prune() == len(old)
     assert _intact()
+
+
+def test_an_erasure_is_a_line_in_the_log_stream_for_after_a_restore(world, caplog):
+    """Issue 17, point 10: erasure reaches backups by expiry, and a restore must carry out
+    again what was erased since — the log stream, which outlives a restore, says what."""
+    import logging
+
+    from kring.audit import rights
+    from kring.circle.models import Participant
+
+    jan = Participant.objects.create(case=world.case, name="Jan de Vries", category="resident")
+    world.case.log(
+        "person.exported", user=world.manager, data={"kind": "participant", "person": jan.pk}
+    )
+    erasure = rights.request_erasure(
+        world.case, "participant", jan.pk, reason="Verzoek van Jan", user=world.manager
+    )
+    with caplog.at_level(logging.INFO, logger="kring.erasure"):
+        rights.confirm_erasure(erasure, user=world.administrator)
+    (line,) = [r for r in caplog.records if r.name == "kring.erasure"]
+    assert world.case.reference in line.getMessage() and str(jan.pk) in line.getMessage()
+    assert "Jan" not in line.getMessage()
