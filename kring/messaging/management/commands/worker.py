@@ -115,8 +115,13 @@ class Command(BaseCommand):
             if once:
                 break
             deadline = time.monotonic() + interval
+            next_look = time.monotonic() + 0.5
             while self.running and time.monotonic() < deadline:
-                time.sleep(0.2)
+                time.sleep(0.1)
+                if time.monotonic() >= next_look:  # new tasks start the next round early
+                    next_look = time.monotonic() + 0.5
+                    if self._tasks_waiting():
+                        break
         beating.stopped.set()
         beating.join()
         if not once:
@@ -125,6 +130,17 @@ class Command(BaseCommand):
             except Exception:
                 logger.exception("Could not remove the worker's heartbeat")
         close_old_connections()
+
+    def _tasks_waiting(self) -> bool:
+        """Whether the database task queue holds a ready task (one small query)."""
+        if settings.KRING_TASK_BACKEND != "database":
+            return False
+        from django_tasks_db.models import DBTaskResult
+
+        try:
+            return DBTaskResult.objects.ready().exists()
+        except Exception:  # the database is away: the next round logs it
+            return False
 
     def _task_runner(self, worker_id: str) -> Callable[[], object]:
         """One round of queued tasks: every ready task of the configured backend."""
