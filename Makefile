@@ -17,7 +17,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed
-	KRING_MFA_REQUIRED=$${KRING_MFA_REQUIRED:-false} $(BIN)/python manage.py run
+	DEBUG=$${DEBUG:-true} KRING_MFA_REQUIRED=$${KRING_MFA_REQUIRED:-false} $(BIN)/python manage.py run
 
 lint: install
 	$(BIN)/ruff check .

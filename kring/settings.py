@@ -3,6 +3,7 @@ environment through the strict helpers in ``kring.env``; ``.env.example`` lists 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import sys
@@ -32,7 +33,9 @@ TESTING = "pytest" in sys.modules
 
 DEFAULT_SECRET_KEY = "kring-development-key-not-for-production"  # noqa: S105
 SECRET_KEY = envstr("SECRET_KEY", DEFAULT_SECRET_KEY)
-DEBUG = envbool("DEBUG", not PRODUCTION and not TESTING)
+# Off unless asked for (`make run` asks); even then the error page shows no environment.
+DEBUG = envbool("DEBUG", False)
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kring.core.safety.NoEnvironmentReporterFilter"
 # The one address of the site, in every link Kring sends (emails, letters, .ics). In
 # development it follows the port `make run` serves (KRING_PORT); production must set it.
 KRING_PORT = envint("KRING_PORT", 8000, minimum=1)
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "kring.core.middleware.SecurityHeadersMiddleware",
     "kring.core.middleware.RequestIdMiddleware",
     "kring.operations.middleware.RequestMetricsMiddleware",
+    # NUL and other control characters get a 400 before the session or a view reads them.
+    "kring.core.safety.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,9 +194,10 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True  # staff addresses are set by an administrator
 MFA_TOTP_ISSUER = "Kring"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either way, for clocks that drift a little
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# Failed sign-ins: at most 10 an hour per address and per account, then locked for the hour.
+# Failed sign-ins: at most 10 an hour per address; per account a growing delay and an email
+# to the owner instead of a lock (kring/accounts/adapter.py).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/h/ip,10/h/key",
+    "login_failed": "10/h/ip",
     "reset_password": "20/h/ip,5/h/key",
     "reset_password_from_key": "20/h/ip",
 }
@@ -254,10 +260,15 @@ for _address in [DEFAULT_FROM_EMAIL, *KRING_REPLY_TO]:
         )
 KRING_DEMO_MAILBOX = EMAIL_HOST == ""
 KRING_OUTBOX_MAX_ATTEMPTS = envint("KRING_OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
+# Messages one worker claims and sends over one SMTP connection at a time.
+KRING_OUTBOX_BATCH = envint("KRING_OUTBOX_BATCH", 50, minimum=1)
 
 # --- Background work --------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 KRING_WORKER_INTERVAL = envint("KRING_WORKER_INTERVAL", 5, minimum=1)
+# A worker beats (from a thread of its own) six times per lease; one silent for a whole lease
+# is dead: its claimed messages go back in the queue and its running tasks are marked failed.
+KRING_WORKER_LEASE_SECONDS = envint("KRING_WORKER_LEASE_SECONDS", 30, minimum=2)
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -312,6 +323,13 @@ KRING_FOLLOW_UP_REMINDER_DAYS = envint("KRING_FOLLOW_UP_REMINDER_DAYS", 10, mini
 KRING_RESEARCH_PHONE = envstr("KRING_RESEARCH_PHONE", "")
 # Access-log entries are kept this long (BIO: long enough to investigate an incident).
 KRING_RETAIN_LOG_DAYS = envint("KRING_RETAIN_LOG_DAYS", 365, minimum=30)
+# The access log's chain is an HMAC with this key, kept outside the database (an attacker who
+# can write the table cannot recompute it). Required in production; the demo derives one from
+# SECRET_KEY.
+KRING_AUDIT_KEY = envstr("KRING_AUDIT_KEY", "")
+_AUDIT_KEY_GIVEN = bool(KRING_AUDIT_KEY)
+if not KRING_AUDIT_KEY:
+    KRING_AUDIT_KEY = hashlib.sha256(f"kring.audit:{SECRET_KEY}".encode()).hexdigest()
 # Retention (docs/register-of-processing.md), in days after the step that ends the purpose:
 # declined+6m — a declined request, or one withdrawn before it was accepted, is anonymised;
 KRING_RETAIN_DECLINED_DAYS = envint("KRING_RETAIN_DECLINED_DAYS", 183, minimum=1)
@@ -454,4 +472,9 @@ if PRODUCTION:
         raise SettingError(
             "SITE_URL must be set when KRING_ENV=production: the address people reach Kring "
             "at (https://…), used in every link in emails, letters and calendar events."
+        )
+    if not _AUDIT_KEY_GIVEN or len(KRING_AUDIT_KEY) < 32:
+        raise SettingError(
+            "KRING_AUDIT_KEY must be set to a random value of 32+ characters when "
+            "KRING_ENV=production: it keys the access log's chain, outside the database."
         )

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from kring.audit import log as access_log
-from kring.audit.models import AccessLog
+from kring.audit.models import AccessLog, ChainHead
 from kring.cases.models import Case
 from kring.circle.models import Participant
 from kring.messaging.models import OutboxMessage
@@ -114,7 +114,11 @@ def test_backup_change_restore_finds_everything_as_it_was(world, tmp_path, setti
     assert len(before["audit.AccessLog"]) >= 3
 
     call_command("backup", output_dir=tmp_path / "backups")
-    (made,) = [p for p in (tmp_path / "backups").iterdir() if not p.name.endswith(".sha256")]
+    files = list((tmp_path / "backups").iterdir())
+    (made,) = [p for p in files if not p.name.endswith((".sha256", ".audit-head.json"))]
+    # The access log's head goes beside the copy (issue 17, point 3).
+    (exported,) = [p for p in files if p.name.endswith(".audit-head.json")]
+    assert json.loads(exported.read_text())["hash"] == ChainHead.objects.get().hash
     assert made.name.startswith("kring-")
     assert made.name.endswith(".enc") == bool(key)
     kind = "postgres" if connection.vendor == "postgresql" else "sqlite"

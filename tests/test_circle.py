@@ -239,10 +239,14 @@ def test_the_participant_answers_on_their_own_page(world, client):
     url = reverse("portal", args=[token])
     page = client.get(url)
     assert "What is an Eigen Kracht-conferentie?" in page.text  # the information, in English
-    assert client.post(url, {"action": "willingness", "willingness": "yes"}).status_code == 302
+    # Each form carries the version of the details it was shown with.
+    assert 'name="version" value="1"' in page.text
+    willing = {"action": "willingness", "willingness": "yes", "version": jan.version}
+    assert client.post(url, willing).status_code == 302
     jan.refresh_from_db()
     assert jan.willingness == "yes" and jan.willingness_by_self
     needs = {
+        "version": jan.version,
         "action": "needs",
         "interpreter": "ar",
         "diet": "vegan",
@@ -260,7 +264,12 @@ def test_the_participant_answers_on_their_own_page(world, client):
     }
     assert client.post(url, suggest).status_code == 302
     assert Participant.objects.get(name="Oma Vries").suggested_by == jan
-    view = {"action": "view", "written_view": "Ik kan niet komen, maar ik wil dat het stopt."}
+    jan.refresh_from_db()
+    view = {
+        "action": "view",
+        "written_view": "Ik kan niet komen, maar ik wil dat het stopt.",
+        "version": jan.version,
+    }
     assert client.post(url, view).status_code == 302
     assert "wil dat het stopt" in Participant.objects.get(pk=jan.pk).written_view
     assert PersonalLink.objects.get().last_used_at is not None
@@ -270,10 +279,13 @@ def test_the_participant_answers_on_their_own_page(world, client):
 def test_a_participant_may_say_no_and_change_it_back(world, client):
     jan = person(world, language="en")
     url = reverse("portal", args=[links.issue(jan)])
-    response = client.post(url, {"action": "willingness", "willingness": "no"}, follow=True)
+    response = client.post(
+        url, {"action": "willingness", "willingness": "no", "version": 1}, follow=True
+    )
     assert "you will receive nothing more from us" in response.text
     assert "Who else should be there?" not in response.text  # only the answer remains
-    assert client.post(url, {"action": "willingness", "willingness": "yes"}).status_code == 302
+    yes = {"action": "willingness", "willingness": "yes", "version": 2}
+    assert client.post(url, yes).status_code == 302
     assert Participant.objects.get(pk=jan.pk).willingness == "yes"
 
 

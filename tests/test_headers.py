@@ -79,6 +79,7 @@ def test_production_cookies_are_host_prefixed_secure_and_httponly():
         "KRING_CONTACT_PHONE": "030 123 45 67",
         "KRING_CONTACT_EMAIL": "contact@kring.test",
         "SITE_URL": "https://kring.test",
+        "KRING_AUDIT_KEY": "a" * 40,
         "ALLOWED_HOSTS": "kring.test",
         "DJANGO_SETTINGS_MODULE": "kring.settings",
     }

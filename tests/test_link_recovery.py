@@ -122,7 +122,8 @@ def test_a_no_on_the_own_page_keeps_only_the_link_used_to_say_it(world, client):
     jan = person(world)
     first, used, last = links.issue(jan), links.issue(jan), links.issue(jan)
     response = client.post(
-        reverse("portal", args=[used]), {"action": "willingness", "willingness": "no"}
+        reverse("portal", args=[used]),
+        {"action": "willingness", "willingness": "no", "version": jan.version},
     )
     assert response.status_code == 302
     # The way back: the page that promised "if you change your mind, you can say so here".
@@ -132,7 +133,11 @@ def test_a_no_on_the_own_page_keeps_only_the_link_used_to_say_it(world, client):
     event = CaseEvent.objects.filter(action="participant.willingness").latest("pk")
     assert event.data["links_revoked"] == 2
     # They change their mind there; the other links stay stopped.
-    client.post(reverse("portal", args=[used]), {"action": "willingness", "willingness": "yes"})
+    jan.refresh_from_db()
+    client.post(
+        reverse("portal", args=[used]),
+        {"action": "willingness", "willingness": "yes", "version": jan.version},
+    )
     assert Participant.objects.get(pk=jan.pk).willingness == "yes"
     assert opens(client, used) and not opens(client, first)
 
@@ -260,7 +265,8 @@ def test_a_phone_number_tells_the_coordinator(world, client, smtp):
     [
         ("", "This field is required."),
         ("a" * 300 + "@voorbeeld.test", "Ensure this value has at most 254 characters"),
-        ("jan\x00@voorbeeld.test", "Null characters are not allowed."),
+        # Refused at the edge, before the form (kring/core/safety.py), with the same rule.
+        ("jan\x00@voorbeeld.test", "invisible control characters"),
         ("jan@", "Type an email address such as name@example.nl, or a phone number."),
         ("bel me", "Type an email address such as name@example.nl, or a phone number."),
     ],

@@ -161,6 +161,7 @@ def test_once_the_date_is_set_the_page_gives_date_place_and_calendar(world, clie
     assert refused.status_code == 409 and state(jan) == before
     # What still fits is accepted.
     needs = {"action": "needs", "interpreter": "ar", "diet": "vegan", "accessibility": ""}
+    needs["version"] = str(Participant.objects.get(pk=jan.pk).version)
     assert client.post(url, needs).status_code == 302
     assert Participant.objects.get(pk=jan.pk).interpreter == "ar"
 

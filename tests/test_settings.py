@@ -85,6 +85,19 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
             },
             "KRING_CONTACT_PHONE",
         ),
+        (
+            {
+                "KRING_ENV": "production",
+                "SECRET_KEY": "x" * 60,
+                "EMAIL_HOST": "smtp.test",
+                "KRING_TRUSTED_PROXIES": "1",
+                "KRING_ALLOW_SQLITE": "true",
+                "KRING_CONTACT_PHONE": "030 123 45 67",
+                "KRING_CONTACT_EMAIL": "contact@kring.test",
+                "SITE_URL": "https://kring.test",
+            },
+            "KRING_AUDIT_KEY",
+        ),
     ],
 )
 def test_bad_setting_stops_startup_naming_the_variable(env, named):
@@ -105,6 +118,7 @@ def test_production_with_everything_set_starts():
             "KRING_CONTACT_PHONE": "030 123 45 67",
             "KRING_CONTACT_EMAIL": "contact@kring.test",
             "SITE_URL": "https://kring.test",
+            "KRING_AUDIT_KEY": "a" * 40,
         }
     )
     assert result.returncode == 0, result.stderr

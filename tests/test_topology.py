@@ -278,7 +278,7 @@ def test_two_servers_two_workers_one_killed_everything_exactly_once(backend, wor
             assert Participant.objects.filter(name=f"Topo Voorstel {i}").count() == 1
 
         # The workers send everything; a message the killed worker held stays claimed until
-        # its claim times out (outbox.CLAIM_TIMEOUT): that moment is brought forward here.
+        # its lease runs out (KRING_WORKER_LEASE_SECONDS): that moment is brought forward here.
         def settled() -> bool:
             return not OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).exists()
 
@@ -286,9 +286,7 @@ def test_two_servers_two_workers_one_killed_everything_exactly_once(backend, wor
         abandoned = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING)
         if abandoned.exists():
             time.sleep(2)  # a live worker's send in flight finishes
-            outbox.release_abandoned(
-                timezone.now() + outbox.CLAIM_TIMEOUT + dt.timedelta(seconds=1)
-            )
+            outbox.release_abandoned(timezone.now() + outbox.lease() + dt.timedelta(seconds=1))
         assert _wait_for(
             lambda: OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).count() == 0,
             30,

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 from typing import Any
@@ -67,7 +68,22 @@ class KringAPI(NinjaAPI):
             "name": settings.KRING_CONTACT_NAME,
             "email": settings.KRING_CONTACT_EMAIL,
         }
-        for operations in schema.get("paths", {}).values():
+        paths = schema.get("paths", {}).values()
+        # Any request may be refused as bad input at the edge (control characters in the path
+        # or query, see kring/core/safety.py): every operation documents its 400.
+        bad_input = next(
+            response
+            for operations in paths
+            for op in operations.values()
+            for status, response in op.get("responses", {}).items()
+            if int(status) == 400
+        )
+        for operations in paths:
+            for operation in operations.values():
+                responses = operation["responses"]
+                if not any(int(status) == 400 for status in responses):
+                    responses[400] = copy.deepcopy(bad_input)
+        for operations in paths:
             for operation in operations.values():
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})

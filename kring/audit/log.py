@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ from django.utils import timezone
 from kring.audit.models import AccessLog, ChainHead
 
 GENESIS = "0" * 64
+logger = logging.getLogger("kring.audit")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,10 @@ def row_hash(prev: str, entry: AccessLog) -> str:
         ],
         separators=(",", ":"),
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    # Keyed (KRING_AUDIT_KEY, outside the database): whoever can write the table cannot
+    # compute the chain again after changing a row.
+    key = settings.KRING_AUDIT_KEY.encode()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -117,8 +123,8 @@ def record(
 def prune(now: Any = None) -> int:
     """Remove the rows past the log's retention period from the start of the chain, and move
     the anchor, so that what remains still verifies. Only whole, old prefixes go: on
-    PostgreSQL the trigger lets a delete through only for rows older than the cut-off this
-    transaction declares."""
+    PostgreSQL the trigger lets a delete through only for rows older than the retention period
+    it was installed with (``install_prune_guard``) — nothing a session can declare."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.KRING_RETAIN_LOG_DAYS)
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
@@ -134,11 +140,6 @@ def prune(now: Any = None) -> int:
         last = prefix.order_by("pk").values("pk", "hash").last()
         if last is None:
             return 0
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('kring.prune_before', %s, true)", [cutoff.isoformat()]
-                )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {AccessLog._meta.db_table} WHERE id <= %s",  # noqa: S608 - a model's own table name
@@ -149,11 +150,16 @@ def prune(now: Any = None) -> int:
     return removed
 
 
-def verify() -> list[str]:
-    """Every break in the chain: an altered row, a removed row, or a removed tail."""
+def verify(exported: Iterable[str] = ()) -> list[str]:
+    """Every break in the chain: an altered row, a removed row, or a removed tail — also one
+    whose head was moved back: every ``exported`` head (from the log stream or a backup) must
+    still be in the chain, or before its anchor (pruned)."""
     problems: list[str] = []
     head = ChainHead.objects.filter(pk=1).first()
     prev = head.anchor if head is not None else GENESIS
+    wanted = set(exported) - {GENESIS}
+    if head is not None:
+        wanted.discard(head.anchor)
     count = 0
     for entry in AccessLog.objects.order_by("pk").iterator(chunk_size=2000):
         count += 1
@@ -161,7 +167,73 @@ def verify() -> list[str]:
             problems.append(f"row {entry.pk}: the row before it was removed or changed")
         if row_hash(entry.prev_hash, entry) != entry.hash:
             problems.append(f"row {entry.pk}: its contents were changed")
+        wanted.discard(entry.hash)
         prev = entry.hash
     if head is not None and (head.hash != prev or head.count != count):
         problems.append("the last rows were removed (the chain's head points further)")
+    oldest = AccessLog.objects.order_by("pk").values_list("at", flat=True).first()
+    for missing in sorted(wanted):
+        problems.append(
+            f"an exported head ({missing[:12]}…) is not in the chain: rows were removed or "
+            "rewritten after it was exported"
+            + ("" if oldest is None else f" (the chain now starts at {oldest:%Y-%m-%d})")
+        )
     return problems
+
+
+def export_head() -> dict[str, Any]:
+    """The chain's head, for the log stream (the worker, hourly) and each backup: kept
+    elsewhere, it shows a shortened or rewritten chain (``verify_audit_log --head``)."""
+    head = ChainHead.objects.filter(pk=1).first()
+    exported = {
+        "hash": head.hash if head else GENESIS,
+        "count": head.count if head else 0,
+        "at": timezone.now().isoformat(),
+    }
+    logger.info(
+        "access log head %s (%s rows)",
+        exported["hash"],
+        exported["count"],
+        extra={"audit_head": exported["hash"], "audit_count": exported["count"]},
+    )
+    return exported
+
+
+EXPORT_EVERY = dt.timedelta(hours=1)
+
+
+def export_head_hourly(now: dt.datetime | None = None) -> bool:
+    """The worker's sweep: the head to the log stream once an hour (one cache read between)."""
+    from django.core.cache import cache
+
+    if not cache.add("kring:audit-head-exported", True, EXPORT_EVERY.total_seconds()):
+        return False
+    export_head()
+    return True
+
+
+def install_prune_guard(schema_editor_or_connection: Any = None) -> None:
+    """On PostgreSQL, (re)write the trigger that guards the log with the retention period
+    in it: a delete goes through only for rows older than that, counted from the database's
+    own clock. Run by the migration and after every ``migrate`` (so a changed
+    KRING_RETAIN_LOG_DAYS takes effect); a session has nothing to declare."""
+    target = schema_editor_or_connection or connection
+    vendor = getattr(getattr(target, "connection", target), "vendor", "")
+    if vendor != "postgresql":
+        return
+    days = int(settings.KRING_RETAIN_LOG_DAYS)
+    sql = f"""
+CREATE OR REPLACE FUNCTION kring_access_log_append_only() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND OLD.at < now() - interval '{days} days' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'the access log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+"""
+    if hasattr(target, "execute"):
+        target.execute(sql)
+    else:
+        with target.cursor() as cursor:
+            cursor.execute(sql)

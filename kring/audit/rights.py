@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +31,8 @@ from kring.followup.models import ConsentChange, FollowUp, Respondent
 from kring.meetings.models import Attendance, DateAnswer, Invitation
 from kring.messaging.models import OutboxMessage
 from kring.plans.models import Delivery, Endorsement, Plan, PlanVersion
+
+logger = logging.getLogger("kring.erasure")
 
 ERASED = "[gewist]"
 Kind = ErasureRequest.Kind
@@ -304,6 +307,15 @@ def confirm_erasure(erasure: ErasureRequest, *, user: User) -> None:
             user=user,
             data={"kind": erasure.kind, "person": erasure.person_id, "request": erasure.pk},
         )
+    # In the log stream too, which outlives a restore: after restoring a backup older than
+    # this line, carry the erasure out again (README, operators: backups).
+    logger.info(
+        "erasure carried out: case %s, %s %s",
+        case.reference,
+        erasure.kind,
+        erasure.person_id,
+        extra={"case": case.reference, "erased": erasure.kind, "person_id": erasure.person_id},
+    )
 
 
 def _erase_requester(case: Case) -> None:

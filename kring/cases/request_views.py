@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,7 +19,7 @@ from kring.cases.access import managed_cases
 from kring.cases.forms import PublicRequestForm, StaffRequestForm
 from kring.cases.intake import create_request, inbox_name
 from kring.cases.models import Case
-from kring.core import ratelimit
+from kring.core import once, ratelimit
 from kring.core.auth import roles_required, staff_user
 
 SESSION_KEY = "kring:request-reference"
@@ -37,17 +38,28 @@ def request_form(request: HttpRequest) -> HttpResponse:
             # Look like success to whatever filled the hidden field; store and send nothing.
             request.session.pop(SESSION_KEY, None)
             return redirect("request_received")
+        if form.is_valid() and (first := once.claim(request)) is not None:
+            # Sent twice (a double click, a reload): the first post's result, nothing again.
+            if first:
+                request.session[SESSION_KEY] = first
+            return redirect("request_received")
         if form.is_valid():
             limit = settings.KRING_REQUEST_LIMIT_PER_HOUR
             if not ratelimit.allow(request, "request", limit=limit, window=dt.timedelta(hours=1)):
                 # Nothing stored, nothing sent; what was typed stays on the page.
+                once.release(request)
                 return render(
                     request,
                     "cases/request_form.html",
                     {"form": form, "municipalities": _municipalities(), "limited": True},
                     status=429,
                 )
-            case = create_request(form.cleaned_data_for_case(), language=_language())
+            try:
+                case = create_request(form.cleaned_data_for_case(), language=_language())
+            except BaseException:
+                once.release(request)
+                raise
+            once.done(request, case.reference)
             request.session[SESSION_KEY] = case.reference
             return redirect("request_received")
     return render(
@@ -85,14 +97,27 @@ def case_create(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     form = StaffRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        case = create_request(
-            form.cleaned_data_for_case(),
-            language=form.cleaned_data["requester_language"],
-            channel=form.cleaned_data["channel"],
-            entered_by=user,
-            send_confirmation=form.cleaned_data["send_confirmation"],
-        )
+        first = once.claim(request)
+        if first is not None:  # sent twice: show the first post's case, record nothing again
+            return redirect(first or "start")
+        try:
+            case = create_request(
+                form.cleaned_data_for_case(),
+                language=form.cleaned_data["requester_language"],
+                channel=form.cleaned_data["channel"],
+                entered_by=user,
+                send_confirmation=form.cleaned_data["send_confirmation"],
+            )
+        except BaseException:
+            once.release(request)
+            raise
         inbox = inbox_name(case)
+        once.done(
+            request,
+            case.get_absolute_url()
+            if managed_cases(user).filter(pk=case.pk).exists()
+            else reverse("start"),
+        )
         if managed_cases(user).filter(pk=case.pk).exists():
             messages.success(
                 request,

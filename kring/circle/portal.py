@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -34,7 +35,7 @@ from kring.circle.forms import (
     PortalWillingnessForm,
 )
 from kring.circle.models import Participant, PersonalLink, Willingness
-from kring.core import contact, ratelimit
+from kring.core import contact, once, ratelimit
 from kring.followup import portal as follow_up_portal
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
@@ -222,18 +223,41 @@ def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse
         )
         return render(request, "circle/portal.html", context, status=409)
     handler = HANDLERS[action]
+    if once.claim(request) is not None:
+        # The same form sent twice (a double click, a reload): the first post's result.
+        return redirect("portal", token=token)
     try:
         result = handler(request, participant)
     except CaseError as failure:
-        context = _context(participant, error=str(failure.message))
+        once.release(request)
+        error = str(failure.message)
+        if error == str(services.STALE):
+            error = _(
+                "Your details were changed after you opened this page, perhaps by your "
+                "coordinator. Nothing was saved: look at what is there now and send your answer "
+                "again."
+            )
+        participant.refresh_from_db()
+        context = _context(participant, error=error)
         return render(request, "circle/portal.html", context, status=409)
     if isinstance(result, dict):  # a form with errors: show it again, with what was typed
+        once.release(request)
         status = result.pop("status", 400)
         context = _context(participant, **result)
         return render(request, "circle/portal.html", context, status=status)
+    once.done(request, action)
     PersonalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
     messages.success(request, result)
     return redirect("portal", token=token)
+
+
+def _shown_version(request: HttpRequest) -> int:
+    """The participant's version the form was shown with: a change by anyone since then is a
+    conflict (409), never silently overwritten. A form without one is out of date as well."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        raise CaseError(services.STALE) from None
 
 
 def _willingness(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
@@ -242,7 +266,9 @@ def _willingness(request: HttpRequest, participant: Participant) -> str | dict[s
         return {"willingness_form": form}
     value = form.cleaned_data["willingness"]
     used_link = getattr(request, "personal_link", None)
-    services.set_willingness(participant, value, user=None, used_link=used_link)
+    services.set_willingness(
+        participant, value, user=None, version=_shown_version(request), used_link=used_link
+    )
     if value == Willingness.NO:
         return _(
             "Thank you for letting us know. You will receive nothing more from us. If you "
@@ -255,14 +281,26 @@ def _willingness(request: HttpRequest, participant: Participant) -> str | dict[s
 
 def _dates(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
     options = list(DateOption.objects.filter(case=participant.case))
-    answered = 0
-    for option in options:
-        value = request.POST.get(f"option-{option.pk}", "")
-        if value:
-            meeting_services.answer(option, participant, value, entered_by=None)
-            answered += 1
-    if not answered:
+    chosen = {
+        option: request.POST.get(f"option-{option.pk}", "")
+        for option in options
+        if request.POST.get(f"option-{option.pk}", "")
+    }
+    if not chosen:
         return {"error": _("Choose an answer for at least one date.")}
+    with transaction.atomic():
+        # Each answer as the form showed it: one entered since (the coordinator, after a phone
+        # call) is a conflict, not something to overwrite unseen.
+        current = dict(
+            DateAnswer.objects.select_for_update()
+            .filter(participant=participant, option__in=list(chosen))
+            .values_list("option_id", "answer")
+        )
+        for option in chosen:
+            if current.get(option.pk, "") != request.POST.get(f"shown-{option.pk}", ""):
+                raise CaseError(services.STALE)
+        for option, value in chosen.items():
+            meeting_services.answer(option, participant, value, entered_by=None)
     return _("Thank you: your dates are saved.")
 
 
@@ -270,7 +308,7 @@ def _needs(request: HttpRequest, participant: Participant) -> str | dict[str, An
     form = PortalNeedsForm(request.POST, instance=Participant.objects.get(pk=participant.pk))
     if not form.is_valid():
         return {"needs_form": form}
-    services.save_needs(participant, form.cleaned_data, user=None, version=None)
+    services.save_needs(participant, form.cleaned_data, user=None, version=_shown_version(request))
     return _("Thank you: we will take your needs into account.")
 
 
@@ -288,7 +326,9 @@ def _view(request: HttpRequest, participant: Participant) -> str | dict[str, Any
     form = PortalViewForm(request.POST, auto_id="view_%s")
     if not form.is_valid():
         return {"view_form": form}
-    services.save_written_view(participant, form.cleaned_data["written_view"], user=None)
+    services.save_written_view(
+        participant, form.cleaned_data["written_view"], user=None, version=_shown_version(request)
+    )
     return _("Thank you: your view will be read out at the meeting.")
 
 

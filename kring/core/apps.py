@@ -7,8 +7,14 @@ from django_tasks_db.apps import TasksAppConfig
 
 
 class CoreConfig(AppConfig):
+    default = True  # apps.py holds other configs too: this one is kring.core's
     name = "kring.core"
     verbose_name = _("Kring")
+
+    def ready(self) -> None:
+        from kring.core.safety import install_form_cleaning
+
+        install_form_cleaning()
 
 
 # Third-party apps under names a Dutch administrator reads in the admin (their own names are

@@ -940,6 +940,14 @@ class Generator:
             start = timezone.localtime(scheduled + dt.timedelta(days=rng.randint(7, 21))).replace(
                 hour=19, minute=0, second=0, microsecond=0
             )
+            held = next((e.at for e in generated.events if e.to_status == Status.HELD), None)
+            if held is not None:
+                # The meeting took place before it was recorded as held (and so before its
+                # plan went out): the evening of that day, or the one before.
+                start = timezone.localtime(held).replace(hour=19, minute=0, second=0, microsecond=0)
+                if start > held:
+                    start -= dt.timedelta(days=1)
+                start = max(start, timezone.localtime(scheduled))
             generated.meeting = Meeting(
                 starts_at=start,
                 ends_at=start + dt.timedelta(hours=3),

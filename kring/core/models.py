@@ -46,3 +46,15 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SubmittedForm(models.Model):
+    """A one-time form token that was sent (kring.core.once): a second post with the same
+    token shows the first one's result instead of doing it again. Swept after a day."""
+
+    token = models.CharField(max_length=64, unique=True)
+    result = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"

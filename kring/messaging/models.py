@@ -50,7 +50,13 @@ class OutboxMessage(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # When a worker claimed the message, renewed by its heartbeat while it lives (the lease).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which worker (and which of its batches) holds the claim.
+    claimed_by = models.CharField(max_length=160, blank=True)
+    # Fixed when the message is stored and sent on every attempt, so that a message sent again
+    # after a crash is recognisably the same message.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # True when the message went to the mailbox inside Kring instead of over SMTP.

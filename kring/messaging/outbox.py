@@ -1,10 +1,17 @@
 """Storing messages and delivering them.
 
-``store`` writes a message to the outbox and, once the transaction commits, asks the worker to
-deliver it. ``deliver`` claims one due message (an optimistic update, so two workers never send
-the same message at once), sends it over SMTP — or into the demo mailbox when no SMTP server is
-configured — and writes back the outcome: sent, a retry with back-off for a temporary failure,
-or failed for a permanent one.
+``store`` writes a message to the outbox with its Message-ID fixed, and once the transaction
+commits wakes the worker (one task per transaction, not per message). ``send_due`` claims a batch
+of due messages (rows locked and skipped by other workers, so two workers never hold the same
+message), sends them over one SMTP connection — or into the demo mailbox when no SMTP server is
+configured — and writes back each outcome as it comes: sent, a retry with back-off for a
+temporary failure, or failed for a permanent one.
+
+A claim is a lease: the worker's heartbeat renews it (``renew_claims``); a worker silent for a
+whole lease (``KRING_WORKER_LEASE_SECONDS``) died, and ``release_abandoned`` puts its messages
+back. One sent just before the crash, before its outcome was written, goes out again — with
+the same Message-ID, so mail servers and clients see one message. That window is one commit
+long, because each outcome is written as soon as the server answers.
 """
 
 from __future__ import annotations
@@ -12,13 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import uuid
 from collections.abc import Iterable
 from email.mime.base import MIMEBase
+from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -30,8 +39,21 @@ from kring.messaging.models import OutboxAttachment, OutboxMessage
 logger = logging.getLogger(__name__)
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-# A message claimed longer ago than this belonged to a worker that died mid-send.
-CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+
+# The name of the worker in this process (set by the worker command): its claims carry it, so
+# that its heartbeat can renew them.
+worker_name = f"process-{uuid.uuid4().hex[:12]}"
+
+
+def lease() -> dt.timedelta:
+    """A message claimed (or its claim renewed) longer ago than this belonged to a dead worker."""
+    return dt.timedelta(seconds=settings.KRING_WORKER_LEASE_SECONDS)
+
+
+def new_message_id(from_address: str) -> str:
+    """A Message-ID in the sender's domain, fixed when the message is stored."""
+    domain = from_address.rsplit("@", 1)[-1].strip(" >").lower() if "@" in from_address else ""
+    return make_msgid(idstring="kring", domain=domain or "kring.invalid")
 
 
 # Sent after a message went out (or reached the demo mailbox), with ``message_id`` and
@@ -53,11 +75,13 @@ def store(
         for content, mimetype in email.alternatives:
             if mimetype == "text/html":
                 html = str(content)
+    from_address = email.from_email or settings.DEFAULT_FROM_EMAIL
     message = OutboxMessage.objects.create(
         purpose=purpose[:60],
         case=case,
         participant=participant,
-        from_address=email.from_email or settings.DEFAULT_FROM_EMAIL,
+        message_id=new_message_id(from_address),
+        from_address=from_address,
         to_addresses=list(email.to),
         cc_addresses=list(email.cc),
         bcc_addresses=list(email.bcc),
@@ -85,9 +109,20 @@ def store(
                 content_type=mimetype or "application/octet-stream",
                 content=content.encode() if isinstance(content, str) else content,
             )
-    pk = message.pk
-    transaction.on_commit(lambda: _enqueue_delivery(pk))
+    _wake_worker_after_commit(message.pk)
     return message
+
+
+def _wake_worker_after_commit(message_id: int) -> None:
+    """One delivery task per transaction: it sends every due message in batches."""
+    if any(getattr(entry[1], "kring_wake", False) for entry in connection.run_on_commit):
+        return
+
+    def wake() -> None:
+        _enqueue_delivery(message_id)
+
+    wake.kring_wake = True  # type: ignore[attr-defined]
+    transaction.on_commit(wake)
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -105,13 +140,24 @@ def _as_email(message: OutboxMessage) -> EmailMultiAlternatives:
         cc=message.cc_addresses,
         bcc=message.bcc_addresses,
         reply_to=message.reply_to,
-        headers={**message.headers, "X-Kring-Message": str(message.pk)},
+        headers={
+            **message.headers,
+            "Message-ID": message.message_id or _fallback_message_id(message),
+            "X-Kring-Message": str(message.pk),
+        },
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    # ``attachments.all()`` uses what send_due prefetched for the whole batch.
     for attachment in message.attachments.all():
         email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return email
+
+
+def _fallback_message_id(message: OutboxMessage) -> str:
+    """Messages stored before Message-IDs were kept: one derived from the row, so it is stable."""
+    domain = message.from_address.rsplit("@", 1)[-1].strip(" >").lower() or "kring.invalid"
+    return f"<kring.{message.pk}.{int(message.created_at.timestamp())}@{domain}>"
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -124,74 +170,165 @@ def _is_permanent(error: Exception) -> bool:
     return False
 
 
+def claim(
+    limit: int, *, pk: int | None = None, now: dt.datetime | None = None
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due messages for this process (one of them: ``pk``), with their
+    attachments: four queries for the batch. Rows another worker is claiming are skipped."""
+    now = now or timezone.now()
+    due = OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now)
+    if pk is not None:
+        due = due.filter(pk=pk)
+    claim_id = f"{worker_name} {uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.QUEUED).update(
+            status=OutboxMessage.Status.SENDING,
+            claimed_at=now,
+            claimed_by=claim_id,
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        OutboxMessage.objects.filter(
+            pk__in=ids, status=OutboxMessage.Status.SENDING, claimed_by=claim_id
+        )
+        .order_by("next_attempt_at", "pk")
+        .prefetch_related("attachments")
+    )
+
+
+def _sent(message: OutboxMessage, *, mailbox: bool = False) -> None:
+    """Write a delivery down at once, in one commit with what hangs on it (one update, plus
+    one per calendar attachment, plus the receivers of ``message_sent``)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Not waiting for the disk: a killed worker loses nothing by it (the database
+            # writes the commit anyway); only a crash of the database server itself can lose
+            # the last fraction of a second of outcomes, and those messages then go again,
+            # with the same Message-ID.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _write_sent(message, mailbox=mailbox)
+
+
+def _write_sent(message: OutboxMessage, *, mailbox: bool) -> None:
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "status": OutboxMessage.Status.SENT,
+        "sent_at": now,
+        "last_error": "",
+        "claimed_at": None,
+        "claimed_by": "",
+    }
+    if mailbox:
+        changes["delivered_to_mailbox"] = True
+    else:
+        # Once delivered, the copy Kring keeps no longer needs the personal-link tokens in it:
+        # only their hashes are stored anywhere else, and so it stays.
+        for field in ("body_text", "body_html"):
+            redacted = redact(getattr(message, field))
+            if redacted != getattr(message, field):
+                changes[field] = redacted
+    OutboxMessage.objects.filter(pk=message.pk).update(**changes)
+    if not mailbox:
+        for attachment in message.attachments.all():
+            if attachment.content_type.startswith("text/calendar"):
+                content = bytes(attachment.content).decode("utf-8", "replace")
+                unfolded = content.replace("\r\n ", "")
+                if redact(unfolded) != unfolded:
+                    OutboxAttachment.objects.filter(pk=attachment.pk).update(
+                        content=redact(unfolded).encode()
+                    )
+    message_sent.send(OutboxMessage, message_id=message.pk, sent_at=now)
+
+
+def _not_sent(message: OutboxMessage, error: Exception) -> str:
+    error_text = f"{type(error).__name__}: {error}"[:2000]
+    permanent = _is_permanent(error)
+    exhausted = message.attempts >= settings.KRING_OUTBOX_MAX_ATTEMPTS
+    if permanent or exhausted:
+        status = OutboxMessage.Status.FAILED
+        next_attempt = message.next_attempt_at
+    else:
+        status = OutboxMessage.Status.QUEUED
+        next_attempt = timezone.now() + retry_delay(message.attempts)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=status,
+        last_error=error_text,
+        next_attempt_at=next_attempt,
+        claimed_at=None,
+        claimed_by="",
+    )
+    logger.warning(
+        "Message %s not sent (attempt %s): %s", message.pk, message.attempts, type(error).__name__
+    )
+    return status
+
+
+def send(messages: list[OutboxMessage]) -> dict[int, str]:
+    """Send claimed messages over one SMTP connection (a new one only after an error); return
+    each message's new status."""
+    outcome: dict[int, str] = {}
+    if settings.KRING_DEMO_MAILBOX:
+        for message in messages:
+            _sent(message, mailbox=True)
+            outcome[message.pk] = OutboxMessage.Status.SENT
+        return outcome
+    smtp = get_connection(SMTP_BACKEND, fail_silently=False)
+    try:
+        for message in messages:
+            try:
+                if smtp.connection is None:  # type: ignore[attr-defined]
+                    smtp.open()
+                smtp.send_messages([_as_email(message)])
+            except (smtplib.SMTPException, OSError) as error:
+                smtp.close()  # the next message starts on a fresh connection
+                outcome[message.pk] = _not_sent(message, error)
+                continue
+            _sent(message)
+            outcome[message.pk] = OutboxMessage.Status.SENT
+    finally:
+        smtp.close()
+    return outcome
+
+
 def deliver(message_id: int) -> str | None:
     """Send one message if it is due and no other worker holds it; return the new status."""
-    now = timezone.now()
-    claimed = OutboxMessage.objects.filter(
-        pk=message_id, status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now
-    ).update(status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = claim(1, pk=message_id)
     if not claimed:
         return None
-    message = OutboxMessage.objects.get(pk=message_id)
+    return send(claimed)[message_id]
 
-    if settings.KRING_DEMO_MAILBOX:
-        OutboxMessage.objects.filter(pk=message_id).update(
-            status=OutboxMessage.Status.SENT,
-            sent_at=timezone.now(),
-            delivered_to_mailbox=True,
-            last_error="",
-        )
-        message_sent.send(OutboxMessage, message_id=message_id, sent_at=timezone.now())
-        return OutboxMessage.Status.SENT
 
-    try:
-        connection = get_connection(SMTP_BACKEND, fail_silently=False)
-        connection.send_messages([_as_email(message)])
-    except (smtplib.SMTPException, OSError) as error:
-        error_text = f"{type(error).__name__}: {error}"[:2000]
-        permanent = _is_permanent(error)
-        exhausted = message.attempts >= settings.KRING_OUTBOX_MAX_ATTEMPTS
-        if permanent or exhausted:
-            status = OutboxMessage.Status.FAILED
-            next_attempt = message.next_attempt_at
-        else:
-            status = OutboxMessage.Status.QUEUED
-            next_attempt = timezone.now() + retry_delay(message.attempts)
-        OutboxMessage.objects.filter(pk=message_id).update(
-            status=status, last_error=error_text, next_attempt_at=next_attempt, claimed_at=None
-        )
-        logger.warning(
-            "Message %s not sent (attempt %s): %s",
-            message_id,
-            message.attempts,
-            type(error).__name__,
-        )
-        return status
-    # Once delivered, the copy Kring keeps no longer needs the personal-link tokens in it:
-    # only their hashes are stored anywhere else, and so it stays.
-    OutboxMessage.objects.filter(pk=message_id).update(
-        status=OutboxMessage.Status.SENT,
-        sent_at=timezone.now(),
-        last_error="",
-        claimed_at=None,
-        body_text=redact(message.body_text),
-        body_html=redact(message.body_html),
-    )
-    for attachment in OutboxAttachment.objects.filter(
-        message_id=message_id, content_type__startswith="text/calendar"
-    ):
-        unfolded = bytes(attachment.content).decode("utf-8", "replace").replace("\r\n ", "")
-        OutboxAttachment.objects.filter(pk=attachment.pk).update(content=redact(unfolded).encode())
-    message_sent.send(OutboxMessage, message_id=message_id, sent_at=timezone.now())
-    return OutboxMessage.Status.SENT
+def send_due(now: dt.datetime | None = None, *, limit: int = 2000) -> int:
+    """Send due messages batch by batch until none is left (or ``limit`` were tried)."""
+    sent = tried = 0
+    while tried < limit:
+        batch = claim(settings.KRING_OUTBOX_BATCH, now=now)
+        if not batch:
+            break
+        tried += len(batch)
+        sent += sum(status == OutboxMessage.Status.SENT for status in send(batch).values())
+    return sent
+
+
+def renew_claims(worker: str) -> int:
+    """The heartbeat of a living worker keeps its claims from running out."""
+    return OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.SENDING, claimed_by__startswith=f"{worker} "
+    ).update(claimed_at=timezone.now())
 
 
 def release_abandoned(now: dt.datetime | None = None) -> int:
     """Put messages back in the queue whose worker died while sending them."""
     now = now or timezone.now()
     return OutboxMessage.objects.filter(
-        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
-    ).update(status=OutboxMessage.Status.QUEUED, claimed_at=None)
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - lease()
+    ).update(status=OutboxMessage.Status.QUEUED, claimed_at=None, claimed_by="")
 
 
 def due_messages(now: dt.datetime | None = None) -> Iterable[int]:
@@ -206,13 +343,10 @@ def due_messages(now: dt.datetime | None = None) -> Iterable[int]:
 
 
 def sweep(now: dt.datetime | None = None) -> int:
-    """Deliver every due message; the worker runs this every few seconds."""
+    """Release dead workers' claims and deliver every due message; the worker runs this every
+    few seconds."""
     release_abandoned(now)
-    sent = 0
-    for message_id in list(due_messages(now)):
-        if deliver(message_id) == OutboxMessage.Status.SENT:
-            sent += 1
-    return sent
+    return send_due(now)
 
 
 def retry_now(message: OutboxMessage) -> bool:
@@ -221,5 +355,5 @@ def retry_now(message: OutboxMessage) -> bool:
         pk=message.pk, status=OutboxMessage.Status.FAILED
     ).update(status=OutboxMessage.Status.QUEUED, next_attempt_at=timezone.now(), attempts=0)
     if updated:
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+        _wake_worker_after_commit(message.pk)
     return bool(updated)

@@ -5,5 +5,6 @@ from kring.messaging import outbox
 
 @task()
 def deliver_message(message_id: int) -> None:
-    """Send one stored message; the outbox sweep retries whatever this leaves queued."""
-    outbox.deliver(message_id)
+    """Wake-up after a transaction stored messages: send every due message (``message_id`` is
+    the first of them), batch by batch; the outbox sweep retries whatever this leaves queued."""
+    outbox.send_due()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -192,6 +193,12 @@ def backup(directory: Path, passphrase: str = "") -> Path:
             plain.replace(final)
     os.chmod(final, 0o600)
     checksum_path(final).write_text(f"{sha256(final)}  {final.name}\n")
+    # The access log's head beside the copy (and in the log stream): kept apart from the
+    # database, it shows later whether the chain was shortened or rewritten
+    # (verify_audit_log --head).
+    from kring.audit.log import export_head
+
+    final.with_name(final.name + ".audit-head.json").write_text(json.dumps(export_head()) + "\n")
     return final
 
 

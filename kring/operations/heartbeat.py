@@ -1,4 +1,7 @@
-"""The worker's heartbeat: each round it says it is alive, with its host and process ID."""
+"""The worker's heartbeat: it says it is alive, with its host and process ID, from a thread of
+its own six times per lease (``KRING_WORKER_LEASE_SECONDS``), whatever the worker is doing. A
+worker silent for a whole lease is dead (killed, or its machine gone): ``sweep_dead_tasks``
+marks the tasks it left running as failed, and the outbox puts its messages back."""
 
 from __future__ import annotations
 
@@ -32,6 +35,44 @@ def beat(name: str, started_at: dt.datetime) -> None:
 def stop(name: str) -> None:
     """A worker that stops on a signal says so; one killed outright just goes quiet."""
     WorkerHeartbeat.objects.filter(name=name[:120]).delete()
+
+
+def alive(now: dt.datetime | None = None) -> set[str]:
+    """The workers heard from within one lease."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(seconds=settings.KRING_WORKER_LEASE_SECONDS)
+    return set(WorkerHeartbeat.objects.filter(seen_at__gte=since).values_list("name", flat=True))
+
+
+def sweep_dead_tasks(now: dt.datetime | None = None) -> int:
+    """Tasks left RUNNING by a dead worker (``kill -9``) are marked failed, saying why. What they
+    were doing is picked up by the sweeps: a message's claim runs out with its worker."""
+    if settings.KRING_TASK_BACKEND != "database":
+        return 0
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.KRING_WORKER_LEASE_SECONDS)
+    running = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=now - lease
+    ).only("id", "worker_ids")
+    candidates = list(running)
+    if not candidates:
+        return 0
+    living = alive(now)
+    dead = [
+        task.id for task in candidates if not task.worker_ids or task.worker_ids[-1] not in living
+    ]
+    if not dead:
+        return 0
+    return DBTaskResult.objects.filter(pk__in=dead, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        exception_class_path="kring.operations.heartbeat.WorkerDied",
+        traceback="The worker running this task stopped beating (killed or its machine gone); "
+        "the sweeps pick up what it was doing.",
+    )
 
 
 def last_seen() -> dt.datetime | None:

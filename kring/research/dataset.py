@@ -132,8 +132,10 @@ def _day(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.date | None:
 
 
 def _days(start: dt.date | None, end: dt.date | None) -> int | None:
-    """Calendar days from one phase to the next; empty when either was not reached."""
-    if start is None or end is None:
+    """Calendar days from one phase to the next; empty when either was not reached, and when
+    the recorded order is impossible (a phase ending before it began): refused, never a
+    negative duration in the data."""
+    if start is None or end is None or end < start:
         return None
     return (end - start).days
 

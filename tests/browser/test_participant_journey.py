@@ -162,7 +162,7 @@ def test_one_participant_from_the_first_email_to_the_follow_up(
     ics = own.request.get(calendar_href)
     assert ics.status == 200 and ics.headers["content-type"].startswith("text/calendar")
     (event,) = Calendar.from_ical(ics.body()).events
-    assert int(event["SEQUENCE"]) == meeting.sequence
+    assert int(str(event["SEQUENCE"])) == meeting.sequence
     assert "Wijkcentrum Het Anker" in str(event["LOCATION"])
 
     # 3. The conference was held yesterday; the circle's plan goes to everyone.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kring.audit.log import verify
 from kring.audit.models import AccessLog
@@ -11,8 +11,16 @@ from kring.audit.models import AccessLog
 class Command(BaseCommand):
     help = "Check the access log's hash chain: finds an altered or removed row."
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        problems = verify()
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--head",
+            action="append",
+            default=[],
+            help="A head exported earlier (log stream, backup): it must still be in the chain.",
+        )
+
+    def handle(self, *args: Any, head: list[str], **options: Any) -> None:
+        problems = verify(exported=head)
         if problems:
             for problem in problems:
                 self.stderr.write(problem)

@@ -1,8 +1,9 @@
 """The background worker: runs queued tasks (Django Tasks: the database backend, or RQ on Redis
 with KRING_TASK_BACKEND=rq) and the sweeps of time-based work — due rows in the database —
-every few seconds until stopped. Each round it touches its heartbeat row (host, process), which
-`/gezond/klaar` and the metrics read. Run as many as you like: every task and sweep claims
-its rows, so each message goes once."""
+every few seconds until stopped. A thread of its own touches its heartbeat row (host, process)
+six times per lease, which `/gezond/klaar` and the metrics read and which keeps its claimed
+messages its own. Run as many as you like: every task and sweep claims its rows, so each
+message goes once; a killed worker's claims run out after one lease."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -17,12 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
+from kring.audit import log as audit_log
 from kring.audit import retention
-from kring.core import ratelimit
+from kring.core import once, ratelimit
 from kring.followup import services as followup
 from kring.meetings import invitations
 from kring.messaging import outbox
@@ -31,15 +34,42 @@ from kring.operations import heartbeat
 logger = logging.getLogger("kring.worker")
 
 
+class Heartbeat(threading.Thread):
+    """Beats six times per lease, on its own database connection, so that a worker busy with
+    a long batch is still known to be alive, and renews the worker's claims on messages."""
+
+    def __init__(self, worker_id: str, started_at: Any) -> None:
+        super().__init__(name="kring-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.started_at = started_at
+        self.every = settings.KRING_WORKER_LEASE_SECONDS / 6
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    heartbeat.beat(self.worker_id, self.started_at)
+                    outbox.renew_claims(self.worker_id)
+                except Exception:
+                    logger.exception("The worker's heartbeat failed")
+                    connection.close()
+        finally:
+            connection.close()
+
+
 def sweep_once(worker: str = "") -> None:
     """All time-based work: each sweep claims its rows, so several workers may run. A sweep
     that fails is logged and does not hold up the others."""
     sweeps = (
         lambda: followup.sweep(worker),
         outbox.sweep,
+        heartbeat.sweep_dead_tasks,
         ratelimit.sweep,
+        once.sweep,
         invitations.send_reminders,
         retention.run_daily,  # once a day; one cache read on every other round
+        audit_log.export_head_hourly,  # the access log's head to the log stream
     )
     failed = None
     for sweep in sweeps:
@@ -65,8 +95,11 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, self._stop)
             signal.signal(signal.SIGTERM, self._stop)
         worker_id = f"kring-{socket.gethostname()[:24]}-{os.getpid()}-{id(self):x}"
+        outbox.worker_name = worker_id
         run_tasks = self._task_runner(worker_id)
         started_at = timezone.now()
+        beating = Heartbeat(worker_id, started_at)
+        beating.start()
         if not once:
             self.stdout.write(f"Worker started ({settings.KRING_TASK_BACKEND} task backend).")
         while self.running:
@@ -82,14 +115,32 @@ class Command(BaseCommand):
             if once:
                 break
             deadline = time.monotonic() + interval
+            next_look = time.monotonic() + 0.5
             while self.running and time.monotonic() < deadline:
-                time.sleep(0.2)
+                time.sleep(0.1)
+                if time.monotonic() >= next_look:  # new tasks start the next round early
+                    next_look = time.monotonic() + 0.5
+                    if self._tasks_waiting():
+                        break
+        beating.stopped.set()
+        beating.join()
         if not once:
             try:
                 heartbeat.stop(worker_id)
             except Exception:
                 logger.exception("Could not remove the worker's heartbeat")
         close_old_connections()
+
+    def _tasks_waiting(self) -> bool:
+        """Whether the database task queue holds a ready task (one small query)."""
+        if settings.KRING_TASK_BACKEND != "database":
+            return False
+        from django_tasks_db.models import DBTaskResult
+
+        try:
+            return DBTaskResult.objects.ready().exists()
+        except Exception:  # the database is away: the next round logs it
+            return False
 
     def _task_runner(self, worker_id: str) -> Callable[[], object]:
         """One round of queued tasks: every ready task of the configured backend."""

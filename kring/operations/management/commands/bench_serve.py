@@ -84,8 +84,12 @@ class Command(BaseCommand):
         parser.add_argument("--messages", type=int, default=200)
         parser.add_argument("--skip-runserver", action="store_true")
         parser.add_argument("--skip-mail", action="store_true")
+        parser.add_argument("--only-mail", action="store_true", help="the workers alone")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["only_mail"]:
+            self._mail(options["messages"])
+            return
         participant = Participant.objects.filter(case__isnull=False).order_by("pk").first()
         staff = User.objects.filter(is_regional_manager=True, is_active=True).order_by("pk").first()
         if participant is None or staff is None:
