@@ -322,10 +322,10 @@ class IntakeForm(forms.Form):
         for name in self.QUESTIONS:
             self.fields[name].widget.attrs.update(
                 {
-                    "hx-post": reverse_lazy("question_check"),
-                    "hx-trigger": "input changed delay:400ms",
-                    "hx-target": f"#{name}-check",
-                    "hx-swap": "innerHTML",
+                    "data-hx-post": reverse_lazy("question_check"),
+                    "data-hx-trigger": "input changed delay:400ms",
+                    "data-hx-target": f"#{name}-check",
+                    "data-hx-swap": "innerHTML",
                     "aria-describedby": f"{name}-check",
                 }
             )
