@@ -454,7 +454,9 @@ class ConflictForm(forms.Form):
         queryset=User.objects.filter(is_coordinator=True, is_active=True).order_by("full_name"),
         empty_label=_("choose a coordinator"),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(
+        label=_("Why the coordinator has a conflict of interest"), max_length=300
+    )
 
 
 DECLARATION = [

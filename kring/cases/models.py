@@ -11,6 +11,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kring.accounts.models import LANGUAGE_CHOICES, Gender, Municipality, Organisation, Region, User
 
@@ -277,7 +278,7 @@ class Assignment(models.Model):
     class State(models.TextChoices):
         OFFERED = "offered", _("asked")
         ACCEPTED = "accepted", _("accepted")
-        DECLINED = "declined", _("declined")
+        DECLINED = "declined", pgettext_lazy("coordinator assignment", "declined")
         ENDED = "ended", _("ended")
 
     case = models.ForeignKey(
