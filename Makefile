@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest messages clean
+.PHONY: run test install lint typecheck pytest messages clean vnu
 
 $(STAMP): requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("Kring needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -32,6 +32,19 @@ pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The Nu HTML Checker for tests/test_html_validity.py (needs java; CI installs it): the vnu-jar
+# package from the npm registry, pinned by its SHA-256, unpacked into var/vnu/ (not committed).
+VNU_VERSION := 26.9.27
+VNU_SHA256 := 5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
+vnu: var/vnu/vnu.jar
+
+var/vnu/vnu.jar:
+	mkdir -p var/vnu
+	cd var/vnu && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null
+	echo "$(VNU_SHA256)  var/vnu/vnu-jar-$(VNU_VERSION).tgz" | sha256sum --check --quiet
+	tar -xzf var/vnu/vnu-jar-$(VNU_VERSION).tgz -C var/vnu --strip-components=3 package/build/dist/vnu.jar
+	rm var/vnu/vnu-jar-$(VNU_VERSION).tgz
 
 # After changing a translatable text: update the catalogue, translate, then `make messages`.
 messages: install

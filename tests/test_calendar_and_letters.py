@@ -53,6 +53,7 @@ def setting(world) -> Setting:
         venue_name="Buurthuis De Pijp",
         venue_address="Molenstraat 12, 3512 AB Utrecht",
         venue_accessibility="Rolstoeltoegankelijk, lift aanwezig",
+        catering="Soep en broodjes",
     )
     anna = Participant.objects.create(
         case=case,

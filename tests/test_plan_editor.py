@@ -241,10 +241,11 @@ def test_adding_an_agreement_with_htmx_returns_the_section(world, client, held):
     assert fragment.lstrip().startswith('<section class="kring-card" id="agreements"')
     assert "Bram brengt de kinderen naar school" in fragment
     # The precision check and the versions come along out of band, with a notice.
-    assert 'id="findings" aria-labelledby="findings-title" hx-swap-oob="true"' in fragment
-    assert 'id="finalise" aria-labelledby="finalise-title" hx-swap-oob="true"' in fragment
+    assert 'id="findings" aria-labelledby="findings-title" data-hx-swap-oob="true"' in fragment
+    assert 'id="finalise" aria-labelledby="finalise-title" data-hx-swap-oob="true"' in fragment
     assert (
-        '<div id="editor-status" hx-swap-oob="innerHTML">The agreement is added.</div>' in fragment
+        '<div id="editor-status" data-hx-swap-oob="innerHTML">The agreement is added.</div>'
+        in fragment
     )
     assert Agreement.objects.count() == 1
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
+from kring.audit import display, rights
 from kring.audit import log as audit
-from kring.audit import rights
 from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.access import get_managed_case, managed_cases
 from kring.cases.lifecycle import CaseError
@@ -33,7 +33,11 @@ def case_access(request: HttpRequest, reference: str) -> HttpResponse:
         .order_by("-pk")
     )
     page = Paginator(entries, settings.KRING_CASE_PAGE_SIZE * 2).get_page(request.GET.get("page"))
-    return render(request, "audit/case_access.html", {"case": case, "page": page, "query": ""})
+    return render(
+        request,
+        "audit/case_access.html",
+        {"case": case, "page": page, "rows": display.rows(case, page.object_list), "query": ""},
+    )
 
 
 # --- The rights of the people in the data -----------------------------------------------

@@ -322,10 +322,10 @@ class IntakeForm(forms.Form):
         for name in self.QUESTIONS:
             self.fields[name].widget.attrs.update(
                 {
-                    "hx-post": reverse_lazy("question_check"),
-                    "hx-trigger": "input changed delay:400ms",
-                    "hx-target": f"#{name}-check",
-                    "hx-swap": "innerHTML",
+                    "data-hx-post": reverse_lazy("question_check"),
+                    "data-hx-trigger": "input changed delay:400ms",
+                    "data-hx-target": f"#{name}-check",
+                    "data-hx-swap": "innerHTML",
                     "aria-describedby": f"{name}-check",
                 }
             )
@@ -454,7 +454,9 @@ class ConflictForm(forms.Form):
         queryset=User.objects.filter(is_coordinator=True, is_active=True).order_by("full_name"),
         empty_label=_("choose a coordinator"),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(
+        label=_("Why the coordinator has a conflict of interest"), max_length=300
+    )
 
 
 DECLARATION = [

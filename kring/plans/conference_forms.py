@@ -171,7 +171,7 @@ class OutcomeForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_("Reason"),
+        label=_("Why there is no accepted plan"),
         max_length=500,
         help_text=_("Only the reason: nothing of what was said in the private time."),
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),

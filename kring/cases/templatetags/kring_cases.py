@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 
 from kring.cases.models import Case
@@ -12,3 +14,12 @@ register = template.Library()
 def norm(case: Case) -> Norm | None:
     """The time norm that applies to a case now (computed, no query)."""
     return norm_for(case)
+
+
+@register.filter
+def iso_day(value: str | None) -> dt.date | None:
+    """A day stored as ISO text (a plan version's content) as a date, for the date filter."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
