@@ -158,9 +158,10 @@ EXPECTATIONS = {
     "information_need_remove": THIS_CASE_REDIRECT,
     "dates": THIS_CASE,
     "date_answer": THIS_CASE_POST,
-    # The coordinator chooses the date; the manager is told why not (409).
+    # The coordinator chooses the date (first a confirmation page); the manager is told why
+    # not (409).
     "date_choose": expect(
-        LOGIN, 409, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+        LOGIN, 409, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
     ),
     "date_remove": THIS_CASE_REDIRECT,
     "meeting": THIS_CASE,

@@ -857,7 +857,8 @@ def test_distributing_letters_counts_once_printed(world, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_aftercare_call_hands_the_case_over(held):
+def test_the_aftercare_call_hands_the_case_over(held, settings):
+    settings.KRING_AFTERCARE_MIN_DAYS = 0  # the call's timing is not the subject here
     plan = finalised(held)
     with pytest.raises(CaseError):  # held: not everyone has it yet
         services.record_aftercare(held.case, on=TODAY(), how_it_goes="Goed", user=held.user)
@@ -901,7 +902,8 @@ def test_the_aftercare_call_hands_the_case_over(held):
 
 
 @pytest.mark.django_db
-def test_the_coordinator_loses_access_to_the_plan_pages(held, client):
+def test_the_coordinator_loses_access_to_the_plan_pages(held, client, settings):
+    settings.KRING_AFTERCARE_MIN_DAYS = 0  # the call's timing is not the subject here
     plan = finalised(held)
     deliver_to_everyone(plan)
     change_status(held.case, Status.PLAN_DISTRIBUTED, user=held.user)
@@ -954,7 +956,8 @@ def plan_rows(case: Case) -> str:
 
 
 @pytest.mark.django_db
-def test_anonymising_a_case_removes_the_plans_words_and_keeps_its_shape(held):
+def test_anonymising_a_case_removes_the_plans_words_and_keeps_its_shape(held, settings):
+    settings.KRING_AFTERCARE_MIN_DAYS = 0  # the call's timing is not the subject here
     plan = finalised(held)
     line = BottomLine.objects.create(case=held.case, text="Stil", set_by="Dirk", mandate="APV")
     services.check_bottom_line(plan, line, met=False, reason="Niets over 22 uur.", user=held.user)

@@ -370,6 +370,7 @@ ACTION_LABELS = {
     "follow_up.added": _("Follow-up moment added"),
     "follow_up.answered": _("Follow-up answered"),
     "follow_up.letter": _("Follow-up letter printed"),
+    "aftercare.early": _("Aftercare call recorded early, with a reason"),
 }
 
 
