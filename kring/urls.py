@@ -230,6 +230,11 @@ urlpatterns = [
         name="plan_letter",
     ),
     path(
+        "zaken/<str:reference>/plan-verspreiden/<int:pk>/verstuurd/",
+        distribution_views.plan_letter_posted,
+        name="plan_letter_posted",
+    ),
+    path(
         "zaken/<str:reference>/plan-verspreiden/<int:pk>/opnieuw/",
         distribution_views.plan_resend,
         name="plan_resend",

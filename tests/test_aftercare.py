@@ -89,6 +89,7 @@ def distributed(world, client):
     services.finalise(plan, user=world.coordinator, version=None)
     for person in distribution.recipients(plan):
         distribution.letter(plan, person, user=world.coordinator)
+        distribution.posted(plan, person, user=world.coordinator)
     case.refresh_from_db()
     change_status(case, Status.PLAN_DISTRIBUTED, user=world.coordinator)
     return case

@@ -191,6 +191,10 @@ EXPECTATIONS = {
     "plan_distribution": THIS_CASE,
     "plan_letter": THIS_CASE,
     "plan_resend": THIS_CASE_REDIRECT,
+    # The letter is not made yet: refused with a reason, for those who may see the case.
+    "plan_letter_posted": expect(
+        LOGIN, 409, NOT_FOUND, 409, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
     "plan_recipient_add": THIS_CASE_REDIRECT,
     "aftercare": THIS_CASE,
     "portal_plan_pdf": expect(
@@ -308,7 +312,7 @@ PLAN_URLS = {
     "aftercare",
 }
 PLAN_ITEM_URLS = {"plan_item_add", "plan_item", "plan_item_remove", "plan_item_move"}
-PLAN_PERSON_URLS = {"plan_letter", "plan_resend", "plan_recipient_add"}
+PLAN_PERSON_URLS = {"plan_letter", "plan_letter_posted", "plan_resend", "plan_recipient_add"}
 
 
 def held_with_plan(case):
@@ -441,7 +445,11 @@ def _url(name, world):
         return reverse(name, args=args if name == "plan_item_add" else [*args, agreement.pk])
     if name in PLAN_PERSON_URLS:
         _plan, _agreement, people = held_with_plan(world.case)
-        person = {"plan_letter": "letter", "plan_resend": "email"}.get(name, "declined")
+        person = {
+            "plan_letter": "letter",
+            "plan_letter_posted": "letter",
+            "plan_resend": "email",
+        }.get(name, "declined")
         return reverse(name, args=[world.case.reference, people[person].pk])
     if name == "plan_pdf":
         held_with_plan(world.case)

@@ -848,6 +848,10 @@ def test_distributing_letters_counts_once_printed(world, monkeypatch):
     assert Delivery.objects.filter(channel="letter", printed_at=None).count() == 2
     assert distribution.missing(plan) == [carla, frank]  # not printed yet
     assert distribution.letter(plan, carla, user=world.coordinator) == b"%PDF"
+    assert distribution.missing(plan) == [carla, frank]  # made, not posted yet
+    with pytest.raises(CaseError):  # Frank's letter is not made yet
+        distribution.posted(plan, frank, user=world.coordinator)
+    distribution.posted(plan, carla, user=world.coordinator)
     assert distribution.missing(plan) == [frank]
     assert distribution.distribute(plan, user=world.coordinator).letters == 0  # nothing twice
     assert Delivery.objects.count() == 2

@@ -371,6 +371,7 @@ ACTION_LABELS = {
     "follow_up.answered": _("Follow-up answered"),
     "follow_up.letter": _("Follow-up letter printed"),
     "aftercare.early": _("Aftercare call recorded early, with a reason"),
+    "plan.letter_posted": _("Letter with the plan recorded as posted"),
 }
 
 
