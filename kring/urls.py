@@ -136,6 +136,16 @@ urlpatterns = [
     ),
     path("zaken/<str:reference>/kring/<int:pk>/brief.pdf", meeting_views.letter, name="letter"),
     path(
+        "zaken/<str:reference>/kring/<int:pk>/verwijderen/",
+        circle_views.participant_remove,
+        name="participant_remove",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/samenvoegen/",
+        circle_views.participant_merge,
+        name="participant_merge",
+    ),
+    path(
         "zaken/<str:reference>/kring/<int:pk>/informatiebrief.pdf",
         circle_views.participant_information_letter,
         name="participant_information_letter",

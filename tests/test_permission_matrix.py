@@ -149,6 +149,8 @@ EXPECTATIONS = {
     "participant_link": THIS_CASE_REDIRECT,
     # Stopping someone's links: an empty POST lacks the reason (400) for the case's people.
     "participant_links_revoke": THIS_CASE_POST,
+    "participant_remove": THIS_CASE_POST,
+    "participant_merge": THIS_CASE_POST,
     "letter": THIS_CASE,
     # Makes the letter (a new link) and answers with the PDF: the case's manager and coordinator.
     "participant_information_letter": expect(
@@ -368,6 +370,8 @@ def held_with_plan(case):
 
 PARTICIPANT_URLS = {
     "participant_detail",
+    "participant_remove",
+    "participant_merge",
     "participant_contact",
     "participant_informed",
     "participant_willingness",

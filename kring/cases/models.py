@@ -372,6 +372,8 @@ ACTION_LABELS = {
     "follow_up.letter": _("Follow-up letter printed"),
     "aftercare.early": _("Aftercare call recorded early, with a reason"),
     "plan.letter_posted": _("Letter with the plan recorded as posted"),
+    "participant.removed": _("Removed from the circle (added by mistake)"),
+    "participant.merged": _("Two entries of the same person merged"),
 }
 
 

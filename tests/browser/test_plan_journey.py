@@ -446,6 +446,7 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
     assert Delivery.objects.get(participant=carla).printed_at is not None
     # Made is not posted (issue 14): recording that it was posted is a second act.
     assert Delivery.objects.get(participant=carla).delivered_at is None
+    coordinator.goto(f"/zaken/{reference}/plan-verspreiden/")
     submit(
         coordinator,
         f'form[action="/zaken/{reference}/plan-verspreiden/{carla.pk}/verstuurd/"] button',
