@@ -50,6 +50,7 @@ urlpatterns = [
     path("gezond/metrics", operations_views.prometheus, name="metrics"),
     path("werk/", core_views.start, name="start"),
     path("profiel/", account_views.coordinator_profile, name="coordinator_profile"),
+    path("profiel/dagoverzicht/", account_views.digest_setting, name="digest_setting"),
     path("zaken/", case_views.case_list, name="case_list"),
     path("zaken/nieuw/", request_views.case_create, name="case_create"),
     path("zaken/vraagcheck/", case_views.question_check, name="question_check"),

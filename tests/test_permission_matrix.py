@@ -119,6 +119,8 @@ EXPECTATIONS = {
     "favicon": expect(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # Every coordinator has a profile page of their own; other roles have none.
     "coordinator_profile": expect(LOGIN, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND),
+    # Every staff member's own choice of the daily email.
+    "digest_setting": expect(LOGIN, OK, OK, OK, OK, OK, OK),
     "case_create": MANAGERS,
     "question_check": expect(
         LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"

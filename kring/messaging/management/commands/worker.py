@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kring.audit import retention
-from kring.core import ratelimit
+from kring.core import due, ratelimit
 from kring.followup import services as followup
 from kring.meetings import invitations
 from kring.messaging import outbox
@@ -39,6 +39,7 @@ def sweep_once(worker: str = "") -> None:
         outbox.sweep,
         ratelimit.sweep,
         invitations.send_reminders,
+        due.send_digests,  # once a day per staff member: the claimed date moves on
         retention.run_daily,  # once a day; one cache read on every other round
     )
     failed = None
