@@ -309,6 +309,8 @@ KRING_LINK_DAYS = envint("KRING_LINK_DAYS", 120, minimum=1)
 KRING_REMINDER_DAYS = envint("KRING_REMINDER_DAYS", 3, minimum=1)
 # The aftercare call falls due this many days after the meeting ("about four weeks").
 KRING_AFTERCARE_DAYS = envint("KRING_AFTERCARE_DAYS", 28, minimum=1)
+# An aftercare call recorded sooner than this many days after the meeting needs a reason.
+KRING_AFTERCARE_MIN_DAYS = envint("KRING_AFTERCARE_MIN_DAYS", 14, minimum=0)
 # Follow-up moments, in months after the meeting, per variant ("3" or "3,6,12"); more can be
 # added on a case.
 KRING_FOLLOW_UP_MONTHS = {

@@ -50,6 +50,7 @@ urlpatterns = [
     path("gezond/metrics", operations_views.prometheus, name="metrics"),
     path("werk/", core_views.start, name="start"),
     path("profiel/", account_views.coordinator_profile, name="coordinator_profile"),
+    path("profiel/dagoverzicht/", account_views.digest_setting, name="digest_setting"),
     path("zaken/", case_views.case_list, name="case_list"),
     path("zaken/nieuw/", request_views.case_create, name="case_create"),
     path("zaken/vraagcheck/", case_views.question_check, name="question_check"),
@@ -135,6 +136,16 @@ urlpatterns = [
         name="participant_links_revoke",
     ),
     path("zaken/<str:reference>/kring/<int:pk>/brief.pdf", meeting_views.letter, name="letter"),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/verwijderen/",
+        circle_views.participant_remove,
+        name="participant_remove",
+    ),
+    path(
+        "zaken/<str:reference>/kring/<int:pk>/samenvoegen/",
+        circle_views.participant_merge,
+        name="participant_merge",
+    ),
     path(
         "zaken/<str:reference>/kring/<int:pk>/informatiebrief.pdf",
         circle_views.participant_information_letter,
@@ -228,6 +239,11 @@ urlpatterns = [
         "zaken/<str:reference>/plan-verspreiden/<int:pk>/brief.pdf",
         distribution_views.plan_letter,
         name="plan_letter",
+    ),
+    path(
+        "zaken/<str:reference>/plan-verspreiden/<int:pk>/verstuurd/",
+        distribution_views.plan_letter_posted,
+        name="plan_letter_posted",
     ),
     path(
         "zaken/<str:reference>/plan-verspreiden/<int:pk>/opnieuw/",

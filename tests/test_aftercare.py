@@ -89,6 +89,7 @@ def distributed(world, client):
     services.finalise(plan, user=world.coordinator, version=None)
     for person in distribution.recipients(plan):
         distribution.letter(plan, person, user=world.coordinator)
+        distribution.posted(plan, person, user=world.coordinator)
     case.refresh_from_db()
     change_status(case, Status.PLAN_DISTRIBUTED, user=world.coordinator)
     return case
@@ -131,7 +132,8 @@ def test_the_call_hands_the_case_over_and_the_coordinators_access_ends(world, cl
         client.force_login(world.coordinator)
         today = timezone.localdate()
         response = client.post(
-            url("aftercare", distributed), {"on": today.isoformat(), "how_it_goes": HOW}
+            url("aftercare", distributed),
+            {"on": today.isoformat(), "how_it_goes": HOW, "confirmed": "yes"},
         )
         assert response["Location"] == reverse("start")
         start = client.get(reverse("start"))
@@ -190,7 +192,7 @@ def test_a_manager_who_records_the_call_stays_on_the_case(world, client, distrib
         client.force_login(world.manager)
         response = client.post(
             url("aftercare", distributed),
-            {"on": timezone.localdate().isoformat(), "how_it_goes": HOW},
+            {"on": timezone.localdate().isoformat(), "how_it_goes": HOW, "confirmed": "yes"},
             follow=True,
         )
         assert response.redirect_chain[-1][0] == url("aftercare", distributed)
@@ -245,3 +247,39 @@ def test_no_call_before_everyone_has_the_plan(world, client):
     for user in (world.other_coordinator, world.other_manager, world.researcher):
         client.force_login(user)
         assert client.get(url("aftercare", case)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_recording_the_call_first_asks_for_confirmation(world, client, distributed):
+    aftercare = url("aftercare", distributed)
+    with four_weeks_later():
+        client.force_login(world.coordinator)
+        today = timezone.localdate().isoformat()
+        asked = client.post(aftercare, {"on": today, "how_it_goes": HOW})
+        assert asked.status_code == 200
+        assert "Your part as coordinator, and your access to this case, end." in asked.text
+        assert "This cannot be undone." in asked.text
+        assert 'name="confirmed" value="yes"' in asked.text and HOW in asked.text
+        assert not AftercareCall.objects.exists()
+        assert Case.objects.get(pk=distributed.pk).status == Status.PLAN_DISTRIBUTED
+        done = client.post(aftercare, {"on": today, "how_it_goes": HOW, "confirmed": "yes"})
+        assert done.status_code == 302
+    assert Case.objects.get(pk=distributed.pk).status == Status.FOLLOW_UP
+
+
+@pytest.mark.django_db
+def test_an_early_call_needs_a_reason_which_the_history_keeps(world, client, distributed):
+    aftercare = url("aftercare", distributed)
+    today = timezone.localdate().isoformat()  # the day after the meeting
+    early = client.post(aftercare, {"on": today, "how_it_goes": HOW, "confirmed": "yes"})
+    assert early.status_code == 409
+    assert "This is early: the aftercare call comes at least 14 days after the meeting" in (
+        early.text
+    )
+    assert not AftercareCall.objects.exists()
+    reason = "De familie verhuist volgende week naar het buitenland."
+    data = {"on": today, "how_it_goes": HOW, "early_reason": reason, "confirmed": "yes"}
+    assert client.post(aftercare, data).status_code == 302
+    assert AftercareCall.objects.filter(case=distributed).exists()
+    event = CaseEvent.objects.get(case=distributed, action="aftercare.early")
+    assert event.reason == reason and event.actor == world.coordinator

@@ -482,6 +482,8 @@ def test_a_plan_without_a_meeting(world, client, circle, paper):
     assert change(client, case, "plan_distributed").status_code == 409  # nobody has it yet
     for person in distribution.recipients(plan):
         distribution.letter(plan, person, user=world.coordinator)
+        assert not distribution.everyone_has_it(plan)  # made, not posted yet
+        distribution.posted(plan, person, user=world.coordinator)
     assert distribution.everyone_has_it(plan)
     assert change(client, case, "plan_distributed").status_code == 302
     case.refresh_from_db()

@@ -135,6 +135,7 @@ def test_the_follow_up_is_planned_when_everyone_has_the_plan(world):
     distribution.distribute(made.plan, user=world.coordinator)
     outbox.sweep()
     distribution.letter(made.plan, made.people["carla"], user=world.coordinator)
+    distribution.posted(made.plan, made.people["carla"], user=world.coordinator)
     change_status(case, Status.PLAN_DISTRIBUTED, user=world.coordinator)
     (follow_up,) = FollowUp.objects.filter(case=case)
     # Three months after the meeting of 30 November: February has no 30th.

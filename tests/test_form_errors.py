@@ -29,6 +29,9 @@ NEEDS: dict[str, Any] = {
     "cases.forms.IntakeForm": lambda world: {"requested_on": dt.date(2026, 3, 1)},
     "circle.forms.ParticipantForm": lambda world: {"case": world.case},
     "circle.forms.InformationNeedForm": lambda world: {"case": world.case},
+    "circle.forms.MergeParticipantForm": lambda world: {
+        "participant": world.case.participants.create(name="Een", category="resident")
+    },
     "meetings.forms.AnswerForm": lambda world: {"case": world.case},
     "meetings.forms.CostForm": lambda world: {"case": world.case},
     "followup.forms.QuestionnaireForm": lambda world: {"agreements": []},

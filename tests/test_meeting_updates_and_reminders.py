@@ -256,7 +256,7 @@ def test_a_new_date_counts_as_old_details_too(world, client, scheduled):
     later = option(world, 27)
     client.force_login(world.coordinator)
     url = reverse("date_choose", args=[world.case.reference, later.pk])
-    assert client.post(url).status_code == 302
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
     assert Meeting.objects.get(pk=scheduled.pk).sequence == 1
     page = client.get(reverse("meeting", args=[world.case.reference]))
     assert "3 people have the old details." in page.text

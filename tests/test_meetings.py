@@ -116,7 +116,13 @@ def test_choosing_a_date_schedules_the_meeting(world, client, circle):
     url = reverse("date_choose", args=[world.case.reference, chosen.pk])
     assert client.post(url).status_code == 409  # the coordinator chooses
     client.force_login(world.coordinator)
-    assert client.post(url).status_code == 302
+    # First a confirmation that says what will happen; nothing changes yet.
+    asked = client.post(url)
+    assert asked.status_code == 200
+    assert "The requester is told the date by email." in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert Case.objects.get(pk=world.case.pk).status == Status.PREPARATION
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
     assert Case.objects.get(pk=world.case.pk).status == Status.SCHEDULED
     meeting = Meeting.objects.get(case=world.case)
     assert meeting.starts_at == chosen.starts_at and meeting.sequence == 0

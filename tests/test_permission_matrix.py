@@ -119,6 +119,8 @@ EXPECTATIONS = {
     "favicon": expect(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # Every coordinator has a profile page of their own; other roles have none.
     "coordinator_profile": expect(LOGIN, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND),
+    # Every staff member's own choice of the daily email.
+    "digest_setting": expect(LOGIN, OK, OK, OK, OK, OK, OK),
     "case_create": MANAGERS,
     "question_check": expect(
         LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
@@ -149,6 +151,8 @@ EXPECTATIONS = {
     "participant_link": THIS_CASE_REDIRECT,
     # Stopping someone's links: an empty POST lacks the reason (400) for the case's people.
     "participant_links_revoke": THIS_CASE_POST,
+    "participant_remove": THIS_CASE_POST,
+    "participant_merge": THIS_CASE_POST,
     "letter": THIS_CASE,
     # Makes the letter (a new link) and answers with the PDF: the case's manager and coordinator.
     "participant_information_letter": expect(
@@ -158,9 +162,10 @@ EXPECTATIONS = {
     "information_need_remove": THIS_CASE_REDIRECT,
     "dates": THIS_CASE,
     "date_answer": THIS_CASE_POST,
-    # The coordinator chooses the date; the manager is told why not (409).
+    # The coordinator chooses the date (first a confirmation page); the manager is told why
+    # not (409).
     "date_choose": expect(
-        LOGIN, 409, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+        LOGIN, 409, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
     ),
     "date_remove": THIS_CASE_REDIRECT,
     "meeting": THIS_CASE,
@@ -190,6 +195,10 @@ EXPECTATIONS = {
     "plan_distribution": THIS_CASE,
     "plan_letter": THIS_CASE,
     "plan_resend": THIS_CASE_REDIRECT,
+    # The letter is not made yet: refused with a reason, for those who may see the case.
+    "plan_letter_posted": expect(
+        LOGIN, 409, NOT_FOUND, 409, NOT_FOUND, NOT_FOUND, NOT_FOUND, method="post"
+    ),
     "plan_recipient_add": THIS_CASE_REDIRECT,
     "aftercare": THIS_CASE,
     "portal_plan_pdf": expect(
@@ -307,7 +316,7 @@ PLAN_URLS = {
     "aftercare",
 }
 PLAN_ITEM_URLS = {"plan_item_add", "plan_item", "plan_item_remove", "plan_item_move"}
-PLAN_PERSON_URLS = {"plan_letter", "plan_resend", "plan_recipient_add"}
+PLAN_PERSON_URLS = {"plan_letter", "plan_letter_posted", "plan_resend", "plan_recipient_add"}
 
 
 def held_with_plan(case):
@@ -363,6 +372,8 @@ def held_with_plan(case):
 
 PARTICIPANT_URLS = {
     "participant_detail",
+    "participant_remove",
+    "participant_merge",
     "participant_contact",
     "participant_informed",
     "participant_willingness",
@@ -440,7 +451,11 @@ def _url(name, world):
         return reverse(name, args=args if name == "plan_item_add" else [*args, agreement.pk])
     if name in PLAN_PERSON_URLS:
         _plan, _agreement, people = held_with_plan(world.case)
-        person = {"plan_letter": "letter", "plan_resend": "email"}.get(name, "declined")
+        person = {
+            "plan_letter": "letter",
+            "plan_letter_posted": "letter",
+            "plan_resend": "email",
+        }.get(name, "declined")
         return reverse(name, args=[world.case.reference, people[person].pk])
     if name == "plan_pdf":
         held_with_plan(world.case)

@@ -141,13 +141,27 @@ def test_everyone_gets_a_copy_and_only_then_the_case_moves_on(world, client, mad
     assert "email sent on" in page
     assert reverse("plan_letter", args=[reference, people["carla"].pk]) in page
 
-    # The letter for Carla, printed: now she has it too.
+    # The letter for Carla, printed: made, but she does not have it until it is posted
+    # (issue 14: making a letter and posting it are two acts).
+    posted = reverse("plan_letter_posted", args=[reference, people["carla"].pk])
+    assert client.post(posted).status_code == 409  # not made yet
     letter = client.get(reverse("plan_letter", args=[reference, people["carla"].pk]))
     assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
     text = pdf_text(letter.content)
     assert "Carla Dekker" in text and "Molenstraat 3" in text and "/p/" in text
     assert Delivery.objects.get(participant=people["carla"]).printed_at is not None
+    assert Delivery.objects.get(participant=people["carla"]).delivered_at is None
     assert AccessLog.objects.filter(action="download", object_type="plan_letter").exists()
+    assert missing_names(made) == ["Carla Dekker"]
+    page = client.get(page_url(made)).content.decode()
+    assert "not recorded as posted yet" in page and posted in page
+    assert move_on(client, made).status_code == 409
+    # Recording that it was posted: now she has it, with a history entry.
+    assert client.post(posted).status_code == 302
+    assert Delivery.objects.get(participant=people["carla"]).delivered_at is not None
+    assert made.case.events.filter(action="plan.letter_posted").count() == 1
+    assert client.post(posted).status_code == 302  # twice records it once
+    assert made.case.events.filter(action="plan.letter_posted").count() == 1
     assert missing_names(made) == []
     page = client.get(page_url(made)).content.decode()
     assert "Everyone has the plan (version 1)." in page

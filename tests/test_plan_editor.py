@@ -626,7 +626,11 @@ def hidden_finalise_version(held, page):
 
 
 def finalise(client, held, version):
-    return client.post(reverse("plan_finalise", args=[held.case.reference]), {"version": version})
+    """Finalise, confirmed (the confirmation page itself is pinned below)."""
+    return client.post(
+        reverse("plan_finalise", args=[held.case.reference]),
+        {"version": version, "confirmed": "yes"},
+    )
 
 
 @pytest.mark.django_db
@@ -765,3 +769,20 @@ def test_the_editor_takes_the_same_queries_at_5_and_50_agreements(world, client,
     large = measure()
     print(f"plan editor queries: {small} at 5 agreements, {large} at 50")
     assert large == small
+
+
+@pytest.mark.django_db
+def test_finalising_first_asks_for_confirmation_and_says_what_happens(world, client, held):
+    make_agreement(held, who=[held.ayse], where="thuis", when="date", on=dt.date(2027, 3, 12))
+    client.force_login(world.coordinator)
+    url = reverse("plan_finalise", args=[held.case.reference])
+    asked = client.post(url, {"version": 1})
+    assert asked.status_code == 200
+    page = text(asked)
+    assert "Finalise the plan?" in page
+    assert "makes from it the document everyone receives" in page
+    assert "This cannot be undone." in page
+    assert 'name="confirmed" value="yes"' in asked.text and 'name="version" value="1"' in asked.text
+    assert not PlanVersion.objects.exists()
+    assert client.post(url, {"version": 1, "confirmed": "yes"}).status_code == 302
+    assert PlanVersion.objects.count() == 1

@@ -848,6 +848,10 @@ def test_distributing_letters_counts_once_printed(world, monkeypatch):
     assert Delivery.objects.filter(channel="letter", printed_at=None).count() == 2
     assert distribution.missing(plan) == [carla, frank]  # not printed yet
     assert distribution.letter(plan, carla, user=world.coordinator) == b"%PDF"
+    assert distribution.missing(plan) == [carla, frank]  # made, not posted yet
+    with pytest.raises(CaseError):  # Frank's letter is not made yet
+        distribution.posted(plan, frank, user=world.coordinator)
+    distribution.posted(plan, carla, user=world.coordinator)
     assert distribution.missing(plan) == [frank]
     assert distribution.distribute(plan, user=world.coordinator).letters == 0  # nothing twice
     assert Delivery.objects.count() == 2
@@ -857,7 +861,8 @@ def test_distributing_letters_counts_once_printed(world, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_aftercare_call_hands_the_case_over(held):
+def test_the_aftercare_call_hands_the_case_over(held, settings):
+    settings.KRING_AFTERCARE_MIN_DAYS = 0  # the call's timing is not the subject here
     plan = finalised(held)
     with pytest.raises(CaseError):  # held: not everyone has it yet
         services.record_aftercare(held.case, on=TODAY(), how_it_goes="Goed", user=held.user)
@@ -901,7 +906,8 @@ def test_the_aftercare_call_hands_the_case_over(held):
 
 
 @pytest.mark.django_db
-def test_the_coordinator_loses_access_to_the_plan_pages(held, client):
+def test_the_coordinator_loses_access_to_the_plan_pages(held, client, settings):
+    settings.KRING_AFTERCARE_MIN_DAYS = 0  # the call's timing is not the subject here
     plan = finalised(held)
     deliver_to_everyone(plan)
     change_status(held.case, Status.PLAN_DISTRIBUTED, user=held.user)
@@ -954,7 +960,8 @@ def plan_rows(case: Case) -> str:
 
 
 @pytest.mark.django_db
-def test_anonymising_a_case_removes_the_plans_words_and_keeps_its_shape(held):
+def test_anonymising_a_case_removes_the_plans_words_and_keeps_its_shape(held, settings):
+    settings.KRING_AFTERCARE_MIN_DAYS = 0  # the call's timing is not the subject here
     plan = finalised(held)
     line = BottomLine.objects.create(case=held.case, text="Stil", set_by="Dirk", mandate="APV")
     services.check_bottom_line(plan, line, met=False, reason="Niets over 22 uur.", user=held.user)

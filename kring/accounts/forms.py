@@ -24,6 +24,16 @@ def clean_phone(value: str) -> str:
     return value
 
 
+class DigestForm(forms.Form):
+    """A staff member's choice: the daily email of what fell due, or not."""
+
+    daily_digest = forms.BooleanField(
+        label=_("Send me a daily email of what fell due"),
+        help_text=_("Once a day, only when something fell due for you."),
+        required=False,
+    )
+
+
 class CoordinatorProfileForm(forms.Form):
     """What a coordinator keeps up to date about themselves: how participants reach them,
     which languages they speak, and whether they can take a case now."""

@@ -205,6 +205,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Requests whose postcode matches no region land in the national inbox."),
     )
+    daily_digest = models.BooleanField(
+        _("daily email of what is due"),
+        default=True,
+        help_text=_("Once a day, an email listing what fell due for you, if anything did."),
+    )
+    # The worker claims the digest by moving this date on (an optimistic update).
+    digest_due_on = models.DateField(_("next daily email"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

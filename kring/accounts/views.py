@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kring.accounts import services
-from kring.accounts.forms import CoordinatorProfileForm
-from kring.accounts.models import CoordinatorProfile
-from kring.core.auth import staff_user
+from kring.accounts.forms import CoordinatorProfileForm, DigestForm
+from kring.accounts.models import CoordinatorProfile, Role, User
+from kring.core.auth import roles_required, staff_user
 
 
 @login_required
@@ -43,3 +43,24 @@ def coordinator_profile(request: HttpRequest) -> HttpResponse:
         {"form": form, "profile": profile, "error": error},
         status=409 if error else 400,
     )
+
+
+@roles_required(Role.REGIONAL_MANAGER, Role.COORDINATOR, Role.RESEARCHER, Role.ADMINISTRATOR)
+def digest_setting(request: HttpRequest) -> HttpResponse:
+    """Every staff member's own choice: the daily email of what fell due, or not."""
+    user = staff_user(request)
+    if request.method != "POST":
+        form = DigestForm(initial={"daily_digest": user.daily_digest})
+        return render(request, "accounts/digest.html", {"form": form})
+    form = DigestForm(request.POST)
+    if not form.is_valid():  # a checkbox: only a forged post gets here
+        return render(request, "accounts/digest.html", {"form": form}, status=400)
+    wanted = form.cleaned_data["daily_digest"]
+    User.objects.filter(pk=user.pk).update(daily_digest=wanted)
+    messages.success(
+        request,
+        _("You receive the daily email of what fell due.")
+        if wanted
+        else _("You no longer receive the daily email."),
+    )
+    return redirect("digest_setting")

@@ -358,6 +358,10 @@ class CaseAction(models.TextChoices):
         _("Information letter made"),
     )
     PARTICIPANT_LINKS_REVOKED = "participant.links_revoked", _("Personal links revoked")
+    PARTICIPANT_REMOVED = "participant.removed", _("Removed from the circle (added by mistake)")
+    PARTICIPANT_MERGED = "participant.merged", _("Two entries of the same person merged")
+    AFTERCARE_EARLY = "aftercare.early", _("Aftercare call recorded early, with a reason")
+    PLAN_LETTER_POSTED = "plan.letter_posted", _("Letter with the plan recorded as posted")
     PARTICIPANT_LINK_REQUESTED = (
         "participant.link_requested",
         _("New personal link asked for on the link page"),

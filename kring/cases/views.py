@@ -36,6 +36,7 @@ from kring.cases.forms import (
 )
 from kring.cases.lifecycle import (
     CaseError,
+    _precondition,
     accept_assignment,
     active_assignments,
     assign_coordinator,
@@ -44,6 +45,7 @@ from kring.cases.lifecycle import (
     decline_assignment,
 )
 from kring.cases.models import Assignment, BottomLine, Case, CaseEvent, ConflictOfInterest, Funding
+from kring.cases.next_step import next_step
 from kring.cases.norms import norm_for
 from kring.cases.questions import GOOD_EXAMPLES, check_question
 from kring.core.auth import roles_required, staff_user
@@ -108,6 +110,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
         ),
         None,
     )
+    step = next_step(case, user)
     return {
         "case": case,
         "is_manager": is_manager,
@@ -134,7 +137,14 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, object]:
             CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
         ),
         "case_messages": list(case.messages.order_by("-created_at")[:20]),
-        "transitions": [t for t in available_transitions(case, user) if not t.dedicated],
+        "next_step": step,
+        # The other moves open to this user now; one whose condition is not met (a plan
+        # recorded as distributed before there is a plan) is not offered.
+        "transitions": [
+            t
+            for t in available_transitions(case, user)
+            if not t.dedicated and t != step.transition and _precondition(case, t.target) is None
+        ],
     }
 
 

@@ -172,6 +172,49 @@ class RevokeLinksForm(forms.Form):
     )
 
 
+class RemoveParticipantForm(forms.Form):
+    """Remove someone added to the circle by mistake."""
+
+    reason = forms.CharField(
+        label=_("Why remove this person?"),
+        max_length=200,
+        help_text=_("For example: added twice, or added to the wrong case."),
+    )
+    understood = forms.BooleanField(
+        label=_("I understand that this person and what was recorded of them are removed."),
+        error_messages={"required": _("Tick the box to confirm the removal.")},
+    )
+
+
+class MergeParticipantForm(forms.Form):
+    """This person is the same as someone else in the circle: merge them into that person."""
+
+    into = forms.ModelChoiceField(
+        label=_("The same person as"),
+        queryset=Participant.objects.none(),
+        error_messages={"required": _("Choose the person to keep.")},
+    )
+    understood = forms.BooleanField(
+        label=_(
+            "I understand that everything of this person moves to the one chosen, and this "
+            "entry is removed."
+        ),
+        error_messages={"required": _("Tick the box to confirm the merge.")},
+    )
+
+    def __init__(self, *args: Any, participant: Participant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["into"]
+        if not isinstance(field, forms.ModelChoiceField):  # pragma: no cover - declared above
+            raise TypeError(field)
+        field.queryset = (
+            Participant.objects.filter(case_id=participant.case_id)
+            .exclude(pk=participant.pk)
+            .order_by("name", "pk")
+        )
+        field.empty_label = _("Choose a person")
+
+
 class NewLinkForm(forms.Form):
     """'Send me a new link', on the page of a link that does not work."""
 

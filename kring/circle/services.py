@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
@@ -260,3 +261,103 @@ def information_letter(participant: Participant, *, user: User) -> bytes:
             "participant.information_letter", user=user, data={"participant": participant.pk}
         )
     return information_letter_pdf(participant, portal_url=links.url(token), portal_code=code)
+
+
+# --- Removing and merging ----------------------------------------------------------------------
+
+MERGE_FILL = ["email", "phone", "postal_address", "organisation"]
+
+
+def removal_refusal(participant: Participant) -> Promise | None:
+    """Why ``participant`` cannot be removed from the circle (None: they can). Someone added
+    by mistake can be removed while nothing was sent to them and nothing of the meeting or
+    the plan names them; after that, a duplicate is merged instead."""
+    from kring.meetings.models import Attendance, Invitation
+    from kring.messaging.models import OutboxMessage
+    from kring.plans.models import Agreement, Delivery, Endorsement, Plan
+
+    if participant.case.is_finished:
+        return _("This case is finished: its circle can no longer be changed.")
+    sent = (
+        OutboxMessage.objects.filter(participant=participant).exists()
+        or PersonalLink.objects.filter(participant=participant).exists()
+        or Invitation.objects.filter(participant=participant).exists()
+        or Delivery.objects.filter(participant=participant).exists()
+    )
+    if sent:
+        return _(
+            "Something was already sent to this person, so they stay in the history. If they "
+            "are the same as someone else in the circle, merge them instead."
+        )
+    named = (
+        Attendance.objects.filter(participant=participant).exists()
+        or Endorsement.objects.filter(participant=participant).exists()
+        or Agreement.objects.filter(who=participant).exists()
+        or Plan.objects.filter(monitors=participant).exists()
+    )
+    if named:
+        return _(
+            "The meeting or the plan names this person. If they are the same as someone else "
+            "in the circle, merge them instead."
+        )
+    return None
+
+
+def remove_participant(participant: Participant, *, user: User, reason: str) -> None:
+    """Remove someone added to the circle by mistake; the history keeps that it happened (not
+    who: no personal data in the history)."""
+    refusal = removal_refusal(participant)
+    if refusal is not None:
+        raise CaseError(refusal)
+    case = participant.case
+    with transaction.atomic():
+        pk = participant.pk
+        participant.delete()
+        case.log("participant.removed", user=user, reason=reason, data={"participant": pk})
+
+
+def merge_participants(keep: Participant, duplicate: Participant, *, user: User) -> Participant:
+    """``duplicate`` is the same person as ``keep``: everything recorded of or sent to the
+    duplicate moves to ``keep`` (where ``keep`` already has the same — an answer for the same
+    date, say — ``keep``'s stays), ``keep``'s empty contact details are filled from the
+    duplicate's, and the duplicate is removed. The history records the merge."""
+    if keep.case_id != duplicate.case_id or keep.pk == duplicate.pk:
+        raise CaseError(_("Choose another person from this case's circle."))
+    circle_open(keep.case)
+    with transaction.atomic():
+        for relation in Participant._meta.related_objects:
+            model = relation.related_model
+            name = relation.field.name
+            if relation.many_to_many:
+                for owner in model.objects.filter(**{name: duplicate}):  # type: ignore[attr-defined]
+                    getattr(owner, name).add(keep)
+                    getattr(owner, name).remove(duplicate)
+                continue
+            if model is Participant:  # people the duplicate suggested
+                Participant.objects.filter(suggested_by=duplicate).exclude(pk=keep.pk).update(
+                    suggested_by=keep
+                )
+                continue
+            for row in model.objects.filter(**{name: duplicate}):  # type: ignore[attr-defined]
+                try:
+                    with transaction.atomic():
+                        model.objects.filter(pk=row.pk).update(**{name: keep})  # type: ignore[attr-defined]
+                except IntegrityError:
+                    row.delete()  # keep already has this one
+        filled = {}
+        for field in MERGE_FILL:
+            if not getattr(keep, field) and getattr(duplicate, field):
+                filled[field] = getattr(duplicate, field)
+        _claim(keep, None)
+        if filled:
+            Participant.objects.filter(pk=keep.pk).update(**filled)
+            for field, value in filled.items():
+                setattr(keep, field, value)
+        merged = duplicate.pk
+        duplicate.delete()
+        keep.case.log(
+            "participant.merged",
+            user=user,
+            data={"participant": keep.pk, "merged": merged, "fields": sorted(filled)},
+        )
+    return keep

@@ -21,7 +21,9 @@ from kring.circle.access import get_participant_for_user
 from kring.circle.forms import (
     ContactForm,
     InformationNeedForm,
+    MergeParticipantForm,
     ParticipantForm,
+    RemoveParticipantForm,
     RevokeLinksForm,
     WillingnessForm,
 )
@@ -120,6 +122,11 @@ def _participant_context(participant: Participant, **extra: object) -> dict[str,
             auto_id="willing_%s",
         ),
         "editable": not case.is_finished,
+        "removal_refusal": services.removal_refusal(participant),
+        "remove_form": extra.pop("remove_form", None) or RemoveParticipantForm(auto_id="remove_%s"),
+        "merge_form": extra.pop("merge_form", None)
+        or MergeParticipantForm(participant=participant, auto_id="merge_%s"),
+        "has_others": bool(others),
         **extra,
     }
 
@@ -339,3 +346,43 @@ def information_need_remove(request: HttpRequest, reference: str, pk: int) -> Ht
     case.log("information_need.removed", user=staff_user(request), data={"need": pk})
     messages.success(request, _("The information need is removed."))
     return redirect("circle", reference=reference)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Remove someone added by mistake, while nothing was sent to them."""
+    participant = get_participant_for_user(request, reference, pk)
+    form = RemoveParticipantForm(request.POST, auto_id="remove_%s")
+    if not form.is_valid():
+        context = _participant_context(participant, remove_form=form)
+        return render(request, "circle/participant.html", context, status=400)
+    name = participant.name
+    try:
+        services.remove_participant(
+            participant, user=staff_user(request), reason=form.cleaned_data["reason"]
+        )
+    except CaseError as failure:
+        context = _participant_context(participant, remove_form=form, error=failure.message)
+        return render(request, "circle/participant.html", context, status=409)
+    messages.success(request, _("%(name)s is removed from the circle.") % {"name": name})
+    return redirect("circle", reference=reference)
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def participant_merge(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """This person is the same as someone else in the circle: merge them into that one."""
+    participant = get_participant_for_user(request, reference, pk)
+    form = MergeParticipantForm(request.POST, participant=participant, auto_id="merge_%s")
+    if not form.is_valid():
+        context = _participant_context(participant, merge_form=form)
+        return render(request, "circle/participant.html", context, status=400)
+    keep = form.cleaned_data["into"]
+    try:
+        services.merge_participants(keep, participant, user=staff_user(request))
+    except CaseError as failure:
+        context = _participant_context(participant, merge_form=form, error=failure.message)
+        return render(request, "circle/participant.html", context, status=409)
+    messages.success(request, _("The two entries are merged into %(name)s.") % {"name": keep.name})
+    return redirect("participant_detail", reference=reference, pk=keep.pk)

@@ -15,7 +15,7 @@ from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.lifecycle import ACTION_BY
 from kring.cases.models import Assignment, Case, Status
 from kring.cases.norms import over_norm
-from kring.core import contact
+from kring.core import contact, due
 from kring.core.auth import staff_user
 from kring.followup.access import follow_ups_for
 from kring.followup.views import section_counts
@@ -55,7 +55,10 @@ def start(request: HttpRequest) -> HttpResponse:
         context["manager_action_count"] = action.count()
         context["manager_late_count"] = mine.filter(over_norm()).count()
         context["manager_by_status"] = _counts_by_status(mine)
+        context["manager_norms"] = due.norms(user, timezone.localdate())
     if user.is_coordinator:
+        context["aftercare_due"] = due.aftercare_due(user, timezone.localdate())
+        context["meetings_this_week"] = due.meetings_this_week(user, timezone.now())
         mine = coordinated_cases(user)
         context["coordinator_offered"] = list(
             mine.filter(

@@ -7,19 +7,23 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from kring.accounts.models import Role
+from kring.accounts.models import Role, User
 from kring.audit import log as audit
-from kring.cases.access import get_people_case
+from kring.cases.access import coordinates, get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, Status
 from kring.circle.access import get_participant_for_user
 from kring.circle.models import Participant
+from kring.core import confirm
 from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.meetings import invitations, services
@@ -128,11 +132,39 @@ def date_answer(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+def _may_not_choose(case: Case, user: User) -> str | None:
+    """Why this user may not choose a date now (asked before the confirmation)."""
+    if case.status not in (Status.PREPARATION, Status.SCHEDULED):
+        return _("A date can be chosen while the case is in preparation.")
+    if not coordinates(user, case):
+        return _("The coordinator of the case chooses the date.")
+    return None
+
+
 @require_POST
 @roles_required(*CASE_ROLES)
 def date_choose(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     case = get_people_case(request, reference)
     option = get_object_or_404(DateOption, case=case, pk=pk)
+    refusal = _may_not_choose(case, staff_user(request))
+    if refusal is not None:
+        return render(
+            request, "meetings/dates.html", _dates_context(case, error=refusal), status=409
+        )
+    if not confirm.confirmed(request):
+        when = date_format(timezone.localtime(option.starts_at), "l j F Y, H:i")
+        return confirm.confirmation_page(
+            request,
+            case,
+            title=_("Choose %(when)s for the meeting?") % {"when": when},
+            consequences=[
+                _("The meeting is set for %(when)s and the date poll closes.") % {"when": when},
+                _("The requester is told the date by email."),
+                _("Then you send the invitations to the circle."),
+            ],
+            button=_("Yes, choose this date"),
+            back=reverse("dates", args=[case.reference]),
+        )
     try:
         services.schedule(case, option, user=staff_user(request))
     except CaseError as failure:

@@ -33,6 +33,7 @@ PURPOSES: dict[str, Promise] = {
     ),
     "followup.opened": pgettext_lazy("message purpose", "Follow-up opened, to researchers"),
     "account": pgettext_lazy("message purpose", "Account: sign-in and password"),
+    "staff.digest": pgettext_lazy("message purpose", "Daily email of what is due, to staff"),
 }
 
 

@@ -195,6 +195,16 @@ class AftercareForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 2000, "aria-required": "true"}),
     )
 
+    early_reason = forms.CharField(
+        label=_("Why the call is recorded early"),
+        help_text=_(
+            "Needed only when the call comes sooner than the minimum time after the meeting."
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
     @classmethod
     def blank(cls) -> AftercareForm:
         return cls(initial={"on": timezone.localdate()}, auto_id="aftercare_%s")

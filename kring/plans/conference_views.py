@@ -14,18 +14,21 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
 from kring.audit import log as audit
-from kring.cases.access import cases_with_people, get_people_case
+from kring.cases.access import cases_with_people, coordinates, get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import BottomLine, Case, Status
 from kring.circle.models import Participant, Willingness
+from kring.core import confirm
 from kring.core.auth import roles_required, staff_user
 from kring.meetings.models import Attendance, Meeting
 from kring.plans import services
@@ -398,6 +401,7 @@ def _aftercare_page(
         "case": case,
         "meeting": meeting if meeting is not None and meeting.is_scheduled else None,
         "due": due,
+        "earliest": services.aftercare_earliest(case),
         "overdue": due is not None and due < timezone.localdate() and call is None,
         "latest": latest,
         "content": content,
@@ -420,13 +424,30 @@ def aftercare(request: HttpRequest, reference: str) -> HttpResponse:
     form = AftercareForm(request.POST, auto_id="aftercare_%s")
     if not form.is_valid():
         return _aftercare_page(request, case, form, status=400)
-    try:
-        services.record_aftercare(
+    data = {
+        "on": form.cleaned_data["on"],
+        "how_it_goes": form.cleaned_data["how_it_goes"],
+        "early_reason": form.cleaned_data["early_reason"],
+    }
+    if not confirm.confirmed(request) and services.aftercare_refusal(case, **data) is None:
+        user = staff_user(request)
+        ends = [_("The case is handed over to the follow-up by the researchers.")]
+        if coordinates(user, case):
+            ends.append(_("Your part as coordinator, and your access to this case, end."))
+        return confirm.confirmation_page(
+            request,
             case,
-            on=form.cleaned_data["on"],
-            how_it_goes=form.cleaned_data["how_it_goes"],
-            user=staff_user(request),
+            title=_("Record the aftercare call and hand the case over?"),
+            consequences=[
+                _("The aftercare call of %(day)s is recorded.")
+                % {"day": date_format(data["on"], "j F Y")},
+                *ends,
+            ],
+            button=_("Yes, record the call and hand the case over"),
+            back=reverse("aftercare", args=[case.reference]),
         )
+    try:
+        services.record_aftercare(case, user=staff_user(request), **data)
     except CaseError as failure:
         case.refresh_from_db()
         return _aftercare_page(request, case, form, status=409, error=failure.message)

@@ -5,8 +5,8 @@ declined to take part, unless they asked for it. With an email address: an email
 attached and a fresh link to their own page; without: a printed letter with the plan. Every
 delivery is one ``Delivery`` row per version, participant and channel, so nothing goes twice,
 also when two people press the button at once. A copy counts once the email is sent or the
-letter printed; until then the participant is on the list of who does not have the plan yet,
-and the case cannot move on.
+printed letter is recorded as posted (making the letter is not enough); until then the
+participant is on the list of who does not have the plan yet, and the case cannot move on.
 """
 
 from __future__ import annotations
@@ -248,7 +248,8 @@ def _email(
 
 def letter(plan: Plan, participant: Participant, *, user: User) -> bytes:
     """The printed letter with the latest plan for ``participant``, with a fresh link to
-    their page. Printing it records the delivery."""
+    their page. Making it records the letter as printed; it counts as delivered only once
+    someone records that it was posted (:func:`posted`)."""
     version = latest_version(plan)
     if version is None or plan.outcome != Plan.Outcome.ACCEPTED:
         raise CaseError(_("Finalise the plan first."))
@@ -264,16 +265,41 @@ def letter(plan: Plan, participant: Participant, *, user: User) -> bytes:
             version=version,
             participant=participant,
             channel=Channel.LETTER,
-            defaults={"created_by": user, "printed_at": now, "delivered_at": now},
+            defaults={"created_by": user, "printed_at": now},
         )
         if not created:
-            Delivery.objects.filter(pk=delivery.pk).update(printed_at=now, delivered_at=now)
+            Delivery.objects.filter(pk=delivery.pk).update(printed_at=now)
         plan.case.log(
             "plan.letter",
             user=user,
             data={"participant": participant.pk, "version": version.number},
         )
     return pdf
+
+
+def posted(plan: Plan, participant: Participant, *, user: User) -> Delivery:
+    """Record that the printed letter with the latest plan was posted: from now on
+    ``participant`` has the plan."""
+    version = latest_version(plan)
+    if version is None or plan.outcome != Plan.Outcome.ACCEPTED:
+        raise CaseError(_("Finalise the plan first."))
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .filter(version=version, participant=participant, channel=Channel.LETTER)
+            .first()
+        )
+        if delivery is None or delivery.printed_at is None:
+            raise CaseError(_("Make the letter first, then record that it was posted."))
+        if delivery.delivered_at is None:
+            delivery.delivered_at = timezone.now()
+            delivery.save(update_fields=["delivered_at"])
+            plan.case.log(
+                "plan.letter_posted",
+                user=user,
+                data={"participant": participant.pk, "version": version.number},
+            )
+    return delivery
 
 
 def add_recipient(plan: Plan, participant: Participant, *, user: User) -> None:

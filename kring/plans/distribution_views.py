@@ -155,7 +155,8 @@ def _participant(case: Case, pk: int) -> Participant:
 @roles_required(*CASE_ROLES)
 def plan_letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """The letter with the plan for someone without email, with a fresh link to their own
-    page. Downloading it records the copy as printed."""
+    page. Downloading it records the letter as printed, not as delivered: that is
+    :func:`plan_letter_posted`."""
     case = get_people_case(request, reference)
     participant = _participant(case, pk)
     # A letter carries a fresh link, which would revoke the one in someone's email.
@@ -179,6 +180,23 @@ def plan_letter(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     )
     name = slugify(participant.name) or str(participant.pk)
     return attachment(pdf, document.filename(version).replace(".pdf", f"-{name}.pdf"))
+
+
+@require_POST
+@roles_required(*CASE_ROLES)
+def plan_letter_posted(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Record that the printed letter with the plan was posted: then the person has it."""
+    case = get_people_case(request, reference)
+    participant = _participant(case, pk)
+    try:
+        copies.posted(services.plan_of(case), participant, user=staff_user(request))
+    except CaseError as failure:
+        return _page(request, case, status=409, error=failure.message)
+    messages.success(
+        request,
+        _("Recorded: the letter with the plan to %(name)s is posted.") % {"name": participant.name},
+    )
+    return redirect("plan_distribution", reference=case.reference)
 
 
 @require_POST

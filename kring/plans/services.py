@@ -17,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Prefetch
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
@@ -655,24 +656,64 @@ def aftercare_due(case: Case) -> dt.date | None:
     return start + dt.timedelta(days=settings.KRING_AFTERCARE_DAYS)
 
 
-def record_aftercare(case: Case, *, on: dt.date, how_it_goes: str, user: User) -> Case:
-    """Record the aftercare call; then the case is handed over: the coordinator's role, and
-    their access to the case, end. The history keeps what they did."""
-    from kring.plans.models import AftercareCall
+def aftercare_earliest(case: Case) -> dt.date | None:
+    """The first day the call may be recorded without a reason: a minimum time after the
+    meeting (or after the plan, without a meeting)."""
+    due = aftercare_due(case)
+    if due is None:
+        return None
+    start = due - dt.timedelta(days=settings.KRING_AFTERCARE_DAYS)
+    return start + dt.timedelta(days=settings.KRING_AFTERCARE_MIN_DAYS)
 
+
+def aftercare_refusal(
+    case: Case, *, on: dt.date, how_it_goes: str, early_reason: str = ""
+) -> Promise | str | None:
+    """Why this aftercare call cannot be recorded (None: it can)."""
     if case.status not in (S.PLAN_DISTRIBUTED, S.AFTERCARE):
-        raise CaseError(_("The aftercare call follows once everyone has the plan."))
+        return _("The aftercare call follows once everyone has the plan.")
     if on > timezone.localdate():
-        raise CaseError(_("The call cannot be in the future."))
+        return _("The call cannot be in the future.")
     first = PlanVersion.objects.filter(plan__case=case).order_by("number").first()
     if first is not None and on < timezone.localdate(first.finalised_at):
-        raise CaseError(_("The call comes after the plan was made."))
+        return _("The call comes after the plan was made.")
     if not how_it_goes.strip():
-        raise CaseError(_("Write down how it is going."))
+        return _("Write down how it is going.")
+    earliest = aftercare_earliest(case)
+    if earliest is not None and on < earliest and not early_reason.strip():
+        return _(
+            "This is early: the aftercare call comes at least %(days)s days after the meeting "
+            "(from %(date)s). Say why it is recorded earlier."
+        ) % {
+            "days": settings.KRING_AFTERCARE_MIN_DAYS,
+            "date": formats.date_format(earliest, "j F Y"),
+        }
+    return None
+
+
+def record_aftercare(
+    case: Case, *, on: dt.date, how_it_goes: str, user: User, early_reason: str = ""
+) -> Case:
+    """Record the aftercare call; then the case is handed over: the coordinator's role, and
+    their access to the case, end. The history keeps what they did. A call before the
+    minimum time after the meeting needs a reason, which the history keeps."""
+    from kring.plans.models import AftercareCall
+
+    refusal = aftercare_refusal(case, on=on, how_it_goes=how_it_goes, early_reason=early_reason)
+    if refusal is not None:
+        raise CaseError(refusal)
+    earliest = aftercare_earliest(case)
     with transaction.atomic():
         AftercareCall.objects.update_or_create(
             case=case, defaults={"on": on, "how_it_goes": how_it_goes.strip(), "recorded_by": user}
         )
+        if earliest is not None and on < earliest:
+            case.log(
+                "aftercare.early",
+                user=user,
+                reason=early_reason.strip(),
+                data={"on": on.isoformat(), "earliest": earliest.isoformat()},
+            )
         if case.status == S.PLAN_DISTRIBUTED:
             change_status(case, S.AFTERCARE, user=None, actor=user, dedicated=True)
         change_status(case, S.FOLLOW_UP, user=None, actor=user, dedicated=True)

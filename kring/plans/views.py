@@ -35,6 +35,7 @@ from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle.models import Participant
+from kring.core import confirm
 from kring.core.auth import roles_required, staff_user
 from kring.plans import precision, services
 from kring.plans.forms import (
@@ -683,6 +684,32 @@ def plan_finalise(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return render(request, "plans/plan.html", context, status=400)
     version = form.cleaned_data["version"]
+    if not confirm.confirmed(request):
+        found = services.plan_of(case)
+        # Asked only when finalising would go through; a refusal comes at once, as before.
+        if (
+            case.status in services.FINALISE_FROM
+            and found.version == version
+            and services.check(found).may_finalise
+        ):
+            return confirm.confirmation_page(
+                request,
+                case,
+                title=_("Finalise the plan?"),
+                consequences=[
+                    _(
+                        "Kring freezes the plan as it is now and makes from it the document "
+                        "everyone receives."
+                    ),
+                    _("The plan is recorded as accepted by the circle."),
+                    _(
+                        "Once anyone has received it, a change makes a new version; this one "
+                        "stays as it was."
+                    ),
+                ],
+                button=_("Yes, finalise the plan"),
+                back=reverse("plan", args=[case.reference]),
+            )
     try:
         with transaction.atomic():
             # A refused finalising leaves no empty plan behind.

@@ -394,6 +394,11 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
     # 4. The plan is finalised; the distribution page lists who does not have it yet.
     coordinator.goto(f"/zaken/{reference}/plan/")
     submit(coordinator, f'form[action="/zaken/{reference}/plan-vaststellen/"] button')
+    # Issue 14: first a confirmation that says what will happen (server-rendered).
+    expect(coordinator.locator('input[name="confirmed"]')).to_have_count(1)
+    assert plan.versions.count() == 0
+    assert_accessible(coordinator)
+    submit(coordinator, f'form[action="/zaken/{reference}/plan-vaststellen/"] button')
     coordinator.wait_for_url(f"**/zaken/{reference}/plan-verspreiden/")
     plan.refresh_from_db()
     assert plan.outcome == Plan.Outcome.ACCEPTED
@@ -439,6 +444,15 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
     for deal in AGREEMENTS:
         assert squeezed(deal.what) in text, deal.what
     assert Delivery.objects.get(participant=carla).printed_at is not None
+    # Made is not posted (issue 14): recording that it was posted is a second act.
+    assert Delivery.objects.get(participant=carla).delivered_at is None
+    coordinator.goto(f"/zaken/{reference}/plan-verspreiden/")
+    submit(
+        coordinator,
+        f'form[action="/zaken/{reference}/plan-verspreiden/{carla.pk}/verstuurd/"] button',
+    )
+    coordinator.wait_for_url(f"**/zaken/{reference}/plan-verspreiden/")
+    assert Delivery.objects.get(participant=carla).delivered_at is not None
 
     # 6. Mehmet was not there for the plan and carries out agreements: he reads the plan on
     # his own page, downloads it and endorses it there.
@@ -482,6 +496,12 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
     assert_accessible(coordinator)
     expect(coordinator.locator("#aftercare_on")).to_have_value(timezone.localdate().isoformat())
     coordinator.locator("#aftercare_how_it_goes").fill(HOW_IT_GOES)
+    # The call is sooner than the minimum time after the meeting: it needs a reason.
+    coordinator.locator("#aftercare_early_reason").fill("De kring vroeg om een vroeg gesprek.")
+    submit(coordinator, f'form[action="/zaken/{reference}/nazorg/"] button')
+    # First the confirmation that the coordinator's part ends (issue 14).
+    expect(coordinator.locator('input[name="confirmed"]')).to_have_count(1)
+    assert_accessible(coordinator)
     submit(coordinator, f'form[action="/zaken/{reference}/nazorg/"] button')
     coordinator.wait_for_url("**/werk/")
     handover = dutch(

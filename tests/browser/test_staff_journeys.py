@@ -107,3 +107,49 @@ def test_the_case_list_works_on_a_phone(chromium, live_server, transactional_db,
     assert width <= 375
     assert_accessible(page)
     context.close()
+
+
+def test_confirmations_and_due_pages_work_without_javascript(
+    chromium, live_server, transactional_db, world
+):
+    """Issue 14: choosing a date goes through a server-rendered confirmation; the remove and
+    merge forms, the start page's due lists and the daily-email setting pass axe."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kring.circle.models import Participant
+    from kring.meetings.models import DateOption
+
+    Participant.objects.create(case=world.case, name="Ayse Kaya", category="resident")
+    mistake = Participant.objects.create(case=world.case, name="Per Ongeluk", category="resident")
+    start = timezone.now() + dt.timedelta(days=10)
+    option = DateOption.objects.create(
+        case=world.case, starts_at=start, ends_at=start + dt.timedelta(hours=3)
+    )
+    context = chromium.new_context(
+        base_url=live_server.url, java_script_enabled=False, locale="nl-NL"
+    )
+    page = context.new_page()
+    sign_in(page, world.coordinator)
+    assert_accessible(page)
+    reference = world.case.reference
+    page.goto(f"/zaken/{reference}/kring/{mistake.pk}/")
+    assert page.locator(
+        f'form[action="/zaken/{reference}/kring/{mistake.pk}/verwijderen/"]'
+    ).count()
+    assert_accessible(page)
+    page.goto(f"/zaken/{reference}/datum/")
+    page.locator(f'form[action="/zaken/{reference}/datum/{option.pk}/kiezen/"] button').click()
+    page.wait_for_load_state()
+    assert page.locator('input[name="confirmed"]').count() == 1
+    assert Case.objects.get(pk=world.case.pk).status == Status.PREPARATION
+    assert_accessible(page)
+    page.locator('main form button[type="submit"]').click()
+    page.wait_for_url(f"**/zaken/{reference}/bijeenkomst/")
+    assert Case.objects.get(pk=world.case.pk).status == Status.SCHEDULED
+    page.goto("/profiel/dagoverzicht/")
+    assert_accessible(page)
+    page.goto("/werk/")
+    assert_accessible(page)
+    context.close()

@@ -25,7 +25,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from kring.audit import log as audit_log
 from kring.audit import retention
-from kring.core import once, ratelimit
+from kring.core import due, once, ratelimit
 from kring.followup import services as followup
 from kring.meetings import invitations
 from kring.messaging import outbox
@@ -68,6 +68,7 @@ def sweep_once(worker: str = "") -> None:
         ratelimit.sweep,
         once.sweep,
         invitations.send_reminders,
+        due.send_digests,  # once a day per staff member: the claimed date moves on
         retention.run_daily,  # once a day; one cache read on every other round
         audit_log.export_head_hourly,  # the access log's head to the log stream
     )
