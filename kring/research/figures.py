@@ -7,23 +7,25 @@ comparable: the funnel, the time per phase and the follow-up answers are all abo
 cases.
 
 Each function runs a fixed number of queries, however much data there is: counting happens in
-the database (``values()``/``annotate()``/``aggregate()``), and medians are taken in Python from
-one ``values_list`` query. Nothing here returns a name, a reference or any way to reach a person.
+the database (``values()``/``annotate()``/``aggregate()``), and so are the medians
+(``percentile_cont`` on PostgreSQL, a window function on SQLite) and the norms (working
+days from :class:`~kring.research.models.WorkingDayCount`): no loop over the cohort in
+Python. Nothing here returns a name, a reference or any way to reach a person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
@@ -33,6 +35,7 @@ from kring.cases.models import Case, CaseEvent, Status
 from kring.cases.norms import working_days_between
 from kring.followup.models import AgreementOutcome, Respondent
 from kring.meetings.models import Meeting
+from kring.research.models import WorkingDayCount
 
 #: The upper end of the 6–10 weeks from request to meeting that the Eigen Kracht Centrale
 #: reports as usual.
@@ -241,6 +244,8 @@ class _PhaseRule:
     late: Callable[[dt.date, dt.date], bool] | None  # (start, end or today) -> over the norm
     norm_text: Callable[[], str]
     norm_days: Callable[[], float | None]
+    # The same norm for SQL: ("working", days), ("days", days), ("months", months) or None.
+    norm: tuple[str, int] | None = None
 
 
 def _working_days_norm(days: int) -> Callable[[dt.date, dt.date], bool]:
@@ -307,6 +312,7 @@ def _rules() -> list[_PhaseRule]:
             _working_days_norm(intake_days),
             lambda: _working_days_text(intake_days),
             lambda: _about_days(intake_days),
+            ("working", intake_days),
         ),
         _PhaseRule(
             "assignment",
@@ -317,6 +323,7 @@ def _rules() -> list[_PhaseRule]:
             _working_days_norm(assignment_days),
             lambda: _working_days_text(assignment_days),
             lambda: _about_days(assignment_days),
+            ("working", assignment_days),
         ),
         _PhaseRule(
             "meeting",
@@ -327,6 +334,7 @@ def _rules() -> list[_PhaseRule]:
             _days_norm(MEETING_NORM_DAYS),
             lambda: gettext("6–10 weeks: at most %(days)s days") % {"days": MEETING_NORM_DAYS},
             lambda: float(MEETING_NORM_DAYS),
+            ("days", MEETING_NORM_DAYS),
         ),
         _PhaseRule(
             "plan",
@@ -347,6 +355,7 @@ def _rules() -> list[_PhaseRule]:
             _days_norm(aftercare_days),
             lambda: _days_text(aftercare_days),
             lambda: float(aftercare_days),
+            ("days", aftercare_days),
         ),
         _PhaseRule(
             "follow_up",
@@ -357,6 +366,7 @@ def _rules() -> list[_PhaseRule]:
             lambda start, end: end > _months_later(start, months),
             lambda: ngettext("%(months)s month", "%(months)s months", months) % {"months": months},
             lambda: float((_months_later(dt.date(2001, 1, 1), months) - dt.date(2001, 1, 1)).days),
+            ("months", months),
         ),
     ]
 
@@ -369,118 +379,195 @@ def _first(status: str) -> Subquery:
     )
 
 
-def _day(value: dt.datetime | dt.date | None) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return value
+# --- Medians and day arithmetic in SQL, on PostgreSQL and on SQLite ----------------------
 
 
-def phase_rows(cases: QuerySet[Case], period: Period) -> list[dict[str, Any]]:
-    """Per case of the cohort: its status and the day each step was first reached. One
-    query (the steps are correlated subqueries, so no row is multiplied)."""
-    rows = (
-        in_period(cases, period)
-        .annotate(
-            intake_started=_first(Status.INTAKE),
-            accepted_at=_first(Status.ACCEPTED),
-            asked_at=_first(Status.COORDINATOR_ASSIGNED),
-            held_at=_first(Status.HELD),
-            plan_at=_first(Status.PLAN_DISTRIBUTED),
-            aftercare_at=_first(Status.AFTERCARE),
-            answered_at=Subquery(
-                Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
-                .order_by("answered_at")
-                .values("answered_at")[:1]
-            ),
+def _vendor() -> str:
+    return connection.vendor
+
+
+def _date_param(day: dt.date) -> tuple[str, list[Any]]:
+    """A date as an SQL parameter that compares with the cohort's days."""
+    if _vendor() == "postgresql":
+        return "CAST(%s AS date)", [day.isoformat()]
+    return "%s", [day.isoformat()]
+
+
+def _days_sql(end: str, start: str) -> str:
+    """Calendar days from ``start`` to ``end`` (two date expressions), as an integer."""
+    if _vendor() == "postgresql":
+        return f"({end} - {start})"
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+def _working_sql(day: str) -> str:
+    """The running count of working days up to ``day`` (see :class:`WorkingDayCount`)."""
+    table = WorkingDayCount._meta.db_table
+    return f"(SELECT wdc.working FROM {table} wdc WHERE wdc.day = {day})"  # noqa: S608 - constants and compiled SQL only; values are parameters
+
+
+def _month_key_sql(day: str) -> str:
+    """year * 384 + month * 32 + day of month: ``b > months_later(a, m)`` exactly when
+    ``key(b) > key(a) + 32 * m`` (a day past the end of the target month clamps alike)."""
+    if _vendor() == "postgresql":
+        return (
+            f"(CAST(EXTRACT(YEAR FROM {day}) AS integer) * 384"
+            f" + CAST(EXTRACT(MONTH FROM {day}) AS integer) * 32"
+            f" + CAST(EXTRACT(DAY FROM {day}) AS integer))"
         )
-        .values_list(
-            "status",
-            "requested_at",
-            "intake_on",
-            "intake_started",
-            "accepted_at",
-            "asked_at",
-            "held_at",
-            "plan_at",
-            "aftercare_at",
-            "answered_at",
-        )
-        .order_by()
+    return (
+        f"(CAST(strftime('%%Y', {day}) AS INTEGER) * 384"
+        f" + CAST(strftime('%%m', {day}) AS INTEGER) * 32"
+        f" + CAST(strftime('%%d', {day}) AS INTEGER))"
     )
-    return [
-        {
-            "status": status,
-            "requested": _day(requested),
+
+
+def _month_key(day: dt.date) -> int:
+    return day.year * 384 + day.month * 32 + day.day
+
+
+def _grouped_figures(source: str, aggregates: str) -> str:
+    """Per ``k`` of the rows ``source`` (columns ``k`` and ``v``): ``aggregates`` and the
+    median of ``v`` (as :func:`statistics.median`: the mean of the two middle values), as the
+    last column. PostgreSQL takes ``percentile_cont``; SQLite, which has none, numbers the
+    values per group with a window function and averages the middle one or two."""
+    if _vendor() == "postgresql":
+        return (
+            f"SELECT k, {aggregates}, percentile_cont(0.5) WITHIN GROUP (ORDER BY v)"  # noqa: S608 - constants and compiled SQL only; values are parameters
+            f" FROM {source} src GROUP BY k"
+        )
+    return (
+        f"SELECT a.*, med.m FROM (SELECT k, {aggregates} FROM {source} src GROUP BY k) a"  # noqa: S608 - constants and compiled SQL only; values are parameters
+        " LEFT JOIN (SELECT k, AVG(v) AS m FROM (SELECT k, v,"
+        " ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) AS rn,"
+        " COUNT(*) OVER (PARTITION BY k) AS n"
+        f" FROM {source} src WHERE v IS NOT NULL) ranked"
+        " WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k) med ON med.k = a.k"
+    )
+
+
+def _float_sql(column: str) -> str:
+    kind = "double precision" if _vendor() == "postgresql" else "REAL"
+    return f"CAST({column} AS {kind})"
+
+
+def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return sql, list(params)
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+# --- 3 (continued): the phases in SQL -----------------------------------------------------
+
+
+def _cohort_days(cases: QuerySet[Case], period: Period) -> QuerySet[Case, Any]:
+    """Per case of the cohort: its status, its intake date and the (local) day each step was
+    first reached, as columns ``c_<name>`` (the steps are correlated subqueries, so no row is
+    multiplied)."""
+    answered = Subquery(
+        Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
+        .order_by("answered_at")
+        .values("answered_at")[:1]
+    )
+    return (
+        in_period(cases, period)
+        .order_by()
+        .values(
+            c_status=F("status"),
+            c_intake_on=F("intake_on"),
+            c_requested=TruncDate("requested_at"),
             # The day of the intake conversation; without it, the day the intake started.
-            "intake": intake_on or _day(intake_started),
-            "intake_on": intake_on,
-            "accepted": _day(accepted),
-            "asked": _day(asked),
-            "held": _day(held),
-            "plan": _day(plan),
-            "aftercare": _day(aftercare),
-            "answered": _day(answered),
-        }
-        for (
-            status,
-            requested,
-            intake_on,
-            intake_started,
-            accepted,
-            asked,
-            held,
-            plan,
-            aftercare,
-            answered,
-        ) in rows
-    ]
+            c_intake=Coalesce(F("intake_on"), TruncDate(_first(Status.INTAKE))),
+            c_accepted=TruncDate(_first(Status.ACCEPTED)),
+            c_asked=TruncDate(_first(Status.COORDINATOR_ASSIGNED)),
+            c_held=TruncDate(_first(Status.HELD)),
+            c_plan=TruncDate(_first(Status.PLAN_DISTRIBUTED)),
+            c_aftercare=TruncDate(_first(Status.AFTERCARE)),
+            c_answered=TruncDate(answered),
+        )
+    )
 
 
-def _median(values: Sequence[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def _late_sql(
+    rule: _PhaseRule, start: str, end: str, end_is_today: dt.date | None
+) -> tuple[str, list[Any]]:
+    """Whether the step from ``start`` to ``end`` (or to today) took longer than the norm."""
+    if rule.norm is None:
+        return "1 = 0", []
+    kind, amount = rule.norm
+    params: list[Any] = []
+    if end_is_today is not None:
+        end, params = _date_param(end_is_today)
+    if kind == "working":
+        return f"{_working_sql(end)} - {_working_sql(start)} > {int(amount)}", params
+    if kind == "days":
+        return f"{_days_sql(end, start)} > {int(amount)}", params
+    if end_is_today is not None:
+        return f"%s > {_month_key_sql(start)} + {32 * int(amount)}", [_month_key(end_is_today)]
+    return f"{_month_key_sql(end)} > {_month_key_sql(start)} + {32 * int(amount)}", []
+
+
+def _phase_sql(rule: _PhaseRule, today: dt.date) -> tuple[str, list[Any]]:
+    """One row per case of the cohort (``c``) that started the phase: ``k`` (the phase),
+    ``v`` (its days, when completed in order), ``o`` (1 when completed over the norm) and ``w``
+    (1 when still waiting and already past the norm)."""
+    statuses = sorted(rule.waiting)
+    waiting = f"x.st IN ({', '.join(['%s'] * len(statuses))})"
+    waiting_params: list[Any] = list(statuses)
+    if rule.key == "intake":
+        waiting = f"({waiting} OR (x.st = %s AND x.io IS NULL))"
+        waiting_params.append(Status.INTAKE)
+    late_done, late_done_params = _late_sql(rule, "x.s", "x.e", None)
+    late_now, late_now_params = _late_sql(rule, "x.s", "", today)
+    sql = (
+        f"SELECT '{rule.key}' AS k,"  # noqa: S608 - constants and compiled SQL only; values are parameters
+        " CASE WHEN x.e IS NOT NULL AND x.d >= 0 THEN x.d END AS v,"
+        f" CASE WHEN x.e IS NOT NULL AND x.d >= 0 AND {late_done} THEN 1 ELSE 0 END AS o,"
+        f" CASE WHEN x.e IS NULL AND {waiting} AND {late_now} THEN 1 ELSE 0 END AS w"
+        f" FROM (SELECT c.c_{rule.start} AS s, c.c_{rule.end} AS e, c.c_status AS st,"
+        f" c.c_intake_on AS io, {_days_sql(f'c.c_{rule.end}', f'c.c_{rule.start}')} AS d"
+        f" FROM c WHERE c.c_{rule.start} IS NOT NULL) x"
+    )
+    return sql, [*late_done_params, *waiting_params, *late_now_params]
 
 
 def phases(cases: QuerySet[Case], period: Period, today: dt.date | None = None) -> list[Phase]:
     """The median number of days per phase, over the cases that completed it, with how many
     took longer than the norm; and how many are still waiting although past the norm. One
-    query.
+    query, counted and sorted in the database (no loop over the cohort here).
 
     Working-day norms (intake, asking a coordinator) are checked in working days; their
     place on a days axis is approximate (5 working days: about 7 days)."""
     today = today or timezone.localdate()
-    rows = phase_rows(cases, period)
+    rules = _rules()
+    cohort_sql, params = _sql(_cohort_days(cases, period))
+    selects = []
+    for rule in rules:
+        select, select_params = _phase_sql(rule, today)
+        selects.append(select)
+        params += select_params
+    sql = f"WITH c AS ({cohort_sql}), p AS ({' UNION ALL '.join(selects)}) " + _grouped_figures(
+        "p", "COUNT(v) AS n_done, SUM(o) AS n_over, SUM(w) AS n_waiting"
+    )
+    found = {row[0]: row[1:] for row in _fetch(sql, params)}
     result = []
-    for rule in _rules():
-        durations: list[int] = []
-        over = waiting_over = 0
-        for row in rows:
-            start, end = row[rule.start], row[rule.end]
-            if start is None:
-                continue
-            if end is not None:
-                days = (end - start).days
-                if days < 0:  # a history out of order: leave it out rather than guess
-                    continue
-                durations.append(days)
-                over += bool(rule.late and rule.late(start, end))
-                continue
-            waiting = row["status"] in rule.waiting or (
-                rule.key == "intake" and row["status"] == Status.INTAKE and not row["intake_on"]
-            )
-            if waiting and rule.late is not None and rule.late(start, today):
-                waiting_over += 1
+    for rule in rules:
+        count, over, waiting_over, median = found.get(rule.key, (0, 0, 0, None))
         result.append(
             Phase(
                 rule.key,
                 str(rule.label),
                 rule.norm_text(),
                 rule.norm_days(),
-                _median(durations),
-                len(durations),
-                over,
-                waiting_over,
+                float(median) if median is not None else None,
+                int(count or 0),
+                int(over or 0),
+                int(waiting_over or 0),
             )
         )
     return result
@@ -528,41 +615,54 @@ def size_label(low: int, high: int | None) -> str:
 
 
 def attendance(cases: QuerySet[Case], period: Period) -> Attendance:
-    """How many people were at each part of the held meetings of the cohort. One query."""
+    """How many people were at each part of the held meetings of the cohort. One query: the
+    people per meeting are counted, and their means, medians and sizes taken, in the
+    database."""
     present = Q(attendance__information=True) | Q(attendance__private_time=True)
     present |= Q(attendance__plan=True)
-    rows = list(
+    per_meeting = (
         Meeting.objects.filter(case__in=in_period(cases, period), cancelled_at__isnull=True)
         .filter(Exists(CaseEvent.objects.filter(case=OuterRef("case"), to_status=Status.HELD)))
-        .annotate(
-            information=Count("attendance", filter=Q(attendance__information=True)),
-            private_time=Count("attendance", filter=Q(attendance__private_time=True)),
-            plan=Count("attendance", filter=Q(attendance__plan=True)),
-            present=Count("attendance", filter=present),
-        )
-        .values_list("information", "private_time", "plan", "present")
         .order_by()
+        .values("pk")
+        .annotate(
+            m_information=Count("attendance", filter=Q(attendance__information=True)),
+            m_private_time=Count("attendance", filter=Q(attendance__private_time=True)),
+            m_plan=Count("attendance", filter=Q(attendance__plan=True)),
+            m_present=Count("attendance", filter=present),
+        )
     )
-    recorded = [row for row in rows if row[3] > 0]
+    meetings_sql, params = _sql(per_meeting)
+    # Per part: the people at each meeting with attendance recorded; per size bucket and for
+    # the meetings without attendance: one row per meeting (the count is what matters).
+    rows = [f"SELECT '{key}' AS k, m.m_{key} AS v FROM m WHERE m.m_present > 0" for key, _ in PARTS]  # noqa: S608 - constants and compiled SQL only; values are parameters
+    for index, (low, high) in enumerate(SIZE_BUCKETS):
+        upper = f" AND m.m_present <= {int(high)}" if high is not None else ""
+        rows.append(
+            f"SELECT 'size{index}' AS k, NULL AS v FROM m WHERE m.m_present >= {int(low)}{upper}"  # noqa: S608 - constants and compiled SQL only; values are parameters
+        )
+    rows.append("SELECT 'unrecorded' AS k, NULL AS v FROM m WHERE m.m_present = 0")
+    sql = f"WITH m AS ({meetings_sql}), u AS ({' UNION ALL '.join(rows)}) " + _grouped_figures(
+        "u", f"COUNT(*) AS n, AVG({_float_sql('v')}) AS mean"
+    )
+    found = {row[0]: row[1:] for row in _fetch(sql, params)}
     parts = []
-    for index, (key, label) in enumerate(PARTS):
-        values = [row[index] for row in recorded]
+    for key, label in PARTS:
+        _count, mean, median = found.get(key, (0, None, None))
         parts.append(
             PartAttendance(
                 key,
                 str(label),
-                statistics.fmean(values) if values else None,
-                _median(values),
+                float(mean) if mean is not None else None,
+                float(median) if median is not None else None,
             )
         )
     sizes = [
-        SizeBucket(
-            size_label(low, high),
-            sum(1 for row in recorded if row[3] >= low and (high is None or row[3] <= high)),
-        )
-        for low, high in SIZE_BUCKETS
+        SizeBucket(size_label(low, high), int(found.get(f"size{index}", (0,))[0]))
+        for index, (low, high) in enumerate(SIZE_BUCKETS)
     ]
-    return Attendance(len(recorded), len(rows) - len(recorded), parts, sizes)
+    recorded = int(found.get("present", (0,))[0])
+    return Attendance(recorded, int(found.get("unrecorded", (0,))[0]), parts, sizes)
 
 
 # --- 5. The plan at the follow-up ---------------------------------------------------------

@@ -29,3 +29,20 @@ class StudyCase(models.Model):
 
     def __str__(self) -> str:
         return self.study_id
+
+
+class WorkingDayCount(models.Model):
+    """A calendar from 2000 to 2100 for the dashboard's norms in SQL: per day, how many
+    working days (:func:`kring.cases.norms.is_working_day`) there have been up to and including
+    it, so that the working days after ``a`` up to ``b`` are ``count(b) - count(a)``. Filled by
+    the migration that makes the table; it holds no personal data."""
+
+    day = models.DateField(_("calendar day"), primary_key=True)
+    working = models.IntegerField(_("working days up to this day"))
+
+    class Meta:
+        verbose_name = _("working-day count")
+        verbose_name_plural = _("working-day counts")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.working}"
