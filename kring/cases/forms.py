@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse_lazy
 from django.utils import formats, timezone
@@ -28,6 +28,7 @@ from kring.cases.models import (
     Variant,
 )
 from kring.cases.norms import over_norm
+from kring.cases.search import search
 
 
 class CaseFilterForm(forms.Form):
@@ -59,12 +60,7 @@ class CaseFilterForm(forms.Form):
             return cases
         data = self.cleaned_data
         if data["q"]:
-            term = data["q"].strip()
-            cases = cases.filter(
-                Q(reference__icontains=term)
-                | Q(place__icontains=term)
-                | Q(municipality__name__icontains=term)
-            )
+            cases = search(cases, data["q"])
         if data["status"]:
             cases = cases.filter(status=data["status"])
         if data["region"]:

@@ -207,6 +207,11 @@ class Case(models.Model):
             models.Index(fields=["region", "status"]),
             models.Index(fields=["status", "status_changed_at"]),
             models.Index(fields=["-requested_at"]),
+            # The case list: newest first, paged by seeking (requested_at, id), per region or
+            # status or across them (issue 18).
+            models.Index(fields=["-requested_at", "-id", "region"], name="case_list_seek"),
+            models.Index(fields=["region", "-requested_at", "-id"], name="case_region_seek"),
+            models.Index(fields=["status", "-requested_at", "-id"], name="case_status_seek"),
         ]
 
     def __str__(self) -> str:
@@ -461,6 +466,8 @@ class CaseEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
+        # "When did this case first reach this status": the dashboard's steps and funnel.
+        indexes = [models.Index(fields=["case", "to_status", "at"], name="caseevent_reached")]
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}"

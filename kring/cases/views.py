@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,6 +46,7 @@ from kring.cases.lifecycle import (
 from kring.cases.models import Assignment, BottomLine, Case, CaseEvent, ConflictOfInterest, Funding
 from kring.cases.next_step import next_step
 from kring.cases.norms import norm_for
+from kring.cases.paging import seek_page
 from kring.cases.questions import GOOD_EXAMPLES, check_question
 from kring.core.auth import roles_required, staff_user
 
@@ -83,14 +83,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     form = CaseFilterForm(request.GET or None)
     cases = form.apply(cases_for(user)) if form.is_bound else cases_for(user)
-    cases = (
-        cases.select_related("region", "municipality")
-        .prefetch_related(ACTIVE_ASSIGNMENTS)
-        .order_by("-requested_at", "-pk")
-    )
-    page = Paginator(cases, settings.KRING_CASE_PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = cases.select_related("region", "municipality").prefetch_related(ACTIVE_ASSIGNMENTS)
+    page = seek_page(cases, request.GET, settings.KRING_CASE_PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "cases/case_list.html",

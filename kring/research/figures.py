@@ -13,6 +13,9 @@ days from :class:`~kring.research.models.WorkingDayCount`): no loop over the coh
 Python. Nothing here returns a name, a reference or any way to reach a person.
 """
 
+# The SQL below is put together from constants and Django-compiled SQL; values are parameters.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
@@ -403,7 +407,7 @@ def _days_sql(end: str, start: str) -> str:
 def _working_sql(day: str) -> str:
     """The running count of working days up to ``day`` (see :class:`WorkingDayCount`)."""
     table = WorkingDayCount._meta.db_table
-    return f"(SELECT wdc.working FROM {table} wdc WHERE wdc.day = {day})"  # noqa: S608 - constants and compiled SQL only; values are parameters
+    return f"(SELECT wdc.working FROM {table} wdc WHERE wdc.day = {day})"
 
 
 def _month_key_sql(day: str) -> str:
@@ -433,11 +437,11 @@ def _grouped_figures(source: str, aggregates: str) -> str:
     values per group with a window function and averages the middle one or two."""
     if _vendor() == "postgresql":
         return (
-            f"SELECT k, {aggregates}, percentile_cont(0.5) WITHIN GROUP (ORDER BY v)"  # noqa: S608 - constants and compiled SQL only; values are parameters
+            f"SELECT k, {aggregates}, percentile_cont(0.5) WITHIN GROUP (ORDER BY v)"
             f" FROM {source} src GROUP BY k"
         )
     return (
-        f"SELECT a.*, med.m FROM (SELECT k, {aggregates} FROM {source} src GROUP BY k) a"  # noqa: S608 - constants and compiled SQL only; values are parameters
+        f"SELECT a.*, med.m FROM (SELECT k, {aggregates} FROM {source} src GROUP BY k) a"
         " LEFT JOIN (SELECT k, AVG(v) AS m FROM (SELECT k, v,"
         " ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) AS rn,"
         " COUNT(*) OVER (PARTITION BY k) AS n"
@@ -451,8 +455,12 @@ def _float_sql(column: str) -> str:
     return f"CAST({column} AS {kind})"
 
 
-def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]] | None:
+    """The queryset's SQL, or None when it can match nothing (a manager of no region)."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
     return sql, list(params)
 
 
@@ -525,7 +533,7 @@ def _phase_sql(rule: _PhaseRule, today: dt.date) -> tuple[str, list[Any]]:
     late_done, late_done_params = _late_sql(rule, "x.s", "x.e", None)
     late_now, late_now_params = _late_sql(rule, "x.s", "", today)
     sql = (
-        f"SELECT '{rule.key}' AS k,"  # noqa: S608 - constants and compiled SQL only; values are parameters
+        f"SELECT '{rule.key}' AS k,"
         " CASE WHEN x.e IS NOT NULL AND x.d >= 0 THEN x.d END AS v,"
         f" CASE WHEN x.e IS NOT NULL AND x.d >= 0 AND {late_done} THEN 1 ELSE 0 END AS o,"
         f" CASE WHEN x.e IS NULL AND {waiting} AND {late_now} THEN 1 ELSE 0 END AS w"
@@ -545,16 +553,18 @@ def phases(cases: QuerySet[Case], period: Period, today: dt.date | None = None) 
     place on a days axis is approximate (5 working days: about 7 days)."""
     today = today or timezone.localdate()
     rules = _rules()
-    cohort_sql, params = _sql(_cohort_days(cases, period))
-    selects = []
-    for rule in rules:
-        select, select_params = _phase_sql(rule, today)
-        selects.append(select)
-        params += select_params
-    sql = f"WITH c AS ({cohort_sql}), p AS ({' UNION ALL '.join(selects)}) " + _grouped_figures(
-        "p", "COUNT(v) AS n_done, SUM(o) AS n_over, SUM(w) AS n_waiting"
-    )
-    found = {row[0]: row[1:] for row in _fetch(sql, params)}
+    found: dict[str, tuple[Any, ...]] = {}
+    cohort = _sql(_cohort_days(cases, period))
+    if cohort is not None:
+        cohort_sql, params = cohort
+        selects = []
+        for rule in rules:
+            select, select_params = _phase_sql(rule, today)
+            selects.append(select)
+            params += select_params
+        sql = f"WITH c AS ({cohort_sql}), p AS ({' UNION ALL '.join(selects)}) "
+        sql += _grouped_figures("p", "COUNT(v) AS n_done, SUM(o) AS n_over, SUM(w) AS n_waiting")
+        found = {row[0]: row[1:] for row in _fetch(sql, params)}
     result = []
     for rule in rules:
         count, over, waiting_over, median = found.get(rule.key, (0, 0, 0, None))
@@ -632,20 +642,26 @@ def attendance(cases: QuerySet[Case], period: Period) -> Attendance:
             m_present=Count("attendance", filter=present),
         )
     )
-    meetings_sql, params = _sql(per_meeting)
-    # Per part: the people at each meeting with attendance recorded; per size bucket and for
-    # the meetings without attendance: one row per meeting (the count is what matters).
-    rows = [f"SELECT '{key}' AS k, m.m_{key} AS v FROM m WHERE m.m_present > 0" for key, _ in PARTS]  # noqa: S608 - constants and compiled SQL only; values are parameters
-    for index, (low, high) in enumerate(SIZE_BUCKETS):
-        upper = f" AND m.m_present <= {int(high)}" if high is not None else ""
-        rows.append(
-            f"SELECT 'size{index}' AS k, NULL AS v FROM m WHERE m.m_present >= {int(low)}{upper}"  # noqa: S608 - constants and compiled SQL only; values are parameters
+    found: dict[str, tuple[Any, ...]] = {}
+    meetings = _sql(per_meeting)
+    if meetings is not None:
+        meetings_sql, params = meetings
+        # Per part: the people at each meeting with attendance recorded; per size bucket and for
+        # the meetings without attendance: one row per meeting (the count is what matters).
+        rows = [
+            f"SELECT '{key}' AS k, m.m_{key} AS v FROM m WHERE m.m_present > 0" for key, _ in PARTS
+        ]
+        for index, (low, high) in enumerate(SIZE_BUCKETS):
+            upper = f" AND m.m_present <= {int(high)}" if high is not None else ""
+            rows.append(
+                f"SELECT 'size{index}' AS k, NULL AS v FROM m"
+                f" WHERE m.m_present >= {int(low)}{upper}"
+            )
+        rows.append("SELECT 'unrecorded' AS k, NULL AS v FROM m WHERE m.m_present = 0")
+        sql = f"WITH m AS ({meetings_sql}), u AS ({' UNION ALL '.join(rows)}) " + _grouped_figures(
+            "u", f"COUNT(*) AS n, AVG({_float_sql('v')}) AS mean"
         )
-    rows.append("SELECT 'unrecorded' AS k, NULL AS v FROM m WHERE m.m_present = 0")
-    sql = f"WITH m AS ({meetings_sql}), u AS ({' UNION ALL '.join(rows)}) " + _grouped_figures(
-        "u", f"COUNT(*) AS n, AVG({_float_sql('v')}) AS mean"
-    )
-    found = {row[0]: row[1:] for row in _fetch(sql, params)}
+        found = {row[0]: row[1:] for row in _fetch(sql, params)}
     parts = []
     for key, label in PARTS:
         _count, mean, median = found.get(key, (0, None, None))

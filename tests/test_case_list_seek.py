@@ -1,0 +1,158 @@
+"""The case list at scale (issue 18): seek paging, whose deep pages cost what the first does,
+and search through an index (trigram on PostgreSQL, FTS5 on SQLite), scoped as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kring.accounts.models import Municipality
+from kring.cases import paging
+from kring.cases.access import managed_cases
+from kring.cases.models import Case
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+ROW = re.compile(r'scope="row"><a class="utrecht-link" href="[^"]+">([^<]+)</a>')
+LINK = re.compile(r'rel="(next|prev)" href="\?([^"]+)"')
+
+
+def rows(response) -> list[str]:
+    return ROW.findall(response.text)
+
+
+def links(response) -> dict[str, str]:
+    return {rel: query.replace("&amp;", "&") for rel, query in LINK.findall(response.text)}
+
+
+@pytest.fixture
+def many(world, settings):
+    """23 cases in West besides world.case, some requested at the same moment (the id
+    breaks the tie)."""
+    settings.KRING_CASE_PAGE_SIZE = 5
+    moment = timezone.now() - dt.timedelta(days=3)
+    for i in range(23):
+        CaseFactory(
+            region=world.west,
+            requested_at=moment if i % 4 == 0 else moment - dt.timedelta(hours=i),
+            place=f"Buurthuis {i}",
+        )
+    return world
+
+
+def test_next_links_walk_every_case_once_in_order_and_prev_links_walk_back(many, client):
+    client.force_login(many.manager)
+    expected = list(
+        managed_cases(many.manager)
+        .order_by("-requested_at", "-pk")
+        .values_list("reference", flat=True)
+    )
+    assert len(expected) == 24
+    url = reverse("case_list")
+    response = client.get(url)
+    pages = [rows(response)]
+    assert "prev" not in links(response)
+    while "next" in links(response):
+        response = client.get(f"{url}?{links(response)['next']}")
+        pages.append(rows(response))
+    assert [reference for page in pages for reference in page] == expected
+    assert [len(page) for page in pages] == [5, 5, 5, 5, 4]
+    back = []
+    while "prev" in links(response):
+        response = client.get(f"{url}?{links(response)['prev']}")
+        back.append(rows(response))
+    assert back == pages[-2::-1]
+    assert response.context["page"].paginator.count == 24
+
+
+def test_a_deep_page_runs_the_queries_of_the_first(many, client):
+    client.force_login(many.manager)
+    url = reverse("case_list")
+    client.get(url)
+    response = client.get(url)
+    counts: list[int] = []
+    for _ in range(4):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{url}?{links(response)['next']}" if counts else url)
+        counts.append(len(queries))
+    assert len(set(counts[1:])) == 1
+    assert counts[0] <= counts[1]
+
+
+def test_filters_survive_paging_and_old_page_numbers_still_work(many, client):
+    client.force_login(many.manager)
+    url = reverse("case_list")
+    first = client.get(url, {"q": "buurthuis"})
+    assert first.context["page"].paginator.count == 23
+    second = client.get(f"{url}?{links(first)['next']}")
+    assert "q=buurthuis" in links(first)["next"]
+    assert all(ref not in rows(first) for ref in rows(second))
+    by_number = client.get(url, {"q": "buurthuis", "page": 2})
+    assert rows(by_number) == rows(second)
+    assert rows(client.get(url, {"q": "buurthuis", "page": 99})) == rows(
+        client.get(url, {"q": "buurthuis", "page": 5})
+    )
+
+
+@pytest.mark.parametrize("cursor", ["x", "1.2.3", "99999999999999999999.1", "-1.", ""])
+def test_a_bad_cursor_shows_the_first_page(many, client, cursor):
+    client.force_login(many.manager)
+    url = reverse("case_list")
+    assert rows(client.get(url, {"after": cursor})) == rows(client.get(url))
+    assert rows(client.get(url, {"before": cursor})) == rows(client.get(url))
+
+
+def test_a_cursor_reads_back_exactly():
+    moment = dt.datetime(2026, 3, 29, 14, 30, 0, 17, tzinfo=timezone.get_current_timezone())
+    case = Case(pk=7, requested_at=moment)
+    assert paging.parse(paging.cursor(case)) == (case.requested_at, 7)
+    old = Case(pk=1, requested_at=dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC))
+    assert paging.parse(paging.cursor(old)) == (old.requested_at, 1)
+
+
+def test_search_on_reference_place_and_municipality_in_scope(world, client):
+    school = CaseFactory(region=world.west, place="Klas 2B Lyceum")
+    elsewhere = CaseFactory(region=world.zuid, place="Klas 3C Lyceum")
+    town = Municipality.objects.create(name="Zwaagdijk-Oost", region=world.west)
+    in_town = CaseFactory(region=world.west, municipality=town, place="Dorpshuis")
+    client.force_login(world.manager)
+    url = reverse("case_list")
+
+    def found(term: str) -> set[str]:
+        return set(rows(client.get(url, {"q": term})))
+
+    assert found("lyceum") == {school.reference}  # not the case outside the region
+    assert found("LYCEUM") == found("klas 2b") == {school.reference}
+    assert found(school.reference.lower()) == {school.reference}
+    assert found("2B") == {school.reference}  # two characters: no trigram, a scan
+    assert found("waagdijk") == {in_town.reference}  # the municipality
+    assert found("50%") == found("_") == set()  # LIKE's wildcards are literal
+    assert found('"') == set() and found('Klas "2B') == set()
+    # The index follows changes (FTS5 triggers on SQLite).
+    Case.objects.filter(pk=school.pk).update(place="Gymzaal")
+    assert found("lyceum") == set() and found("gymzaal") == {school.reference}
+    assert elsewhere.reference not in found("klas")
+
+
+def test_search_uses_the_index(world):
+    """The plan of the search names the index, not a scan of the cases' places."""
+    from kring.cases.search import search
+
+    CaseFactory(region=world.west, place="Klas 2B Lyceum")
+    sql, params = search(Case.objects.order_by(), "lyceum").query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = " ".join(str(row[0]) for row in cursor.fetchall())
+            assert "case_place_trgm" in plan and "case_reference_trgm" in plan
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "cases_case_search VIRTUAL TABLE INDEX" in plan, plan
