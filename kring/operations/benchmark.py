@@ -1,0 +1,162 @@
+"""The in-process half of ``manage.py bench`` (issue 18): run on one benchmark database, it
+prepares what the HTTP half needs (staff sessions, a personal link, the pages' addresses) and
+measures what HTTP cannot see: each page's number of queries, the plan PDF against WeasyPrint
+for the same HTML, and the research export's rows per second and peak memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kring.accounts.models import User
+from kring.cases.access import cases_for
+from kring.cases.models import Case
+from kring.cases.paging import NEWEST_FIRST, cursor
+from kring.circle.models import Participant, PersonalLink, hash_token
+from kring.core.demo import PERSONAS
+from kring.research import dataset, exports
+from kring.research.access import financiers_for
+
+PERSONA_KEYS = ("manager", "researcher", "coordinator")
+
+
+def _session(user: User) -> str:
+    # The benchmark's staff have a second factor on record, as every real staff member must.
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": "benchmark"}
+        )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return str(session.session_key)
+
+
+def _paths(manager: User) -> dict[str, str]:
+    from kring.operations.management.commands.bench import PAGES
+
+    scope = cases_for(manager).order_by(*NEWEST_FIRST)
+    total = scope.count()
+    middle = scope[max(total // 2 - 1, 0)]
+    financier = financiers_for(manager).first()
+    first_case = scope.first()
+    if financier is None or first_case is None:
+        raise RuntimeError("The benchmark database has no case or financier in the scope.")
+    values = {
+        "financiers": reverse("financiers"),
+        "report": reverse("financier_report", args=[financier.pk]),
+        "deep": f"{reverse('case_list')}?after={cursor(middle)}",
+        "case": first_case.get_absolute_url(),
+    }
+    return {key: path.format(**values) for key, _label, _persona, path in PAGES}
+
+
+def _portal() -> str:
+    participant = Participant.objects.filter(case__isnull=False).order_by("pk").first()
+    if participant is None:
+        raise RuntimeError("The benchmark database has no participant.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    PersonalLink.objects.create(
+        participant=participant,
+        purpose=PersonalLink.Purpose.PORTAL,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=2),
+    )
+    return f"/p/{token}/"
+
+
+def _queries(sessions: dict[str, str], paths: dict[str, str]) -> dict[str, int]:
+    from kring.operations.management.commands.bench import PAGES
+
+    counts = {}
+    for key, _label, persona, _path in PAGES:
+        client = Client(HTTP_HOST="localhost")
+        client.cookies["sessionid"] = sessions[persona]
+        client.get(paths[key], secure=True)  # per-process caches, as a running server has them
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(paths[key], secure=True)
+            streamed = getattr(response, "streaming_content", None)
+            if streamed is not None:
+                b"".join(streamed)
+        if response.status_code != 200:
+            raise RuntimeError(f"{paths[key]} answered {response.status_code}.")
+        counts[key] = len(queries)
+    return counts
+
+
+def _pdf() -> tuple[float, float]:
+    """The plan PDF as Kring makes it, against WeasyPrint alone on the same HTML (medians)."""
+    import weasyprint  # type: ignore[import-untyped]
+    from django.conf import settings
+
+    from kring.plans.document import plan_html, plan_pdf
+    from kring.plans.models import PlanVersion
+
+    version = PlanVersion.objects.order_by("-pk").first()
+    if version is None:
+        raise RuntimeError("The benchmark database has no plan version.")
+    html = plan_html(version, "nl")
+    kring, floor = [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        plan_pdf(version, "nl")
+        kring.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+            pdf_variant="pdf/ua-1"
+        )
+        floor.append(time.perf_counter() - started)
+    return statistics.median(kring), statistics.median(floor)
+
+
+def _export() -> dict[str, Any]:
+    ds = dataset.CASES
+    tracemalloc.start()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        content = b"".join(
+            exports.ended_csv_pieces(ds.columns, ds.rows(Case.objects.all(), dataset.Period()))
+        )
+        seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rows = exports.complete(content)
+    return {
+        "rows": rows or 0,
+        "seconds": seconds,
+        "queries": len(queries),
+        "peak_kib": (peak - len(content)) // 1024,  # without the joined file itself
+    }
+
+
+def measure() -> dict[str, Any]:
+    emails = {persona.key: persona.email for persona in PERSONAS}
+    users = {key: User.objects.get(email=emails[key]) for key in PERSONA_KEYS}
+    sessions = {key: _session(user) for key, user in users.items()}
+    paths = _paths(users["manager"])
+    paths["portal"] = _portal()
+    return {
+        "sessions": sessions,
+        "paths": paths,
+        "queries": _queries(sessions, paths),
+        "pdf": _pdf(),
+        "export": _export(),
+        "cases": Case.objects.count(),
+    }
