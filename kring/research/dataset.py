@@ -354,6 +354,7 @@ CASE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+CIRCLE_CATEGORY_COLUMNS = tuple(f"circle_{category}" for category in Category.values)
 PLAN_PARTS = (
     "plan_agreements",
     "plan_requests",
@@ -521,17 +522,22 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     ):
         outcomes[row["respondent__follow_up_id"]][row["outcome"]] = row["n"]
 
+    # Plain strings, looked up once: an enum's attribute costs a descriptor call per row.
+    phases = [str(status) for status in PHASES]
+    stage_of = {str(status): stage for status, stage in STAGE_OF.items()}
+    held_status, intake, accepted = str(Status.HELD), str(Status.INTAKE), str(Status.ACCEPTED)
+    preparation, plan_distributed = str(Status.PREPARATION), str(Status.PLAN_DISTRIBUTED)
     for case in chunk:
         pk = case["pk"]
-        held = (pk, Status.HELD) in reached
-        phase = {status: reached.get((pk, status)) for status in PHASES}
-        meeting_at = (case["meeting__starts_at"] or phase[Status.HELD]) if held else None
-        stage = STAGE_OF.get(case["status"], "request")
-        for status in PHASES:
-            if phase[status] is not None and STAGE_RANK[STAGE_OF[status]] > STAGE_RANK[stage]:
-                stage = STAGE_OF[status]
+        held = (pk, held_status) in reached
+        phase = {status: reached.get((pk, status)) for status in phases}
+        meeting_at = (case["meeting__starts_at"] or phase[held_status]) if held else None
+        stage = stage_of.get(case["status"], "request")
+        for status in phases:
+            if phase[status] is not None and STAGE_RANK[stage_of[status]] > STAGE_RANK[stage]:
+                stage = stage_of[status]
         requested = case["requested_at"].astimezone(zone).date()
-        on = {status: _day(phase[status], zone) for status in PHASES}
+        on = {status: _day(phase[status], zone) for status in phases}
         meeting_on = _day(meeting_at, zone)
         values: dict[str, Cell] = {
             "study_id": study[pk],
@@ -540,21 +546,21 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
             "requested_quarter": _quarter(requested),
             "status": case["status"],
             "stage_reached": stage,
-            "days_request_to_intake": _days(requested, on[Status.INTAKE]),
-            "days_intake_to_accepted": _days(on[Status.INTAKE], on[Status.ACCEPTED]),
-            "days_accepted_to_coordinator": _days(on[Status.ACCEPTED], on[Status.PREPARATION]),
-            "days_coordinator_to_meeting": _days(on[Status.PREPARATION], meeting_on),
+            "days_request_to_intake": _days(requested, on[intake]),
+            "days_intake_to_accepted": _days(on[intake], on[accepted]),
+            "days_accepted_to_coordinator": _days(on[accepted], on[preparation]),
+            "days_coordinator_to_meeting": _days(on[preparation], meeting_on),
             "days_request_to_meeting": _days(requested, meeting_on),
-            "days_meeting_to_plan_distributed": _days(meeting_on, on[Status.PLAN_DISTRIBUTED]),
+            "days_meeting_to_plan_distributed": _days(meeting_on, on[plan_distributed]),
             "days_plan_distributed_to_follow_up": _days(
-                on[Status.PLAN_DISTRIBUTED], _day(first_opened.get(pk), zone)
+                on[plan_distributed], _day(first_opened.get(pk), zone)
             ),
         }
         people = circle.get(pk, {})
         for name in ("circle_total", "took_part", "declined"):
             values[name] = people.get(name, 0)
-        for category in Category.values:
-            values[f"circle_{category}"] = people.get(f"circle_{category}", 0)
+        for name in CIRCLE_CATEGORY_COLUMNS:
+            values[name] = people.get(name, 0)
 
         present = attendance.get(case["meeting__pk"])
         for part in ("information", "private_time", "plan"):
