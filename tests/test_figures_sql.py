@@ -122,3 +122,17 @@ def test_the_working_day_calendar_counts_as_the_norms_do(db):
         start = dt.date(2000, 1, 1) + dt.timedelta(days=rng.randrange(36000))
         end = start + dt.timedelta(days=rng.randrange(400))
         assert days[end] - days[start] == working_days_between(start, end)
+
+
+def test_the_sqlite_local_day_agrees_with_django_around_the_clock_changes():
+    from kring.research.sqlite_days import local_day
+
+    zone = "Europe/Amsterdam"
+    start = dt.datetime(2026, 3, 28, 20, 0, tzinfo=dt.UTC)
+    for minutes in range(0, 3 * 24 * 60, 7):
+        for shift in (dt.timedelta(0), dt.timedelta(days=210)):  # March and October
+            moment = start + shift + dt.timedelta(minutes=minutes, seconds=59)
+            stored = moment.replace(tzinfo=None).isoformat(sep=" ")
+            expected = timezone.localdate(moment, timezone.get_current_timezone())
+            assert local_day(stored, zone) == expected.isoformat(), stored
+    assert local_day(None, zone) is None

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ResearchConfig(AppConfig):
     name = "kring.research"
     verbose_name = _("Research")
+
+    def ready(self) -> None:
+        from kring.research import sqlite_days  # noqa: F401 - registers its SQLite function

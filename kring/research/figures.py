@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
@@ -40,6 +40,7 @@ from kring.cases.norms import working_days_between
 from kring.followup.models import AgreementOutcome, Respondent
 from kring.meetings.models import Meeting
 from kring.research.models import WorkingDayCount
+from kring.research.sqlite_days import LocalDay
 
 #: The upper end of the 6–10 weeks from request to meeting that the Eigen Kracht Centrale
 #: reports as usual.
@@ -488,15 +489,15 @@ def _cohort_days(cases: QuerySet[Case], period: Period) -> QuerySet[Case, Any]:
         .values(
             c_status=F("status"),
             c_intake_on=F("intake_on"),
-            c_requested=TruncDate("requested_at"),
+            c_requested=LocalDay("requested_at"),
             # The day of the intake conversation; without it, the day the intake started.
-            c_intake=Coalesce(F("intake_on"), TruncDate(_first(Status.INTAKE))),
-            c_accepted=TruncDate(_first(Status.ACCEPTED)),
-            c_asked=TruncDate(_first(Status.COORDINATOR_ASSIGNED)),
-            c_held=TruncDate(_first(Status.HELD)),
-            c_plan=TruncDate(_first(Status.PLAN_DISTRIBUTED)),
-            c_aftercare=TruncDate(_first(Status.AFTERCARE)),
-            c_answered=TruncDate(answered),
+            c_intake=Coalesce(F("intake_on"), LocalDay(_first(Status.INTAKE))),
+            c_accepted=LocalDay(_first(Status.ACCEPTED)),
+            c_asked=LocalDay(_first(Status.COORDINATOR_ASSIGNED)),
+            c_held=LocalDay(_first(Status.HELD)),
+            c_plan=LocalDay(_first(Status.PLAN_DISTRIBUTED)),
+            c_aftercare=LocalDay(_first(Status.AFTERCARE)),
+            c_answered=LocalDay(answered),
         )
     )
 
