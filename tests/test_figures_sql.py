@@ -111,7 +111,11 @@ def test_one_query_each_whatever_the_cohort(generated):
     for function in (figures.phases, figures.attendance):
         with CaptureQueriesContext(connection) as queries:
             function(Case.objects.all(), period)
-        assert len(queries) == 1, function
+        # One query (on PostgreSQL with its JIT switched off for it: SET LOCAL in a savepoint).
+        selects = [q for q in queries.captured_queries if q["sql"].lstrip().startswith("WITH")]
+        others = [q["sql"] for q in queries.captured_queries if q not in selects]
+        assert len(selects) == 1, function
+        assert all(sql.startswith(("SAVEPOINT", "RELEASE", "SET LOCAL jit")) for sql in others)
 
 
 def test_the_working_day_calendar_counts_as_the_norms_do(db):

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -466,7 +466,14 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]] | None:
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    if _vendor() != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    # PostgreSQL's planner thinks these grouped queries expensive and compiles them with its
+    # JIT first, which takes many times the query itself (10,000 cases: 770 ms against 90).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
