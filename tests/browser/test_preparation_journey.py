@@ -282,6 +282,11 @@ def test_from_an_empty_circle_to_the_invitations(
     assert_accessible(coordinator)
     chosen = options[0]
     submit(coordinator, f'form[action="/zaken/{reference}/datum/{chosen.pk}/kiezen/"] button')
+    # Choosing a date schedules the meeting: a confirmation says so first.
+    assert coordinator.locator('input[name="confirmed"]').count() == 1
+    assert Case.objects.get(pk=world.case.pk).status == Status.PREPARATION
+    assert_accessible(coordinator)
+    submit(coordinator, 'main form:has(input[name="confirmed"]) button[type="submit"]')
     coordinator.wait_for_url(f"**/zaken/{reference}/bijeenkomst/")
     assert Case.objects.get(pk=world.case.pk).status == Status.SCHEDULED
 
