@@ -125,7 +125,14 @@ def prune(now: Any = None) -> int:
     the anchor, so that what remains still verifies. Only whole, old prefixes go: on
     PostgreSQL the trigger lets a delete through only for rows older than the retention period
     it was installed with (``install_prune_guard``) — nothing a session can declare."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.KRING_RETAIN_LOG_DAYS)
+    period = dt.timedelta(days=settings.KRING_RETAIN_LOG_DAYS)
+    cutoff = (now or timezone.now()) - period
+    if connection.vendor == "postgresql":
+        # The trigger judges age by the database's clock: never ask for more than it allows
+        # (an application clock ahead of the database's would otherwise make the delete fail).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now()")
+            cutoff = min(cutoff, cursor.fetchone()[0] - period)
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
