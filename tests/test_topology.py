@@ -282,7 +282,16 @@ def test_two_servers_two_workers_one_killed_everything_exactly_once(backend, wor
         def settled() -> bool:
             return not OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).exists()
 
-        assert _wait_for(settled, 45), topology.logs("worker-2")
+        assert _wait_for(settled, 45), (
+            list(
+                OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).values(
+                    "pk", "attempts", "next_attempt_at", "last_error", "claimed_by"
+                )
+            ),
+            timezone.now(),
+            topology.logs("worker-2")[-3000:],
+            topology.logs("worker-3")[-3000:],
+        )
         abandoned = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING)
         if abandoned.exists():
             time.sleep(2)  # a live worker's send in flight finishes
@@ -305,3 +314,39 @@ def test_two_servers_two_workers_one_killed_everything_exactly_once(backend, wor
         assert WorkerHeartbeat.objects.count() >= 2
     finally:
         topology.stop()
+
+
+ROUND_PROBE = """
+import django, redis.client
+calls = []
+redis.client.PubSub.run_in_thread = lambda self, *a, **k: calls.append(k) or None
+django.setup()
+from kring.messaging.management.commands.worker import Command
+Command()._task_runner("probe")()
+Command()._task_runner("probe")()
+print("subscriptions", len(calls))
+"""
+
+
+def test_an_rq_round_opens_no_command_channel(tmp_path):
+    """rq's command channel is a thread per round; stopping one before Redis confirmed the
+    subscription waited out its 60-second poll, and the worker stood still (the topology test
+    caught it). A round of Kring's worker subscribes to nothing."""
+    _redis_or_fail()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kring.settings",
+        "KRING_TASK_BACKEND": "rq",
+        "KRING_REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+    }
+    probe = subprocess.run(
+        [sys.executable, "-c", ROUND_PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert "subscriptions 0" in probe.stdout, probe.stdout

@@ -156,6 +156,16 @@ class Command(BaseCommand):
                 def _install_signal_handlers(self) -> None:
                     pass
 
+                # No command channel: this worker lives for one burst and is stopped by
+                # signals. rq's channel starts a thread per round, and stopping it before
+                # Redis confirmed the subscription waited out its 60-second poll: the worker
+                # stood still that long (seen in the topology test).
+                def subscribe(self) -> None:
+                    pass
+
+                def unsubscribe(self) -> None:
+                    pass
+
             def run_rq() -> bool:
                 rq_worker = RoundWorker(
                     [django_rq.get_queue("default", job_class=Job)],
