@@ -50,8 +50,8 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import User
 from kring.audit.models import ErasureRequest
 from kring.cases.access import managed_cases
-from kring.cases.lifecycle import FINAL_STATUSES
 from kring.cases.models import (
+    FINAL_STATUSES,
     Assignment,
     BottomLine,
     Case,

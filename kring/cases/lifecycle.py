@@ -4,10 +4,16 @@ A case's status changes only through :func:`change_status`: it checks that the m
 allowed and that the user may make it, writes the new status with an optimistic check on the
 version (a change based on a stale copy is refused), records the history entry, and ends the
 coordinator's assignment where their role ends — all in one transaction.
+
+The lifecycle knows no phase. A later phase hooks into a move from its own ``hooks.py``
+(imported by its ``AppConfig.ready()``): :func:`check_before` registers a check that may refuse
+a move with a message, :func:`on_enter` an effect that runs inside the move's transaction.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import Role, User
 from kring.cases import requester_news
 from kring.cases.access import coordinates, manages
-from kring.cases.models import Assignment, Case, Status
+from kring.cases.models import COORDINATION_ENDED, Assignment, Case, Status
 from kring.messaging import emails
 
 
@@ -114,9 +120,6 @@ _TRANSITIONS = [
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in _TRANSITIONS}
 
-FINAL_STATUSES = frozenset({S.DECLINED, S.WITHDRAWN, S.STOPPED, S.CLOSED})
-# Once a case reaches one of these, the coordinator's role — and their access — ends.
-COORDINATION_ENDED = FINAL_STATUSES | {S.FOLLOW_UP}
 # Who is expected to act next, by status: drives each role's start page.
 ACTION_BY = {
     S.REQUESTED: Role.REGIONAL_MANAGER,
@@ -162,20 +165,55 @@ def available_transitions(case: Case, user: User) -> list[Transition]:
 STALE = _("Someone else changed this case in the meantime. Look at it again and retry.")
 
 
-def _precondition(case: Case, target: str) -> Promise | None:
+Check = Callable[[Case], Promise | str | None]
+Effect = Callable[[Case, str], None]
+_checks: dict[str, list[Check]] = defaultdict(list)
+_effects: dict[str, list[Effect]] = defaultdict(list)
+
+
+def check_before(*targets: str) -> Callable[[Check], Check]:
+    """Register ``check(case)``, asked before a move to one of ``targets``: it returns a
+    message fit for the user to refuse the move, or None to let it pass."""
+
+    def register(check: Check) -> Check:
+        for target in targets:
+            if check not in _checks[target]:
+                _checks[target].append(check)
+        return check
+
+    return register
+
+
+def on_enter(*targets: str) -> Callable[[Effect], Effect]:
+    """Register ``effect(case, source)``, run inside the transaction of every move to one of
+    ``targets``, after the history entry: an exception undoes the whole move."""
+
+    def register(effect: Effect) -> Effect:
+        for target in targets:
+            if effect not in _effects[target]:
+                _effects[target].append(effect)
+        return effect
+
+    return register
+
+
+def registered(target: str) -> dict[str, list[str]]:
+    """The checks and effects on a move to ``target``, by ``module.function`` (for tests)."""
+    name = lambda hook: f"{hook.__module__}.{hook.__qualname__}"  # noqa: E731
+    return {
+        "checks": [name(check) for check in _checks[target]],
+        "effects": [name(effect) for effect in _effects[target]],
+    }
+
+
+def _precondition(case: Case, target: str) -> Promise | str | None:
     """What must be true of the case before this move, beyond who makes it."""
     if target == S.ACCEPTED and case.status == S.INTAKE and not case.questions.exists():
         return _("Put at least one conference question before accepting the case.")
-    if target == S.PLAN_DISTRIBUTED:
-        from kring.plans import distribution
-        from kring.plans.models import Plan
-        from kring.plans.services import plan_of
-
-        plan = plan_of(case)
-        if plan.outcome != Plan.Outcome.ACCEPTED or distribution.latest_version(plan) is None:
-            return _("Finalise the plan first.")
-        if distribution.missing(plan):
-            return _("Not everyone has the plan yet: see who does not have it on the plan page.")
+    for check in _checks[target]:
+        problem = check(case)
+        if problem is not None:
+            return problem
     return None
 
 
@@ -249,16 +287,8 @@ def change_status(
             emails.request_declined(case, reason)
         if (source, target) == (S.INTAKE, S.ACCEPTED):
             requester_news.request_accepted(case)
-        if target == S.PLAN_DISTRIBUTED:
-            from kring.followup.services import schedule
-
-            schedule(case)
-        if target in FINAL_STATUSES:
-            from kring.circle.links import revoke_case
-            from kring.followup.services import cancel_planned
-
-            revoke_case(case)
-            cancel_planned(case)
+        for effect in _effects[target]:
+            effect(case, source)
     return case
 
 

@@ -34,6 +34,12 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+# A case in one of these has ended: nothing more is sent, links stop working.
+FINAL_STATUSES = frozenset({Status.DECLINED, Status.WITHDRAWN, Status.STOPPED, Status.CLOSED})
+# Once a case reaches one of these, the coordinator's role — and their access — ends.
+COORDINATION_ENDED = FINAL_STATUSES | {Status.FOLLOW_UP}
+
+
 class Variant(models.TextChoices):
     NEIGHBOURHOOD = "buurt", _("group, neighbourhood or street")
     SCHOOL = "school", _("school and learning")
@@ -235,8 +241,6 @@ class Case(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        from kring.cases.lifecycle import FINAL_STATUSES
-
         return self.status in FINAL_STATUSES
 
     def log(

@@ -24,8 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from kring.audit import log as audit
-from kring.cases.lifecycle import FINAL_STATUSES, CaseError
-from kring.cases.models import Case, Status
+from kring.cases.lifecycle import CaseError
+from kring.cases.models import FINAL_STATUSES, Case, Status
 from kring.circle import links, services
 from kring.circle.forms import (
     NewLinkForm,

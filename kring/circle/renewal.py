@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kring.cases.lifecycle import FINAL_STATUSES
+from kring.cases.models import FINAL_STATUSES
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.circle.services import normalise_phone

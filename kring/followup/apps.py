@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FollowupConfig(AppConfig):
     name = "kring.followup"
     verbose_name = _("Follow-up")
+
+    def ready(self) -> None:
+        from kring.followup import hooks  # noqa: F401 - registers its lifecycle hooks

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kring.accounts.models import User
-from kring.cases.lifecycle import FINAL_STATUSES, CaseError, change_status
-from kring.cases.models import Case, Status
+from kring.cases.lifecycle import CaseError, change_status
+from kring.cases.models import FINAL_STATUSES, Case, Status
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.followup.models import (
