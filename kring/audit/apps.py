@@ -9,7 +9,10 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from kring.audit import signals  # noqa: F401 - connects the sign-in receivers
+        from kring.audit import (
+            jobs,  # noqa: F401 - registers its periodic jobs
+            signals,  # noqa: F401 - connects the sign-in receivers
+        )
 
         post_migrate.connect(_guard_after_migrate, sender=self, dispatch_uid="audit.prune_guard")
 

@@ -7,4 +7,7 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
-        from kring.followup import hooks  # noqa: F401 - registers its lifecycle hooks
+        from kring.followup import (
+            hooks,  # noqa: F401 - registers its lifecycle hooks
+            jobs,  # noqa: F401 - registers its periodic jobs
+        )

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "kring.meetings"
     verbose_name = _("Meetings")
+
+    def ready(self) -> None:
+        from kring.meetings import jobs  # noqa: F401 - registers its periodic jobs

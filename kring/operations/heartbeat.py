@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,7 +18,8 @@ from kring.operations.models import WorkerHeartbeat
 FORGET_AFTER = dt.timedelta(days=1)
 
 
-def beat(name: str, started_at: dt.datetime) -> None:
+def beat(name: str, started_at: dt.datetime, jobs: dict[str, Any] | None = None) -> None:
+    """``jobs``: the worker's periodic jobs, each with when it last ran and whether it went well."""
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(
         name=name[:120],
@@ -27,6 +29,7 @@ def beat(name: str, started_at: dt.datetime) -> None:
             "backend": settings.KRING_TASK_BACKEND,
             "started_at": started_at,
             "seen_at": now,
+            "jobs": jobs or {},
         },
     )
     WorkerHeartbeat.objects.filter(seen_at__lt=now - FORGET_AFTER).delete()
@@ -78,3 +81,28 @@ def sweep_dead_tasks(now: dt.datetime | None = None) -> int:
 def last_seen() -> dt.datetime | None:
     latest = WorkerHeartbeat.objects.order_by("-seen_at").first()
     return latest.seen_at if latest else None
+
+
+def job_runs() -> dict[str, dict[str, Any]]:
+    """Each registered periodic job's latest run by any living worker: seconds ago and whether
+    it went well (None: no living worker has run it yet)."""
+    from kring.core import periodic
+
+    now = timezone.now()
+    latest: dict[str, dict[str, Any]] = {}
+    for jobs in WorkerHeartbeat.objects.filter(name__in=alive(now)).values_list("jobs", flat=True):
+        for name, run in (jobs or {}).items():
+            if name not in latest or run["at"] > latest[name]["at"]:
+                latest[name] = run
+    listed: dict[str, dict[str, Any]] = {}
+    for job in periodic.registered():
+        run = latest.get(job.name)
+        listed[job.name] = {
+            "app": job.app,
+            "every_seconds": job.every.total_seconds(),
+            "last_run_seconds": None
+            if run is None
+            else round((now - dt.datetime.fromisoformat(run["at"])).total_seconds(), 1),
+            "ok": None if run is None else run["ok"],
+        }
+    return listed

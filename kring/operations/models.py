@@ -17,6 +17,8 @@ class WorkerHeartbeat(models.Model):
     backend = models.CharField(_("task backend"), max_length=20)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     seen_at = models.DateTimeField(_("last seen"), default=timezone.now, db_index=True)
+    # Its periodic jobs: name → {"at": ISO time of the last start, "ok": whether it went well}.
+    jobs = models.JSONField(_("periodic jobs"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("worker heartbeat")

@@ -77,11 +77,18 @@ def _check_outbox() -> dict[str, Any]:
     }
 
 
+def _check_jobs() -> dict[str, Any]:
+    """Informational: each registered periodic job and its last run by a living worker (the
+    worker check above says whether a worker runs at all)."""
+    return {"ok": True, "jobs": heartbeat.job_runs()}
+
+
 CHECKS = {
     "database": _check_database,
     "migrations": _check_migrations,
     "worker": _check_worker,
     "outbox": _check_outbox,
+    "jobs": _check_jobs,
 }
 
 

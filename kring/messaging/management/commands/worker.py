@@ -23,11 +23,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
-from kring.audit import log as audit_log
-from kring.audit import retention
-from kring.core import due, once, ratelimit
-from kring.followup import services as followup
-from kring.meetings import invitations
+from kring.core import periodic
 from kring.messaging import outbox
 from kring.operations import heartbeat
 
@@ -38,10 +34,11 @@ class Heartbeat(threading.Thread):
     """Beats six times per lease, on its own database connection, so that a worker busy with
     a long batch is still known to be alive, and renews the worker's claims on messages."""
 
-    def __init__(self, worker_id: str, started_at: Any) -> None:
+    def __init__(self, worker_id: str, started_at: Any, runs: periodic.Runs) -> None:
         super().__init__(name="kring-heartbeat", daemon=True)
         self.worker_id = worker_id
         self.started_at = started_at
+        self.runs = runs
         self.every = settings.KRING_WORKER_LEASE_SECONDS / 6
         self.stopped = threading.Event()
 
@@ -49,7 +46,7 @@ class Heartbeat(threading.Thread):
         try:
             while not self.stopped.wait(self.every):
                 try:
-                    heartbeat.beat(self.worker_id, self.started_at)
+                    heartbeat.beat(self.worker_id, self.started_at, self.runs.as_json())
                     outbox.renew_claims(self.worker_id)
                 except Exception:
                     logger.exception("The worker's heartbeat failed")
@@ -58,29 +55,11 @@ class Heartbeat(threading.Thread):
             connection.close()
 
 
-def sweep_once(worker: str = "") -> None:
-    """All time-based work: each sweep claims its rows, so several workers may run. A sweep
-    that fails is logged and does not hold up the others."""
-    sweeps = (
-        lambda: followup.sweep(worker),
-        outbox.sweep,
-        heartbeat.sweep_dead_tasks,
-        ratelimit.sweep,
-        once.sweep,
-        invitations.send_reminders,
-        due.send_digests,  # once a day per staff member: the claimed date moves on
-        retention.run_daily,  # once a day; one cache read on every other round
-        audit_log.export_head_hourly,  # the access log's head to the log stream
-    )
-    failed = None
-    for sweep in sweeps:
-        try:
-            sweep()
-        except Exception as error:
-            logger.exception("A sweep failed")
-            failed = error
-    if failed is not None:
-        raise failed
+def sweep_once(worker: str = "", runs: periodic.Runs | None = None) -> None:
+    """All time-based work: every periodic job the apps registered that is due (each claims
+    its rows, so several workers may run). A job that fails is logged and does not hold up
+    the others."""
+    periodic.run_due(worker, runs)
 
 
 class Command(BaseCommand):
@@ -99,16 +78,17 @@ class Command(BaseCommand):
         outbox.worker_name = worker_id
         run_tasks = self._task_runner(worker_id)
         started_at = timezone.now()
-        beating = Heartbeat(worker_id, started_at)
+        runs = periodic.Runs()
+        beating = Heartbeat(worker_id, started_at, runs)
         beating.start()
         if not once:
             self.stdout.write(f"Worker started ({settings.KRING_TASK_BACKEND} task backend).")
         while self.running:
             close_old_connections()
             try:
-                heartbeat.beat(worker_id, started_at)
+                heartbeat.beat(worker_id, started_at, runs.as_json())
                 run_tasks()
-                sweep_once(worker_id)
+                sweep_once(worker_id, runs)
             except Exception:  # one bad row must not stop the worker: log it, go on
                 logger.exception("Worker round failed")
                 if once:
