@@ -2,8 +2,10 @@
 (initdb on a free port, from the Debian postgresql package), Kring served by `manage.py serve`
 on it, public requests sent without pause while the database is stopped for a few seconds and
 started again. Then: every acknowledged request (a redirect to the confirmation) is stored,
-nothing is stored twice, and the service answers again within seconds. The figures: requests,
-5xx, recovery seconds."""
+nothing is stored twice; while the database is away every failing request gets a 503 with
+Retry-After and Kring's page (never a 500), the health check too; and once it is back every
+request succeeds again within seconds, without restarting Kring. The figures: requests, 5xx,
+503s, recovery seconds."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -117,6 +120,7 @@ def test_drill_postgresql_stopped_and_started_under_load():
             time.sleep(0.2)
 
         results: list[tuple[str, int, float]] = []
+        pages: list[str] = []
         lock = threading.Lock()
         stop = threading.Event()
         sent = [0]
@@ -134,9 +138,11 @@ def test_drill_postgresql_stopped_and_started_under_load():
                 if token is None:
                     with lock:
                         results.append(("", status, time.monotonic()))
+                        if status == 503:
+                            pages.append(page)
                     time.sleep(0.1)
                     continue
-                status, _ = visitor.request(
+                status, answer = visitor.request(
                     f"{base}/aanvragen/",
                     {
                         "csrfmiddlewaretoken": token.group(1),
@@ -156,13 +162,17 @@ def test_drill_postgresql_stopped_and_started_under_load():
                 )
                 with lock:
                     results.append((name if status == 302 else "", status, time.monotonic()))
+                    if status == 503:
+                        pages.append(answer)
 
         threads = [threading.Thread(target=load, args=(i,)) for i in range(3)]
         for thread in threads:
             thread.start()
         time.sleep(3)
         cluster.stop()
-        time.sleep(OUTAGE_SECONDS)
+        time.sleep(1)
+        during = {path: _status_and_retry_after(f"{base}{path}") for path in PROBED}
+        time.sleep(OUTAGE_SECONDS - 1)
         cluster.start()
         restarted = time.monotonic()
         time.sleep(4)  # load goes on after the start
@@ -175,16 +185,30 @@ def test_drill_postgresql_stopped_and_started_under_load():
         recovered = min(at for name, _s, at in results if name and at > restarted) - restarted
         stored = _stored_names(env)
         server_errors = sum(1 for _, status, _at in results if status >= 500)
+        unavailable = sum(1 for _, status, _at in results if status == 503)
+        after = [status for _, status, at in results if at > restarted + recovered + 0.5]
         print(
             f"\ndatabase restart drill: {sent[0]} requests, {len(acknowledged)} "
             f"requests acknowledged, {server_errors} answered 5xx during the "
-            f"{OUTAGE_SECONDS} s outage, recovered {recovered:.1f} s after the start"
+            f"{OUTAGE_SECONDS} s outage ({unavailable} of them 503), "
+            f"recovered {recovered:.1f} s after the start, {len(after)} answers after that: "
+            f"{sorted(set(after))}"
         )
+        log_text = (root / "serve.log").read_text(errors="replace")
         assert acknowledged, (root / "serve.log").read_text(errors="replace")[-3000:]
         missing = [name for name in acknowledged if stored.count(name) != 1]
         assert missing == []
         assert recovered < 10
         assert len(stored) == len(set(stored))
+        # During the outage: 503s with Retry-After and Kring's page, never a 500.
+        assert server_errors > 0 and server_errors == unavailable, log_text[-3000:]
+        assert all("Kring is briefly unavailable" in page for page in pages)
+        assert during["/aanvragen/"][0] == 503 and during["/aanvragen/"][1].isdigit()
+        assert during["/gezond/klaar"][0] == 503
+        # Back without a restart of Kring: every answer after the recovery succeeds.
+        assert after and set(after) <= {200, 302}
+        # Logged once per request that failed on it (and per probe).
+        assert log_text.count("Database unavailable") == unavailable + 1, log_text[-3000:]
     finally:
         if server is not None:
             server.terminate()
@@ -195,6 +219,18 @@ def test_drill_postgresql_stopped_and_started_under_load():
         with contextlib.suppress(subprocess.CalledProcessError):
             cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+PROBED = ("/aanvragen/", "/gezond/klaar")
+
+
+def _status_and_retry_after(url: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Accept-Language": "en"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - local
+            return answer.status, answer.headers.get("Retry-After", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Retry-After", "")
 
 
 def _answers(url: str) -> bool:

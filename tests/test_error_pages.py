@@ -67,3 +67,53 @@ def test_a_refusal_gets_kring_s_403_page(world):
     text = response.content.decode()
     assert "You may not open this page or do this step." in text
     assert "utrecht-heading-1" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("nl", "Kring is even niet bereikbaar"), ("en", "Kring is briefly unavailable")],
+)
+def test_an_unreachable_database_gets_a_503_page_without_a_query(
+    language, words, django_assert_num_queries, caplog
+):
+    from django.db import OperationalError
+
+    from kring.core.views import server_error
+
+    request = RequestFactory().get("/aanvragen/", HTTP_ACCEPT_LANGUAGE=language)
+    with django_assert_num_queries(0):
+        try:
+            raise OperationalError("connection refused")
+        except OperationalError:
+            response = server_error(request)
+            again = server_error(request)  # a second failure in the same request
+    assert response.status_code == again.status_code == 503
+    assert response["Retry-After"].isdigit()
+    text = response.content.decode()
+    assert words in text and f'lang="{language}"' in text and "<h1" in text
+    assert sum("Database unavailable" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_an_unreachable_database_gets_a_503_problem_under_the_api():
+    from django.db import InterfaceError
+
+    from kring.core.views import server_error
+
+    request = RequestFactory().get("/api/v1/zaken")
+    try:
+        raise InterfaceError("connection already closed")
+    except InterfaceError:
+        response = server_error(request)
+    assert response.status_code == 503 and response["Retry-After"].isdigit()
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_any_other_error_still_gets_the_500_page():
+    from kring.core.views import server_error
+
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500

@@ -25,9 +25,7 @@ class ApiMiddleware:
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
             PROBLEM_TYPE
         ):
-            allow = response.get("Allow")
-            response = problem(request, response.status_code)
-            if allow:
-                response["Allow"] = allow
+            kept = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
+            response = problem(request, response.status_code, headers=kept)
         response["API-Version"] = API_VERSION
         return response

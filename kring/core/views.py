@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sys
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kring.accounts.models import Region, Role
 from kring.cases.access import coordinated_cases, managed_cases
@@ -24,6 +27,8 @@ from kring.messaging.models import OutboxMessage
 START_LIMIT = 15
 # The day the accessibility statement was last reviewed; change it with the statement.
 STATEMENT_DATE = dt.date(2026, 12, 4)
+
+logger = logging.getLogger("kring.request")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -99,11 +104,45 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request context: the error may lie in a context processor.
     from django.template.loader import render_to_string
 
+    error = sys.exc_info()[1]  # Django calls this handler while handling the exception
+    if isinstance(error, OperationalError | InterfaceError):
+        return database_unavailable(request, error)
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def database_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+    """The database cannot be reached (stopped, restarting, the network): a 503 that asks to
+    come back, logged once per request. Rendered without the request context and without a
+    query (no session, user or context processors), in the visitor's language."""
+    from django.template.loader import render_to_string
+
+    if not getattr(request, "kring_database_unavailable", False):
+        request.kring_database_unavailable = True  # type: ignore[attr-defined]
+        logger.error(
+            "Database unavailable: %s %s: %s: %s",
+            request.method,
+            request.path,
+            type(error).__name__,
+            str(error).splitlines()[0] if str(error) else "",
+        )
+    retry = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if request.path.startswith("/api/"):
+        from kring.api.problems import problem
+
+        response = problem(request, 503, headers=retry)
+    else:
+        with translation.override(translation.get_language_from_request(request)):
+            page = render_to_string("503.html", {"organisation": contact.organisation()})
+        response = HttpResponse(page, status=503, headers=retry)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # by us, above: once
+    return response
 
 
 def contact_page(request: HttpRequest) -> HttpResponse:

@@ -57,6 +57,10 @@ class OutboxMessage(models.Model):
     # Fixed when the message is stored and sent on every attempt, so that a message sent again
     # after a crash is recognisably the same message.
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # When the worker sent the end of the message's data: from then on the server has it whole.
+    # A worker that dies before the server's answer is written down leaves this set, and the
+    # message is counted as sent rather than sent a second time (outbox.release_abandoned).
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # True when the message went to the mailbox inside Kring instead of over SMTP.

@@ -9,9 +9,12 @@ temporary failure, or failed for a permanent one.
 
 A claim is a lease: the worker's heartbeat renews it (``renew_claims``); a worker silent for a
 whole lease (``KRING_WORKER_LEASE_SECONDS``) died, and ``release_abandoned`` puts its messages
-back. One sent just before the crash, before its outcome was written, goes out again — with
-the same Message-ID, so mail servers and clients see one message. That window is one commit
-long, because each outcome is written as soon as the server answers.
+back — except those whose end of data it had already sent (``handed_over_at``, written in the
+same instant, see ``kring.messaging.smtp``): the server has those whole, and sending them again
+would deliver them twice, so they count as sent. A message goes out a second time only when
+the worker dies between the two socket writes of that instant (the end-of-data mark to the
+server, the commit to the database): microseconds in a message's milliseconds. Even then it
+carries the same Message-ID, so mail servers and clients can see it is one message.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ import datetime as dt
 import logging
 import smtplib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from email.mime.base import MIMEBase
 from email.utils import make_msgid
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
@@ -35,10 +40,9 @@ from django.utils import timezone
 from kring.cases.models import Case
 from kring.core.logfilters import redact
 from kring.messaging.models import OutboxAttachment, OutboxMessage
+from kring.messaging.smtp import ClaimLost, HandOverBackend
 
 logger = logging.getLogger(__name__)
-
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 # The name of the worker in this process (set by the worker command): its claims carry it, so
 # that its heartbeat can renew them.
@@ -190,6 +194,7 @@ def claim(
             status=OutboxMessage.Status.SENDING,
             claimed_at=now,
             claimed_by=claim_id,
+            handed_over_at=None,
             attempts=F("attempts") + 1,
         )
     return list(
@@ -205,18 +210,39 @@ def _sent(message: OutboxMessage, *, mailbox: bool = False) -> None:
     """Write a delivery down at once, in one commit with what hangs on it (one update, plus
     one per calendar attachment, plus the receivers of ``message_sent``)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Not waiting for the disk: a killed worker loses nothing by it (the database
-            # writes the commit anyway); only a crash of the database server itself can lose
-            # the last fraction of a second of outcomes, and those messages then go again,
-            # with the same Message-ID.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _commit_without_waiting_for_the_disk()
         _write_sent(message, mailbox=mailbox)
 
 
-def _write_sent(message: OutboxMessage, *, mailbox: bool) -> None:
-    now = timezone.now()
+def _commit_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL, for this transaction: a killed worker loses nothing by it (the database
+    writes the commit anyway); only a crash of the database server itself can lose the last
+    fraction of a second of outcomes, and those messages then go again, with the same
+    Message-ID."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+@contextmanager
+def _handing_over(message: OutboxMessage) -> Iterator[None]:
+    """Around the end-of-data mark: the row says the server has the message, written (and
+    locked) before the mark and committed straight after it; if the mark cannot be sent,
+    rolled back. A claim this worker no longer holds sends no mark (``ClaimLost``)."""
+    with transaction.atomic():
+        _commit_without_waiting_for_the_disk()
+        handed_over = OutboxMessage.objects.filter(
+            pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_by=message.claimed_by
+        ).update(handed_over_at=timezone.now())
+        if not handed_over:
+            raise ClaimLost(f"Message {message.pk} is no longer claimed by this worker")
+        yield
+
+
+def _write_sent(
+    message: OutboxMessage, *, mailbox: bool, sent_at: dt.datetime | None = None
+) -> None:
+    now = sent_at or timezone.now()
     changes: dict[str, Any] = {
         "status": OutboxMessage.Status.SENT,
         "sent_at": now,
@@ -262,6 +288,7 @@ def _not_sent(message: OutboxMessage, error: Exception) -> str:
         next_attempt_at=next_attempt,
         claimed_at=None,
         claimed_by="",
+        handed_over_at=None,
     )
     logger.warning(
         "Message %s not sent (attempt %s): %s", message.pk, message.attempts, type(error).__name__
@@ -278,13 +305,19 @@ def send(messages: list[OutboxMessage]) -> dict[int, str]:
             _sent(message, mailbox=True)
             outcome[message.pk] = OutboxMessage.Status.SENT
         return outcome
-    smtp = get_connection(SMTP_BACKEND, fail_silently=False)
+    smtp = HandOverBackend(fail_silently=False)
     try:
         for message in messages:
             try:
-                if smtp.connection is None:  # type: ignore[attr-defined]
+                if smtp.connection is None:
                     smtp.open()
+                assert smtp.connection is not None  # noqa: S101 - open() raises otherwise
+                smtp.connection.handing_over = partial(_handing_over, message)
                 smtp.send_messages([_as_email(message)])
+            except ClaimLost:
+                smtp.close()
+                logger.warning("Message %s: claim lost before its end of data", message.pk)
+                continue  # the worker that holds it now writes its outcome
             except (smtplib.SMTPException, OSError) as error:
                 smtp.close()  # the next message starts on a fresh connection
                 outcome[message.pk] = _not_sent(message, error)
@@ -324,11 +357,31 @@ def renew_claims(worker: str) -> int:
 
 
 def release_abandoned(now: dt.datetime | None = None) -> int:
-    """Put messages back in the queue whose worker died while sending them."""
+    """Settle the messages of workers that died while sending them: one the server already had
+    whole (its end of data sent) counts as sent — sending it again would deliver it twice —;
+    the others go back in the queue. Returns how many were settled."""
     now = now or timezone.now()
-    return OutboxMessage.objects.filter(
+    abandoned = OutboxMessage.objects.filter(
         status=OutboxMessage.Status.SENDING, claimed_at__lt=now - lease()
-    ).update(status=OutboxMessage.Status.QUEUED, claimed_at=None, claimed_by="")
+    )
+    settled = 0
+    for message in abandoned.exclude(handed_over_at=None).prefetch_related("attachments"):
+        with transaction.atomic():
+            # Claimed the way every outcome is: only one sweeping worker settles it.
+            if not OutboxMessage.objects.filter(
+                pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_by=message.claimed_by
+            ).update(status=OutboxMessage.Status.SENT):
+                continue
+            _write_sent(message, mailbox=False, sent_at=message.handed_over_at)
+        logger.warning(
+            "Message %s: its worker stopped after the server had it whole, before the "
+            "server's answer was written down; counted as sent, not sent again",
+            message.pk,
+        )
+        settled += 1
+    return settled + abandoned.filter(handed_over_at=None).update(
+        status=OutboxMessage.Status.QUEUED, claimed_at=None, claimed_by=""
+    )
 
 
 def due_messages(now: dt.datetime | None = None) -> Iterable[int]:

@@ -106,6 +106,7 @@ def ready(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": results},
         status=200 if healthy else 503,
+        headers=None if healthy else {"Retry-After": "30"},
     )
 
 
