@@ -24,7 +24,7 @@ COUNT = 200
 
 def _rows_per_case(cases: list[int]) -> dict[str, float]:
     return {
-        model._meta.db_table: model.objects.filter(**{_case_path(model): cases}).count()
+        model._meta.db_table: model._default_manager.filter(**{_case_path(model): cases}).count()
         / len(cases)
         for model in bulk.MODELS
         if _case_path(model)
@@ -56,8 +56,8 @@ def test_bulk_cases_have_every_phase_and_what_belongs_to_it():
     assert cases.count() == COUNT
     assert len(set(cases.values_list("reference", flat=True))) == COUNT
     # Each case's history walks the demo's path to its status, one event per step.
-    for case in cases.annotate(steps=Count("events")):
-        assert case.steps == len(demo.PATHS[case.status])
+    for walked in cases.annotate(steps=Count("events")):
+        assert walked.steps == len(demo.PATHS[walked.status])
     first_and_last = (
         CaseEvent.objects.filter(case__in=cases)
         .values("case")
@@ -100,7 +100,7 @@ def test_bulk_cases_come_in_the_demo_generator_s_proportions():
     for _done in demo.generate(COUNT, seed=3):
         pass
     generated = list(Case.objects.values_list("pk", flat=True))
-    for _done in bulk.seed(COUNT, seed=3):
+    for _progress in bulk.seed(COUNT, seed=3):
         pass
     seeded = list(Case.objects.exclude(pk__in=generated).values_list("pk", flat=True))
     assert len(seeded) == COUNT

@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Kring")
 
     def ready(self) -> None:
+        from kring.core import lookups  # noqa: F401 - registers field__one_of
         from kring.core.safety import install_form_cleaning
 
         install_form_cleaning()
