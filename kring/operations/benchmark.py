@@ -11,6 +11,7 @@ import secrets
 import statistics
 import time
 import tracemalloc
+from collections.abc import Iterator
 from typing import Any
 
 from allauth.mfa.models import Authenticator
@@ -18,7 +19,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -154,6 +155,64 @@ def _export() -> dict[str, Any]:
     }
 
 
+def _api_dataset(user: User, page: int = 500) -> dict[str, Any]:
+    """Issue 19's dataset endpoint as a researcher's client pages through it (WSGI, as a
+    server calls Kring): the first page's time (a client's time to its first rows), the time
+    for all pages and the rows per second, and the peak memory over the first four pages
+    (tracemalloc slows Python down many times over; each page is made alone)."""
+    import json
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from kring.accounts.models import Organisation
+    from kring.api import services
+    from kring.api.management.commands.bench_api import wsgi_get
+    from kring.api.models import Scope
+
+    organisation, _created = Organisation.objects.get_or_create(name="Benchmark")
+    _client, secret = services.register_client(
+        name="bench dataset",
+        organisation=organisation,
+        scopes=[Scope.RESEARCH],
+        region=None,
+        expires_on=timezone.localdate() + dt.timedelta(days=1),
+        user=user,
+    )
+    headers = {"Authorization": f"Bearer {secret}"}
+    app = WSGIHandler()
+    path = "/api/v1/datasets/zaken/rijen"
+
+    def pages(limit: int | None = None) -> Iterator[tuple[int, float]]:
+        cursor, done = "", 0
+        while limit is None or done < limit:
+            params: dict[str, Any] = {"aantal": page, **({"cursor": cursor} if cursor else {})}
+            started = time.perf_counter()
+            body = json.loads(wsgi_get(app, path, params, headers))
+            yield len(body["rijen"]), time.perf_counter() - started
+            done += 1
+            cursor = body["volgende"]
+            if not cursor:
+                return
+
+    with override_settings(KRING_API_LIMIT_PER_MINUTE=10**9):  # one client, many pages
+        list(pages(1))  # study IDs are made once, on a dataset's first reading
+        started = time.perf_counter()
+        counted = list(pages())
+        seconds = time.perf_counter() - started
+        tracemalloc.start()
+        for _page in pages(4):
+            pass
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return {
+        "rows": sum(rows for rows, _seconds in counted),
+        "pages": len(counted),
+        "first": counted[0][1],
+        "seconds": seconds,
+        "peak_kib": peak // 1024,
+    }
+
+
 def measure() -> dict[str, Any]:
     emails = {persona.key: persona.email for persona in PERSONAS}
     users = {key: User.objects.get(email=emails[key]) for key in PERSONA_KEYS}
@@ -166,5 +225,6 @@ def measure() -> dict[str, Any]:
         "queries": _queries(sessions, paths),
         "pdf": _pdf(),
         "export": _export(),
+        "api_dataset": _api_dataset(User.objects.get(email=emails["administrator"])),
         "cases": Case.objects.count(),
     }

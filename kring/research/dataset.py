@@ -367,13 +367,13 @@ PLAN_PARTS = (
 def _plan_counts(plan_ids: list[int]) -> list[tuple[int, str, int]]:
     """(plan, column, count) for each part of these plans that has any: one query."""
     parts: list[tuple[str, QuerySet[Any], str]] = [
-        ("plan_agreements", Agreement.objects.filter(plan_id__in=plan_ids), "plan_id"),
-        ("plan_requests", OrganisationRequest.objects.filter(plan_id__in=plan_ids), "plan_id"),
-        ("plan_evaluations", Evaluation.objects.filter(plan_id__in=plan_ids), "plan_id"),
-        ("plan_versions", PlanVersion.objects.filter(plan_id__in=plan_ids), "plan_id"),
+        ("plan_agreements", Agreement.objects.filter(plan_id__one_of=plan_ids), "plan_id"),
+        ("plan_requests", OrganisationRequest.objects.filter(plan_id__one_of=plan_ids), "plan_id"),
+        ("plan_evaluations", Evaluation.objects.filter(plan_id__one_of=plan_ids), "plan_id"),
+        ("plan_versions", PlanVersion.objects.filter(plan_id__one_of=plan_ids), "plan_id"),
         (
             "plan_copies_delivered",
-            Delivery.objects.filter(version__plan_id__in=plan_ids, delivered_at__isnull=False),
+            Delivery.objects.filter(version__plan_id__one_of=plan_ids, delivered_at__isnull=False),
             "version__plan_id",
         ),
     ]
@@ -434,7 +434,7 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     reached: dict[tuple[int, str], dt.datetime] = {
         (e["case_id"], e["to_status"]): e["first"]
         for e in _records(
-            CaseEvent.objects.filter(case_id__in=ids, to_status__in=PHASES)
+            CaseEvent.objects.filter(case_id__one_of=ids, to_status__in=PHASES)
             .values("case_id", "to_status")
             .annotate(first=Min("at"))
             .order_by()
@@ -443,7 +443,7 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
 
     circle: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for group in _records(
-        Participant.objects.filter(case_id__in=ids)
+        Participant.objects.filter(case_id__one_of=ids)
         .values("case_id", "category", "willingness")
         .annotate(n=Count("pk"))
         .order_by()
@@ -462,7 +462,7 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     attendance = {
         row["meeting_id"]: row
         for row in _records(
-            Attendance.objects.filter(meeting_id__in=meetings)
+            Attendance.objects.filter(meeting_id__one_of=meetings)
             .values("meeting_id")
             .annotate(
                 n_information=Count("pk", filter=Q(information=True)),
@@ -484,7 +484,7 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     earliest: dict[int, dict[str, Any]] = {}
     first_opened: dict[int, dt.datetime] = {}
     for moment in _records(
-        FollowUp.objects.filter(case_id__in=ids)
+        FollowUp.objects.filter(case_id__one_of=ids)
         .values("pk", "case_id", "months", "state", "opened_at")
         .order_by("case_id", "months", "pk")
     ):
@@ -499,7 +499,7 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     answers = {
         row["follow_up_id"]: row
         for row in _records(
-            Respondent.objects.filter(follow_up_id__in=firsts)
+            Respondent.objects.filter(follow_up_id__one_of=firsts)
             .values("follow_up_id")
             .annotate(
                 n_respondents=Count("pk"),
@@ -515,7 +515,7 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     }
     outcomes: dict[int, dict[str, int]] = defaultdict(dict)
     for row in _records(
-        AgreementOutcome.objects.filter(respondent__follow_up_id__in=firsts)
+        AgreementOutcome.objects.filter(respondent__follow_up_id__one_of=firsts)
         .values("respondent__follow_up_id", "outcome")
         .annotate(n=Count("pk"))
         .order_by()
@@ -685,7 +685,7 @@ def _respondent_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     moments = {moment["pk"]: moment for moment in chunk}
     study = study_ids({moment["case_id"] for moment in chunk})
     respondents = _records(
-        Respondent.objects.filter(follow_up_id__in=moments)
+        Respondent.objects.filter(follow_up_id__one_of=moments)
         .order_by("follow_up_id", "pk")
         .values(
             "pk",
@@ -702,7 +702,7 @@ def _respondent_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
     )
     outcomes: dict[int, dict[str, int]] = defaultdict(dict)
     for row in _records(
-        AgreementOutcome.objects.filter(respondent_id__in=[r["pk"] for r in respondents])
+        AgreementOutcome.objects.filter(respondent_id__one_of=[r["pk"] for r in respondents])
         .values("respondent_id", "outcome")
         .annotate(n=Count("pk"))
         .order_by()

@@ -16,7 +16,9 @@ def study_id(case: Case) -> str:
 def study_ids(case_ids: Iterable[int]) -> dict[int, str]:
     """The study IDs of these cases, making the missing ones in one go (two or three queries)."""
     wanted = set(case_ids)
-    known = dict(StudyCase.objects.filter(case_id__in=wanted).values_list("case_id", "study_id"))
+    known = dict(
+        StudyCase.objects.filter(case_id__one_of=wanted).values_list("case_id", "study_id")
+    )
     missing = wanted - known.keys()
     while missing:  # a second pass only if a random ID was taken (or another worker won)
         StudyCase.objects.bulk_create(

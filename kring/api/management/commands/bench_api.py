@@ -31,7 +31,7 @@ from kring.accounts.models import Organisation, User
 from kring.api import services
 from kring.api.models import Scope
 from kring.cases.models import Case
-from kring.core import demo
+from kring.core import bulk, demo
 from kring.research.management.commands.bench_export import Rollback, follow_ups
 from kring.research.study import study_ids
 
@@ -125,7 +125,7 @@ class Command(BaseCommand):
                     for size in sizes:
                         self.stderr.write(f"generating {size - made} cases …")
                         last = Case.objects.aggregate(last=Max("pk"))["last"] or 0
-                        for _done in demo.generate(size - made, seed=seed + size):
+                        for _done in bulk.seed(size - made, seed=seed + size):
                             pass
                         made = size
                         follow_ups(Case.objects.filter(pk__gt=last), rng)

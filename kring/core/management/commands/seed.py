@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kring.core import demo
+from kring.core import bulk, demo
 
 
 class Command(BaseCommand):
@@ -16,8 +17,9 @@ class Command(BaseCommand):
             "--cases", type=int, default=0, help="Add this many generated cases (for benchmarks)."
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+        parser.add_argument("--batch", type=int, default=5000, help="Cases per transaction.")
 
-    def handle(self, *args: Any, cases: int, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, cases: int, seed: int, batch: int, **options: Any) -> None:
         started = time.monotonic()
         if cases <= 0:
             loaded = demo.load_demo()
@@ -25,7 +27,17 @@ class Command(BaseCommand):
             return
         regions = demo.ensure_reference_data()
         demo.ensure_staff(regions)
-        for done in demo.generate(cases, seed=seed):
+        rows: Counter[str] = Counter()
+        for done, written in bulk.seed(cases, seed=seed, batch=batch):
+            rows.update(written)
             self.stdout.write(f"  {done:>8} / {cases} cases", ending="\r")
             self.stdout.flush()
-        self.stdout.write(f"\nAdded {cases} cases in {time.monotonic() - started:.1f} s.")
+        seconds = time.monotonic() - started
+        total = sum(rows.values())
+        self.stdout.write(
+            f"\nAdded {cases} cases ({total:,} rows) in {seconds:.1f} s "
+            f"({total / max(seconds, 1e-9):,.0f} rows/s)."
+        )
+        if options["verbosity"] > 1:
+            for table, count in rows.most_common():
+                self.stdout.write(f"  {table:<32}{count:>12,}")

@@ -153,7 +153,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDatabase {vendor}; {small:,} against {large:,} generated cases.")
         times = self._interleaved(urls, found, options["requests"])
         self._table(small, large, found, times)
-        self._pdf_and_export(found[large])
+        self._pdf_and_export(found[small], found[large])
         if not options["skip_load"]:
             self._load(urls[large], found[large], options["load_requests"], options["concurrency"])
 
@@ -263,7 +263,7 @@ class Command(BaseCommand):
                 f"{label:<36}{queries:>14}{first:>10.1f} → {second:>8.1f}{ratio:>8.2f}  {verdict}"
             )
 
-    def _pdf_and_export(self, found: dict[str, Any]) -> None:
+    def _pdf_and_export(self, small: dict[str, Any], found: dict[str, Any]) -> None:
         pdf, floor = found["pdf"]
         self.stdout.write(
             f"\nplan PDF: {pdf * 1000:.0f} ms against WeasyPrint's {floor * 1000:.0f} ms for the "
@@ -273,7 +273,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"export zaken.csv: {export['rows']:,} rows in {export['seconds']:.2f} s = "
             f"{export['rows'] / export['seconds']:,.0f} rows/s (goal ≥ 20,000), "
-            f"{export['queries']} queries, peak {export['peak_kib']:,} KiB"
+            f"{export['queries']} queries, peak {export['peak_kib']:,} KiB "
+            f"({export['peak_kib'] / max(small['export']['peak_kib'], 1):.2f}× the smaller "
+            "size's, goal ≤ 1.2)"
+        )
+        api = found["api_dataset"]
+        self.stdout.write(
+            f"API dataset (zaken, {api['pages']:,} pages): first page {api['first'] * 1000:.0f} "
+            f"ms, all {api['rows']:,} rows in {api['seconds']:.2f} s = "
+            f"{api['rows'] / api['seconds']:,.0f} rows/s, peak {api['peak_kib']:,} KiB "
+            f"({api['peak_kib'] / max(small['api_dataset']['peak_kib'], 1):.2f}× the smaller "
+            "size's, goal ≤ 1.2)"
         )
 
     # --- Public pages under load (bench_serve's servers and client) -----------------------

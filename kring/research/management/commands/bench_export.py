@@ -25,7 +25,7 @@ from django.test.utils import override_settings
 
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant, Willingness
-from kring.core import demo
+from kring.core import bulk, demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.plans.models import Agreement
 from kring.research import exports
@@ -94,7 +94,7 @@ class Command(BaseCommand):
                     for size in sizes:
                         self.stderr.write(f"generating {size - made} cases …")
                         last = Case.objects.aggregate(last=Max("pk"))["last"] or 0
-                        for _done in demo.generate(size - made, seed=seed + size):
+                        for _done in bulk.seed(size - made, seed=seed + size):
                             pass
                         made = size
                         added = Case.objects.filter(pk__gt=last)
