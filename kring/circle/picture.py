@@ -55,7 +55,7 @@ LABEL_FITS = tuple(
 )
 LEGEND_FONT_SIZE = 11.0
 RING_TURN = 0.6  # radians each ring is turned relative to the one inside it
-LABEL_HEIGHT = 1.1  # ems: the box a label is reckoned to take, a little over one line
+LABEL_HEIGHT = 1.3  # ems: the box a label is reckoned to take: a line, with room to spare
 LINK_CLEARANCE = 2.0  # how far a suggestion line stays from the edge of a third person's dot
 LINK_BENDS = 14  # how far out (in steps of one dot) a line may bend to get round dots
 LINK_SAMPLES = 24  # straight pieces a curve is checked in
@@ -503,11 +503,31 @@ def segment_distance(
     return math.hypot(point[0] - start[0] - t * dx, point[1] - start[1] - t * dy)
 
 
-def _clearance(points: Sequence[tuple[float, float]], dots: Sequence[tuple[float, float]]) -> float:
-    return min(
-        (segment_distance(dot, a, b) for dot in dots for a, b in itertools.pairwise(points)),
-        default=math.inf,
-    )
+def _dots_crossed(
+    points: Sequence[tuple[float, float]], dots: Sequence[tuple[float, float]], need: float
+) -> int:
+    """How many of `dots` the line through `points` passes closer than `need` to."""
+    left = min(x for x, _ in points) - need
+    right = max(x for x, _ in points) + need
+    top = min(y for _, y in points) - need
+    bottom = max(y for _, y in points) + need
+    limit = need * need
+    pieces = list(itertools.pairwise(points))
+    crossed = 0
+    for x, y in dots:
+        if not (left <= x <= right and top <= y <= bottom):
+            continue
+        # segment_distance, squared and inlined: this is the picture's inner loop.
+        for (ax, ay), (bx, by) in pieces:
+            dx, dy = bx - ax, by - ay
+            length = dx * dx + dy * dy
+            t = ((x - ax) * dx + (y - ay) * dy) / length if length else 0.0
+            t = 0.0 if t < 0 else 1.0 if t > 1 else t
+            ex, ey = x - ax - t * dx, y - ay - t * dy
+            if ex * ex + ey * ey < limit:
+                crossed += 1
+                break
+    return crossed
 
 
 def _route(
@@ -518,29 +538,32 @@ def _route(
 ) -> tuple[float, float]:
     """The control point of the line from `start` to `end`: the straight line (the control
     point halfway) unless it passes a third person's dot, else the least bent curve, to one
-    side or the other, that keeps `LINK_CLEARANCE` from every other dot. Where none does, the
-    one that keeps furthest away."""
+    side or the other, that keeps `LINK_CLEARANCE` from the edge of every other dot, or at
+    least does not touch one. Where none does (a very crowded circle), the one that passes the
+    fewest dots."""
     mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
     dx, dy = end[0] - start[0], end[1] - start[1]
     length = math.hypot(dx, dy) or 1.0
     nx, ny = -dy / length, dx / length
     step = 2 * node_radius
-    need = node_radius + LINK_CLEARANCE
-    near = [
-        dot for dot in others if segment_distance(dot, start, end) < need + LINK_BENDS * step / 2
-    ]
-    best: tuple[float, tuple[float, float]] | None = None
+    reach = node_radius + LINK_CLEARANCE + LINK_BENDS * step / 2
+    near = [dot for dot in others if segment_distance(dot, start, end) < reach]
+    candidates = []
     for bend in range(LINK_BENDS + 1):
         for side in (1, -1) if bend else (1,):
             control = (mx + nx * side * bend * step, my + ny * side * bend * step)
             points = _bezier(start, control, end)
-            if not all(0 <= px <= VIEW_SIZE and 0 <= py <= LEGEND_TOP for px, py in points):
-                continue
-            clearance = _clearance(points, near)
-            if clearance >= need:
+            if all(0 <= px <= VIEW_SIZE and 0 <= py <= LEGEND_TOP for px, py in points):
+                candidates.append((control, points))
+    best: tuple[int, tuple[float, float]] | None = None
+    # First with room to spare; failing that, at least not touching (half the stroke).
+    for need in (node_radius + LINK_CLEARANCE, node_radius + 1.0):
+        for control, points in candidates:
+            crossed = _dots_crossed(points, near, need)
+            if not crossed:
                 return control
-            if best is None or clearance > best[0]:
-                best = (clearance, control)
+            if best is None or crossed < best[0]:
+                best = (crossed, control)
     return best[1] if best is not None else (mx, my)
 
 
