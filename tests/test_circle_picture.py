@@ -191,6 +191,50 @@ def circle_meets_box(centre: Point, radius: float, box: list[Point]) -> bool:
     return math.dist(centre, (nx, ny)) < radius
 
 
+def link_points(link: ET.Element, samples: int = 200) -> list[Point]:
+    """Points along a suggestion line, from the person to who suggested them: a straight
+    `<line>` or a quadratic curve `<path d="M x y Q cx cy x y">`."""
+    if link.tag == f"{NS}line":
+        start = (float(link.get("x1", "nan")), float(link.get("y1", "nan")))
+        end = (float(link.get("x2", "nan")), float(link.get("y2", "nan")))
+        control = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    else:
+        assert link.tag == f"{NS}path", link.tag
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", link.get("d", ""))]
+        assert re.fullmatch(r"M[-\d.]+ [-\d.]+Q[-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+", link.get("d", ""))
+        start, control, end = (
+            (numbers[0], numbers[1]),
+            (numbers[2], numbers[3]),
+            (numbers[4], numbers[5]),
+        )
+    points = []
+    for step in range(samples + 1):
+        t = step / samples
+        a, b, c = (1 - t) ** 2, 2 * (1 - t) * t, t**2
+        points.append(
+            (
+                a * start[0] + b * control[0] + c * end[0],
+                a * start[1] + b * control[1] + c * end[1],
+            )
+        )
+    return points
+
+
+def distance_to_segment(point: Point, start: Point, end: Point) -> float:
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    length = dx * dx + dy * dy
+    t = ((point[0] - start[0]) * dx + (point[1] - start[1]) * dy) / length if length else 0.0
+    t = min(max(t, 0.0), 1.0)
+    return math.dist(point, (start[0] + t * dx, start[1] + t * dy))
+
+
+def dot_radius(node: ET.Element) -> float:
+    """The radius of a person's dot as drawn, outline included."""
+    circle = node.find(f"{NS}circle")
+    assert circle is not None
+    return float(circle.get("r", "nan")) + float(circle.get("stroke-width", "0")) / 2
+
+
 def contrast(colour: str, background: str) -> float:
     def luminance(hex_colour: str) -> float:
         channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
@@ -466,20 +510,83 @@ def test_a_line_joins_each_person_to_who_suggested_them(world: World) -> None:
 
     lines = list(group(root, "kring-circle-links"))
     assert len(lines) == 3
-    assert all(line.tag == f"{NS}line" for line in lines)
     centres = {tooltip(node).split(" — ")[0]: centre_of(node) for node in nodes(root)}
-    drawn = {
-        (
-            (float(line.get("x1", "nan")), float(line.get("y1", "nan"))),
-            (float(line.get("x2", "nan")), float(line.get("y2", "nan"))),
-        )
-        for line in lines
-    }
+    drawn = {(curve[0], curve[-1]) for curve in map(link_points, lines)}
     assert drawn == {
         (centres["Aunt Samira"], centres["Fatima"]),
         (centres["Cousin Omar"], centres["Aunt Samira"]),
         (centres["Coach Kees"], centres["Fatima"]),
     }
+
+
+# --- Upright names, and lines that go round other people (issue 14, point 12) ---------------
+
+
+def across(world: World) -> list[Participant]:
+    """A circle in which straight lines must cross other people: one person at the centre,
+    eight around her, each suggested by the one opposite (the line runs through the centre)."""
+    people = [person(world, "Fatima El Amrani", Category.DIRECTLY_INVOLVED, Willingness.YES)]
+    family = [person(world, f"{name} Bakker") for name in FIRST_NAMES[:8]]
+    for index, member in enumerate(family):
+        member.suggested_by = family[(index + 4) % 8]
+        member.save(update_fields=["suggested_by"])
+    return people + family
+
+
+CIRCLES = {
+    "across": across,
+    "twelve": lambda world: crowd(world, 12, [Category.FAMILY, Category.TEACHER]),
+    "twenty-four": lambda world: crowd(
+        world, 24, [c for categories in RING_CATEGORIES.values() for c in categories]
+    ),
+    "fifty": lambda world: crowd(
+        world, 50, [c for categories in RING_CATEGORIES.values() for c in categories]
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("circle", CIRCLES)
+def test_names_are_upright_and_next_to_their_dot(world: World, circle: str) -> None:
+    root = parse(circle_svg(CIRCLES[circle](world), title="t"))
+    centre = picture_centre(root)
+    found = nodes(root)
+    for node in found:
+        for text in node.iter(f"{NS}text"):
+            # No rotation at all: the rotation of every label is 0.
+            assert text.get("transform") is None, tooltip(node)
+            assert "rotate" not in text.get("style", "")
+        dot = centre_of(node)
+        box = label_box(label_of(node))
+        middle = (sum(x for x, _ in box) / 4, sum(y for _, y in box) / 4)
+        size = float(label_of(node).get("font-size", "nan"))
+        if dot != centre:
+            # Outside the dot, on the side away from the centre of the circle.
+            assert math.dist(centre, middle) > math.dist(centre, dot), tooltip(node)
+        # Next to it: the nearest edge of the label within a few lines of the dot.
+        (left, top), _, (right, bottom), _ = box
+        nearest = math.dist(dot, (min(max(dot[0], left), right), min(max(dot[1], top), bottom)))
+        assert NODE_RADIUS <= nearest <= NODE_RADIUS + 5 * size, (tooltip(node), nearest)
+    boxes = [label_box(label_of(node)) for node in found]
+    for one, other in itertools.combinations(boxes, 2):
+        assert not boxes_overlap(one, other)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("circle", CIRCLES)
+def test_suggestion_lines_pass_no_one_elses_dot(world: World, circle: str) -> None:
+    root = parse(circle_svg(CIRCLES[circle](world), title="t"))
+    dots = [(centre_of(node), dot_radius(node), tooltip(node)) for node in nodes(root)]
+    links = list(group(root, "kring-circle-links"))
+    assert links
+    for link in links:
+        points = link_points(link)
+        ends = {points[0], points[-1]}
+        for dot, radius, who in dots:
+            if dot in ends:
+                continue
+            closest = min(distance_to_segment(dot, a, b) for a, b in itertools.pairwise(points))
+            assert closest >= radius, (who, closest)
 
 
 @pytest.mark.django_db

@@ -238,7 +238,7 @@ def test_adding_an_agreement_with_htmx_returns_the_section(world, client, held):
     assert response.status_code == 200
     fragment = text(response)
     assert "<html" not in fragment
-    assert fragment.lstrip().startswith('<section class="kring-card" id="agreements"')
+    assert fragment.lstrip().startswith('<section class="kring-fold__body" id="agreements"')
     assert "Bram brengt de kinderen naar school" in fragment
     # The precision check and the versions come along out of band, with a notice.
     assert 'id="findings" aria-labelledby="findings-title" data-hx-swap-oob="true"' in fragment

@@ -2,9 +2,11 @@
 
 Four concentric rings (1 at the centre: the directly involved; 2: family, friends and
 neighbours; 3: professionals; 4: experts). Everyone is a node on their ring, placed evenly
-and deterministically (by name, then pk), with a short label that runs radially outward so
-that neighbours never overlap. A thin line joins someone to the participant who suggested
-them: the network.
+and deterministically (by name, then pk), with a short label that is always horizontal: it
+sits just outside the dot, on the side facing away from the centre, and moves further out
+where a neighbour's label or dot is in the way. A thin line joins someone to the participant
+who suggested them (the network); where the straight line would cross a third person's dot it
+bends around it.
 
 Willingness is shown by colour and by shape, so the picture also works without colour and in
 black-and-white print (WCAG 1.4.1): yes is a filled dark green disc, not yet an amber disc
@@ -17,6 +19,7 @@ marked safe by hand.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -52,6 +55,10 @@ LABEL_FITS = tuple(
 )
 LEGEND_FONT_SIZE = 11.0
 RING_TURN = 0.6  # radians each ring is turned relative to the one inside it
+LABEL_HEIGHT = 1.3  # ems: the box a label is reckoned to take: a line, with room to spare
+LINK_CLEARANCE = 2.0  # how far a suggestion line stays from the edge of a third person's dot
+LINK_BENDS = 14  # how far out (in steps of one dot) a line may bend to get round dots
+LINK_SAMPLES = 24  # straight pieces a curve is checked in
 
 # --- Colours (all at least 3:1 against white and against BAND_SHADE) ----------------------
 GREEN = "#1b6e3a"
@@ -343,56 +350,221 @@ def _position(node: _Node, scale: float) -> tuple[float, float]:
     return CENTRE_X + radius * math.sin(node.angle), CENTRE_Y - radius * math.cos(node.angle)
 
 
-def _label(node: _Node, x: float, y: float, font_size: float, scale: float) -> SafeString:
-    """The short label, drawn twice: first as a white halo that keeps it readable where a line
-    crosses it (paint-order is not supported everywhere), then the text itself."""
-    if node.angle is None:
-        return format_html(
-            '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="{}" {}>{}</text>'
-            '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="{}" fill="{}">'
-            "{}</text>",
-            _n(x),
-            _n(y + (NODE_RADIUS + GAP) * scale + font_size / 2),
-            _n(font_size),
-            HALO,
-            node.label,
-            _n(x),
-            _n(y + (NODE_RADIUS + GAP) * scale + font_size / 2),
-            _n(font_size),
-            TEXT,
-            node.label,
+@dataclass(frozen=True)
+class Box:
+    """An upright rectangle in user units: where a label is drawn."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.left < other.right
+            and other.left < self.right
+            and self.top < other.bottom
+            and other.top < self.bottom
         )
-    # Radially outward from the node; on the left half turned round so it is never upside
-    # down.
-    start = (node.radius + NODE_RADIUS + GAP) * scale
-    lx = CENTRE_X + start * math.sin(node.angle)
-    ly = CENTRE_Y - start * math.cos(node.angle)
-    degrees = math.degrees(node.angle) - 90
-    anchor = "start"
-    if math.sin(node.angle) < -1e-9:
-        degrees -= 180
-        anchor = "end"
-    text = (
-        '<text x="{}" y="{}" dy="0.35em" text-anchor="{}" font-size="{}" {}'
-        ' transform="rotate({} {} {})">{}</text>'
+
+    def meets_circle(self, x: float, y: float, radius: float) -> bool:
+        nearest_x = min(max(x, self.left), self.right)
+        nearest_y = min(max(y, self.top), self.bottom)
+        return math.hypot(x - nearest_x, y - nearest_y) < radius
+
+    def inside(self, left: float, top: float, right: float, bottom: float) -> bool:
+        return (
+            self.left >= left and self.top >= top and self.right <= right and self.bottom <= bottom
+        )
+
+
+@dataclass(frozen=True)
+class _Placed:
+    x: float  # the middle of the label: drawn with text-anchor="middle"
+    y: float
+    box: Box
+
+
+def _box_at(x: float, y: float, width: float, height: float) -> Box:
+    return Box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+
+
+def _place_labels(
+    layout: _Layout, positions: Sequence[tuple[float, float]], font_size: float
+) -> list[_Placed]:
+    """Where each label goes, upright: next to its dot on the side away from the centre (to
+    the right on the right half, above at the top, …), pushed further out or a little aside
+    where that spot would cover another dot or a label placed before it. Labels are placed from
+    the inner ring outward; one that finds no free spot takes the one with the fewest clashes.
+
+    The label is centred on its spot (text-anchor="middle"), so it lands the same in a
+    right-to-left page, whatever the direction of the text."""
+    node_radius = NODE_RADIUS * layout.scale
+    gap = GAP * layout.scale
+    height = LABEL_HEIGHT * font_size
+    bounds = (1.0, 1.0, VIEW_SIZE - 1.0, CENTRE_Y + MAX_RADIUS)
+    placed: list[_Placed | None] = [None] * len(layout.nodes)
+    order = sorted(
+        range(len(layout.nodes)),
+        key=lambda i: (layout.nodes[i].angle is not None, layout.nodes[i].ring, i),
     )
+    for index in order:
+        node = layout.nodes[index]
+        x, y = positions[index]
+        width = label_width(node.label, font_size)
+        if node.angle is None:
+            # The one person at the very centre: the label below the dot.
+            below = y + node_radius + gap + height / 2
+            placed[index] = _Placed(x, below, _box_at(x, below, width, height))
+            continue
+        ux, uy = math.sin(node.angle), -math.cos(node.angle)
+        reach = node_radius + gap + max(width, 4 * height) + height
+        near_dots = [
+            other
+            for other in positions
+            if math.hypot(other[0] - x, other[1] - y) <= reach + width + node_radius
+        ]
+        near_labels = [
+            other.box
+            for other in placed
+            if other is not None and math.hypot(other.x - x, other.y - y) <= reach + width + height
+        ]
+        best: tuple[int, _Placed] | None = None
+        steps = int((reach - node_radius - gap) / (height / 2)) + 1
+        for step in range(steps):
+            distance = node_radius + gap + step * height / 2
+            for aside in (0.0, node_radius, -node_radius):
+                # The spot: out along the radius, the box on that side of it; `aside` moves
+                # it along the ring.
+                cx = x + ux * distance + ux * width / 2 + uy * -aside
+                cy = y + uy * distance + uy * height / 2 + ux * aside
+                box = _box_at(cx, cy, width, height)
+                clashes = sum(box.meets_circle(dx, dy, node_radius + 1) for dx, dy in near_dots)
+                clashes += sum(box.overlaps(other) for other in near_labels)
+                if not box.inside(*bounds):
+                    clashes += 1000
+                if best is None or clashes < best[0]:
+                    best = (clashes, _Placed(cx, cy, box))
+                if not clashes:
+                    break
+            if best is not None and not best[0]:
+                break
+        if best is not None:  # always: there is at least one spot to try
+            placed[index] = best[1]
+    return [spot for spot in placed if spot is not None]
+
+
+def _label(placed: _Placed, text: str, font_size: float) -> SafeString:
+    """The short label, drawn twice: first as a white halo that keeps it readable where a line
+    crosses it (paint-order is not supported everywhere), then the text itself. Never turned."""
     return _join(
         [
             format_html(
-                text,
-                _n(lx),
-                _n(ly),
-                anchor,
+                '<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="{}" {}>{}</text>',
+                _n(placed.x),
+                _n(placed.y),
                 _n(font_size),
                 paint,
-                _n(degrees),
-                _n(lx),
-                _n(ly),
-                node.label,
+                text,
             )
             for paint in (HALO, format_html('fill="{}"', TEXT))
         ]
     )
+
+
+# --- Suggestion lines ---------------------------------------------------------------------
+
+
+def _bezier(
+    start: tuple[float, float], control: tuple[float, float], end: tuple[float, float]
+) -> list[tuple[float, float]]:
+    """Points along the quadratic curve from `start` to `end` pulled towards `control`."""
+    points = []
+    for step in range(LINK_SAMPLES + 1):
+        t = step / LINK_SAMPLES
+        a, b, c = (1 - t) ** 2, 2 * (1 - t) * t, t**2
+        points.append(
+            (
+                a * start[0] + b * control[0] + c * end[0],
+                a * start[1] + b * control[1] + c * end[1],
+            )
+        )
+    return points
+
+
+def segment_distance(
+    point: tuple[float, float], start: tuple[float, float], end: tuple[float, float]
+) -> float:
+    """How far `point` is from the straight piece between `start` and `end`."""
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    length = dx * dx + dy * dy
+    t = 0.0 if not length else ((point[0] - start[0]) * dx + (point[1] - start[1]) * dy) / length
+    t = min(max(t, 0.0), 1.0)
+    return math.hypot(point[0] - start[0] - t * dx, point[1] - start[1] - t * dy)
+
+
+def _dots_crossed(
+    points: Sequence[tuple[float, float]], dots: Sequence[tuple[float, float]], need: float
+) -> int:
+    """How many of `dots` the line through `points` passes closer than `need` to."""
+    left = min(x for x, _ in points) - need
+    right = max(x for x, _ in points) + need
+    top = min(y for _, y in points) - need
+    bottom = max(y for _, y in points) + need
+    limit = need * need
+    pieces = list(itertools.pairwise(points))
+    crossed = 0
+    for x, y in dots:
+        if not (left <= x <= right and top <= y <= bottom):
+            continue
+        # segment_distance, squared and inlined: this is the picture's inner loop.
+        for (ax, ay), (bx, by) in pieces:
+            dx, dy = bx - ax, by - ay
+            length = dx * dx + dy * dy
+            t = ((x - ax) * dx + (y - ay) * dy) / length if length else 0.0
+            t = 0.0 if t < 0 else 1.0 if t > 1 else t
+            ex, ey = x - ax - t * dx, y - ay - t * dy
+            if ex * ex + ey * ey < limit:
+                crossed += 1
+                break
+    return crossed
+
+
+def _route(
+    start: tuple[float, float],
+    end: tuple[float, float],
+    others: Sequence[tuple[float, float]],
+    node_radius: float,
+) -> tuple[float, float]:
+    """The control point of the line from `start` to `end`: the straight line (the control
+    point halfway) unless it passes a third person's dot, else the least bent curve, to one
+    side or the other, that keeps `LINK_CLEARANCE` from the edge of every other dot, or at
+    least does not touch one. Where none does (a very crowded circle), the one that passes the
+    fewest dots."""
+    mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length, dx / length
+    step = 2 * node_radius
+    reach = node_radius + LINK_CLEARANCE + LINK_BENDS * step / 2
+    near = [dot for dot in others if segment_distance(dot, start, end) < reach]
+    candidates = []
+    for bend in range(LINK_BENDS + 1):
+        for side in (1, -1) if bend else (1,):
+            control = (mx + nx * side * bend * step, my + ny * side * bend * step)
+            points = _bezier(start, control, end)
+            if all(0 <= px <= VIEW_SIZE and 0 <= py <= LEGEND_TOP for px, py in points):
+                candidates.append((control, points))
+    best: tuple[int, tuple[float, float]] | None = None
+    # First with room to spare; failing that, at least not touching (half the stroke).
+    for need in (node_radius + LINK_CLEARANCE, node_radius + 1.0):
+        for control, points in candidates:
+            crossed = _dots_crossed(points, near, need)
+            if not crossed:
+                return control
+            if best is None or crossed < best[0]:
+                best = (crossed, control)
+    return best[1] if best is not None else (mx, my)
 
 
 def _join(parts: Sequence[SafeString]) -> SafeString:
@@ -507,30 +679,34 @@ def circle_svg(
         for number, edge in reversed(list(enumerate(layout.outer, start=1)))
     ]
 
-    positions = {node.participant.pk: _position(node, scale) for node in layout.nodes}
+    spots = [_position(node, scale) for node in layout.nodes]
+    positions = {node.participant.pk: spot for node, spot in zip(layout.nodes, spots, strict=True)}
     links = []
-    for node in layout.nodes:
+    for node, (x, y) in zip(layout.nodes, spots, strict=True):
         participant = node.participant
         suggester_id = participant.suggested_by_id
         if suggester_id is None or suggester_id == participant.pk or suggester_id not in positions:
             continue
         target = positions[suggester_id]
-        x, y = _position(node, scale)
+        others = [spot for spot in spots if spot != (x, y) and spot != target]
+        control = _route((x, y), target, others, node_radius)
         links.append(
             format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}"/>',
+                '<path d="M{} {}Q{} {} {} {}"/>',
                 _n(x),
                 _n(y),
+                _n(control[0]),
+                _n(control[1]),
                 _n(target[0]),
                 _n(target[1]),
             )
         )
+    labels = _place_labels(layout, spots, font_size)
 
     takes_part = gettext("takes part")
     nodes = []
-    for node in layout.nodes:
+    for node, (x, y), spot in zip(layout.nodes, spots, labels, strict=True):
         participant = node.participant
-        x, y = _position(node, scale)
         nodes.append(
             format_html(
                 '<g class="kring-circle-node kring-circle-node--{}"><title>{} — {} — {}: {}</title>'
@@ -541,7 +717,7 @@ def circle_svg(
                 takes_part,
                 participant.get_willingness_display(),
                 _mark(participant.willingness, x, y, node_radius),
-                _label(node, x, y, font_size, scale),
+                _label(spot, node.label, font_size),
             )
         )
 
@@ -561,7 +737,7 @@ def circle_svg(
         ' viewBox="0 0 {} {}" font-family="sans-serif" class="kring-circle__picture">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
         '<g class="kring-circle-rings">{}</g>{}'
-        '<g class="kring-circle-links" stroke="{}" stroke-width="1.5">{}</g>'
+        '<g class="kring-circle-links" stroke="{}" stroke-width="1.5" fill="none">{}</g>'
         '<g class="kring-circle-nodes">{}</g>{}</svg>',
         id_prefix,
         id_prefix,

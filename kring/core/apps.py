@@ -12,9 +12,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Kring")
 
     def ready(self) -> None:
-        from kring.core import jobs  # noqa: F401 - registers its periodic jobs
-
-        from kring.core import lookups  # noqa: F401 - registers field__one_of
+        from kring.core import (
+            jobs,  # noqa: F401 - registers its periodic jobs
+            lookups,  # noqa: F401 - registers field__one_of
+        )
         from kring.core.safety import install_form_cleaning
 
         install_form_cleaning()

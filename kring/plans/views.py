@@ -33,7 +33,7 @@ from kring.audit import log as audit
 from kring.cases.access import get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case
+from kring.cases.models import Case, Status
 from kring.circle.models import Participant
 from kring.core import confirm
 from kring.core.auth import roles_required, staff_user
@@ -51,6 +51,10 @@ from kring.plans.models import Agreement, Plan
 
 CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
 SECTIONS = {"agreement": "agreements", "request": "requests", "evaluation": "evaluations"}
+# The parts of the page, in its order; each folds, and the table of contents links to each.
+PARTS = ("plan-text", "agreements", "requests", "evaluations", "findings", "finalise")
+# While the plan is being written the agreements are the work; after it went out, the versions.
+WRITING = frozenset({Status.SCHEDULED, Status.HELD, Status.PLAN_WITHOUT_MEETING})
 # Evaluation moments are listed by date; the circle orders agreements and requests.
 MOVABLE = frozenset({"agreement", "request"})
 MAX_ID = 2**63 - 1
@@ -231,7 +235,7 @@ def _editor_context(case: Case, plan: Plan, **extra: Any) -> dict[str, Any]:
         auto_id="plan_%s",
     )
     named = {p.pk for a in listed for p in a.who.all()} | {p.pk for p in monitors}
-    return {
+    context = {
         "case": case,
         "plan": plan,
         "editable": case.status in services.PLAN_OPEN,
@@ -257,8 +261,38 @@ def _editor_context(case: Case, plan: Plan, **extra: Any) -> dict[str, Any]:
         "finalise_form": FinaliseForm(initial={"version": plan.version}, auto_id="finalise_%s"),
         "people": sorted(named),
         "focus_heading": SECTIONS[focus[0]] if focus and focus[2] == "heading" else "",
+        "focus_new": focus[0] if focus and focus[2] == "new" else "",
+        "answered_count": sum(1 for q in questions if answers.get(q.pk, "").strip()),
         **extra,
     }
+    context["open_parts"] = _open_parts(case, plan, context)
+    return context
+
+
+def _open_parts(case: Case, plan: Plan, context: dict[str, Any]) -> set[str]:
+    """The parts of the page that are unfolded: where the work is now, and any part holding
+    a refused form or an error (the others stay one click, or one link, away)."""
+    report = context["report"]
+    opened: set[str] = set()
+    if case.status in WRITING:
+        opened.add("agreements")
+        nothing_written = not context["answered_count"] and not (
+            context["monitors"] or plan.monitor_note or plan.contingency
+        )
+        if nothing_written:
+            opened.add("plan-text")
+        if report.blocking:
+            opened.add("findings")
+        if context["finalise_open"] and context["changed"] and context["agreement_rows"]:
+            opened.add("finalise")
+    else:
+        opened.add("finalise")
+    if context["text_form"].is_bound:
+        opened.add("plan-text")
+    opened.update(SECTIONS[kind] for kind, form in context["add_forms"].items() if form.is_bound)
+    if context.get("refused"):
+        opened.update({"findings", "finalise"})
+    return opened
 
 
 def _record_view(request: HttpRequest, case: Case, people: Sequence[int]) -> None:
@@ -290,6 +324,7 @@ def _section(
     the error in it; the page without JavaScript answers with the real status."""
     plan = services.plan_of(case)
     context = _editor_context(case, plan, **extra)
+    context["open_parts"].add(SECTIONS[kind])
     if _htmx(request):
         context.update(fragment=True, section_template=f"plans/plan.html#{SECTIONS[kind]}")
         return render(request, "plans/editor_fragment.html", context)
@@ -682,6 +717,7 @@ def plan_finalise(request: HttpRequest, reference: str) -> HttpResponse:
             services.plan_of(case),
             error=_("Something went wrong with the form. Look again and retry."),
         )
+        context["open_parts"].add("finalise")
         return render(request, "plans/plan.html", context, status=400)
     version = form.cleaned_data["version"]
     if not confirm.confirmed(request):

@@ -239,7 +239,11 @@ def set_up_the_conference(case: Case) -> tuple[ConferenceQuestion, dict[str, Par
 
 def fill_agreement(page: Page, deal: Deal, what: str | None = None) -> None:
     """Fill the form to add an agreement: the text fields first, then the choices (so that
-    no text field is left to blur into another check once the form is sent)."""
+    no text field is left to blur into another check once the form is sent). Once the plan
+    has agreements the form is folded: unfold it first, as a person would."""
+    form = page.locator("details.kring-fold-add:has(#new-agreement_what)")
+    if form.get_attribute("open") is None:
+        form.locator(":scope > summary").click()
     page.locator("#new-agreement_what").fill(deal.what if what is None else what)
     page.locator("#new-agreement_where").fill(deal.where)
     if deal.when in ("date", "period"):
@@ -362,11 +366,14 @@ def test_from_the_conference_to_the_handover(chromium, live_server, transactiona
 
     # A request to an organisation, and an evaluation moment — once no earlier update is
     # still on its way to replace the forms.
+    # Those parts are folded: the table of contents unfolds them.
     coordinator.wait_for_load_state("networkidle")
+    coordinator.locator('#plan-toc a[href="#requests"]').click()
     coordinator.locator("#new-request_organisation").fill(REQUEST_TO)
     coordinator.locator("#new-request_request").fill(REQUEST)
     add_item(coordinator, "requests", "request", 1)
     coordinator.wait_for_load_state("networkidle")
+    coordinator.locator('#plan-toc a[href="#evaluations"]').click()
     coordinator.locator("#new-evaluation_on").fill(day(28).isoformat())
     coordinator.locator("#new-evaluation_description").fill(EVALUATION)
     add_item(coordinator, "evaluations", "evaluation", 1)
