@@ -13,11 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kring.accounts.models import User
 from kring.circle import links
+from kring.core import dates
 from kring.core.pdf import pdf_ua
 from kring.followup import services
 from kring.followup.models import Respondent
@@ -45,7 +45,7 @@ def letter_context(
     case = respondent.follow_up.case
     return {
         "subject": subject(respondent),
-        "letter_date": date_format(timezone.localdate(), "j F Y"),
+        "letter_date": dates.short_day(timezone.localdate()),
         "case": case,
         "follow_up": respondent.follow_up,
         "respondent": respondent,
