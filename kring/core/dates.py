@@ -17,6 +17,9 @@ DAY = "l j F Y"  # Monday 30 November 2026
 SHORT_DAY = "j F Y"  # 30 November 2026
 DAY_FORMATS = {"tr": "j F Y l", "pl": "l, j E Y", "uk": "l, j E Y"}
 SHORT_DAY_FORMATS = {"pl": "j E Y", "uk": "j E Y"}
+# Polish and Ukrainian write weekdays in lower case, as Dutch does; Django's names start with a
+# capital ("Poniedziałek"), which reads wrong inside a sentence.
+LOWER_CASE_WEEKDAYS = frozenset({"pl", "uk"})
 
 
 def _local(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
@@ -35,7 +38,12 @@ def short_day_format() -> str:
 
 def day(value: dt.date | dt.datetime | None) -> str:
     """The day with its weekday, in the active language: "maandag 14 december 2026"."""
-    return date_format(_local(value), day_format()) if value else ""
+    if not value:
+        return ""
+    words = date_format(_local(value), day_format())
+    if translation.get_language() in LOWER_CASE_WEEKDAYS:
+        words = words[:1].lower() + words[1:]
+    return words
 
 
 def short_day(value: dt.date | dt.datetime | None) -> str:

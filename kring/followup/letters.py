@@ -64,8 +64,9 @@ def invitation_pdf(respondent: Respondent, *, portal_url: str, portal_code: str 
     """The letter as PDF/UA-1, in the participant's language."""
     participant = respondent.participant
     assert participant is not None  # noqa: S101
-    context = letter_context(respondent, portal_url=portal_url, portal_code=portal_code)
     with translation.override(participant.text_language):
+        # The context too: its subject is a text in the participant's language.
+        context = letter_context(respondent, portal_url=portal_url, portal_code=portal_code)
         html = render_to_string(TEMPLATE, context)
 
     return pdf_ua(html)
