@@ -246,6 +246,26 @@ def test_every_participant_email_in_every_language(world, language):
             assert_in_language(str(part), language, f"email {kind}")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_calendar_file_in_every_language(world, language):
+    from icalendar import Calendar
+
+    from kring.meetings.calendar import meeting_ics
+
+    made = ready_for_follow_up(world)
+    anna = made.people["anna"]
+    Participant.objects.filter(pk=anna.pk).update(language=language)
+    anna.refresh_from_db()
+    meeting = Meeting.objects.get(case=made.case)
+    for method in ("REQUEST", "CANCEL"):
+        event = Calendar.from_ical(
+            meeting_ics(meeting, anna, method=method, portal_url=PORTAL_URL)
+        ).walk("VEVENT")[0]
+        for field in ("SUMMARY", "DESCRIPTION"):
+            assert_in_language(str(event[field]), language, f".ics {method} {field}")
+
+
 @pytest.fixture
 def letters_as_html(monkeypatch):
     """The letters' HTML instead of their PDF: a leftover is easier to find in it."""
@@ -392,6 +412,10 @@ def test_the_participant_chooses_their_language_on_their_own_page(world, client)
     assert Participant.objects.get(pk=jan.pk).language == "ar"  # the choice stays
     assert "kring-translation-note" not in dutch
     assert client.post(url, {"action": "language", "language": "so"}).status_code == 400
+    # Later messages go out in the language chosen.
+    message = emails.personal_link(Participant.objects.get(pk=jan.pk), PORTAL_URL)
+    assert 'lang="ar" dir="rtl"' in message.body_html
+    assert_in_language(message.subject + message.body_text + message.body_html, "ar", "link")
 
 
 @pytest.mark.django_db
