@@ -16,6 +16,7 @@ from typing import Any
 import polib
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -175,6 +176,15 @@ def test_the_request_and_its_confirmation_in_the_language_used(world, client, la
     assert case.requester_language == language
     received = client.get(response["Location"])
     assert page_language(received.text)[0] == language
+    # Asked in the address instead of the cookie: the same.
+    if language != "nl":
+        other = Client()
+        form = other.get(reverse("request_form") + f"?taal={language}").text
+        assert f'action="/aanvragen/?taal={language}"' in form
+        other.post(reverse("request_form") + f"?taal={language}", VALID)
+        asked = Case.objects.exclude(pk__in=[world.case.pk, case.pk]).get()
+        assert asked.requester_language == language
+        assert page_language(other.get(reverse("request_received")).text)[0] == language
     assert_in_language(received.text, language, "request received")
     # The reference reads left to right inside any text.
     assert f'<bdi dir="ltr">{case.reference}</bdi>' in received.text
