@@ -364,6 +364,9 @@ def test_the_plan_and_a_letter_in_arabic_and_ukrainian(world, language):
     assert any(("Amiri" if language == "ar" else "DejaVu") in font for font in fonts), fonts
     heading = translated(language, "What we do if something does not work")
     assert heading != "What we do if something does not work"
+    # A question the circle wrote in Dutch keeps its question mark at its end.
+    question = made.case.questions.first()
+    assert question is not None and " ".join(question.text.split()) in plan
     # The words in logical order, as a reader reads them.
     assert " ".join(heading.split()) in plan
     # The day in words, in the language's own format. (A text extractor gives mixed Arabic
@@ -456,6 +459,18 @@ def test_the_public_switch_offers_six_languages(client):
     response = client.post(reverse("set_language"), {"language": "uk", "next": "/aanvragen/"})
     assert response.status_code == 302
     assert page_language(client.get("/aanvragen/").text) == ("uk", "ltr")
+
+
+def test_text_people_wrote_keeps_its_own_direction_in_arabic():
+    from kring.core.templatetags.kring_i18n import ltr_mark, own_direction
+
+    mark = "\u200e"
+    with translation.override("ar"):
+        assert own_direction("Hoe kan het?\nكيف الحال؟") == f"{mark}Hoe kan het?{mark}\nكيف الحال؟"
+        assert ltr_mark("EK-2026-00017") == f"{mark}EK-2026-00017{mark}"
+    with translation.override("uk"):
+        assert own_direction("Hoe kan het?") == "Hoe kan het?"
+        assert ltr_mark("EK-2026-00017") == "EK-2026-00017"
 
 
 def test_dates_in_each_language_s_format():

@@ -4,6 +4,7 @@ right-to-left text."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django import template
 from django.utils import translation
@@ -46,3 +47,28 @@ def ltr_mark(value: object) -> str:
     if text and translation.get_language_bidi():
         return f"{LEFT_TO_RIGHT_MARK}{text}{LEFT_TO_RIGHT_MARK}"
     return text
+
+
+def _first_strong(text: str) -> str:
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
+
+
+@register.filter
+def own_direction(value: object) -> str:
+    """Text someone wrote, kept in its own direction inside a right-to-left page or PDF: each
+    line that starts left to right (a Dutch question in an Arabic letter) gets a left-to-right
+    mark on each side, so that its "?" stays at its end. For PDFs, where WeasyPrint knows no
+    ``<bdi>`` or ``dir="auto"``; on a left-to-right page the text is unchanged."""
+    text = str(value)
+    if not text or not translation.get_language_bidi():
+        return text
+    return "\n".join(
+        f"{LEFT_TO_RIGHT_MARK}{line}{LEFT_TO_RIGHT_MARK}" if _first_strong(line) == "ltr" else line
+        for line in text.split("\n")
+    )
