@@ -376,9 +376,13 @@ def test_the_plan_and_a_letter_in_arabic_and_ukrainian(world, language):
             assert dates.short_day(made.version.finalised_at) in plan
 
     meeting = Meeting.objects.get(case=made.case)
+    Participant.objects.filter(pk=anna.pk).update(postal_address="Molenstraat 5\n1053 AB Amsterdam")
+    anna.refresh_from_db()
     letter = pdf_text(
         invitation_letter_pdf(meeting, anna, kind="invitation", portal_url=PORTAL_URL)
     )
+    # The address in the envelope's window reads left to right, as the post reads it.
+    assert "1053 AB Amsterdam" in letter
     # A sentence of the letter's own, whole and in reading order. (A text extractor gives a
     # line that mixes Arabic with Latin names or numbers in visual order, so the sentences
     # checked are in one script.)
