@@ -463,6 +463,9 @@ def test_the_public_switch_offers_six_languages(client):
     response = client.post(reverse("set_language"), {"language": "uk", "next": "/aanvragen/"})
     assert response.status_code == 302
     assert page_language(client.get("/aanvragen/").text) == ("uk", "ltr")
+    # From a page whose address asks for a language, the switch still wins.
+    asked = client.get("/aanvragen/?taal=ar").text
+    assert 'name="next" value="/aanvragen/"' in asked
 
 
 def test_text_people_wrote_keeps_its_own_direction_in_arabic():

@@ -16,5 +16,6 @@ def kring(request: HttpRequest) -> dict[str, Any]:
         # The header's switch: six languages on public pages, Dutch and English for staff.
         "language_switch": languages.choices(languages.offered(request)),
         "language_query": languages.query(request),
+        "language_next": languages.next_path(request),
         "translation_unreviewed": languages.unreviewed(translation.get_language()),
     }

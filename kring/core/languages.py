@@ -113,6 +113,14 @@ def asked_for(request: HttpRequest) -> str:
     return asked if asked in participant_languages() else ""
 
 
+def next_path(request: HttpRequest) -> str:
+    """Where the language switch returns to: this page, without a language in its address
+    (which would otherwise win over the language just chosen)."""
+    params = request.GET.copy()
+    params.pop(QUERY, None)
+    return f"{request.path}?{params.urlencode()}" if params else request.path
+
+
 def query(request: HttpRequest) -> str:
     """``?taal=xx`` to keep a language asked for in the address on a form's address."""
     asked = asked_for(request)
