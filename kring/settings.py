@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kring.core.languages.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -212,7 +213,16 @@ CACHES = {
 
 # --- Languages --------------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
-LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+# Participants and requesters: all six (kring/core/languages.py); staff pages: Dutch and English.
+LANGUAGES = [
+    ("nl", _("Dutch")),
+    ("en", _("English")),
+    ("tr", _("Turkish")),
+    ("ar", _("Arabic")),
+    ("pl", _("Polish")),
+    ("uk", _("Ukrainian")),
+]
+KRING_STAFF_LANGUAGES = ("nl", "en")
 LOCALE_PATHS = [BASE_DIR / "kring" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"

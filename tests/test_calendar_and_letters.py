@@ -230,7 +230,9 @@ def test_the_english_participant_gets_english_texts(setting):
 def test_the_language_kring_writes_in(setting):
     assert setting.anna.text_language == "nl"
     assert setting.sam.text_language == "en"
-    setting.henk.language = "ar"  # Kring has no Arabic texts: Dutch, the site's language
+    setting.henk.language = "ar"
+    assert setting.henk.text_language == "ar"
+    setting.henk.language = "so"  # Kring has no Somali texts: Dutch, the site's language
     assert setting.henk.text_language == "nl"
 
 
@@ -311,7 +313,7 @@ def test_the_english_letter(setting):
 
 
 def test_a_participant_in_another_language_gets_the_dutch_letter(setting):
-    setting.henk.language = "tr"
+    setting.henk.language = "so"
     text = pdf_text(
         invitation_letter_pdf(setting.meeting, setting.henk, kind="reminder", portal_url=PORTAL_URL)
     )

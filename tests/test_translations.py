@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import polib
+import pytest
 from django.conf import settings
 
 CATALOGUE = Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES"
@@ -141,4 +142,70 @@ def test_no_translation_is_broken():
             one, more = entry.msgstr_plural.get(0, ""), entry.msgstr_plural.get(1, "")
             if min(len(one), len(more)) < 0.5 * max(len(one), len(more)):
                 found.append(f"{entry.msgid!r}: plural forms {one!r} and {more!r} differ wildly")
+    assert found == [], "\n".join(found)
+
+
+# --- The participant languages: Turkish, Arabic, Polish, Ukrainian ---------------------------
+# Their catalogues hold the texts a participant or requester meets (the own page, the public
+# pages, emails, letters, the plan); tests/test_participant_languages.py renders all of those
+# in each language and finds any text left in Dutch or English.
+
+PARTICIPANT_LANGUAGES = ["tr", "ar", "pl", "uk"]
+
+
+def _catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(CATALOGUE.parent.parent / language / "LC_MESSAGES" / "django.po"))
+
+
+def test_every_site_language_but_english_has_a_catalogue():
+    languages = [code for code, _name in settings.LANGUAGES]
+    assert languages == ["nl", "en", *PARTICIPANT_LANGUAGES]
+    for language in PARTICIPANT_LANGUAGES:
+        assert len(_catalogue(language)) > 600, language
+
+
+@pytest.mark.parametrize("language", PARTICIPANT_LANGUAGES)
+def test_a_participant_catalogue_is_complete_and_compiled(language):
+    catalogue = _catalogue(language)
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+    # Every text is one Kring has (in the Dutch catalogue): nothing stale or misspelt.
+    dutch = {(e.msgctxt, e.msgid) for e in polib.pofile(str(CATALOGUE / "django.po"))}
+    assert [e.msgid for e in catalogue if (e.msgctxt, e.msgid) not in dutch] == []
+    with open(CATALOGUE.parent.parent / language / "LC_MESSAGES" / "django.mo", "rb") as mo:
+        translations = gettext.GNUTranslations(mo)
+    for entry in catalogue.translated_entries():
+        if entry.msgid_plural:
+            assert translations.ngettext(entry.msgid, entry.msgid_plural, 1) in (
+                entry.msgstr_plural.values()
+            )
+        elif entry.msgctxt:
+            assert translations.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
+        else:
+            assert translations.gettext(entry.msgid) == entry.msgstr, entry.msgid
+
+
+@pytest.mark.parametrize("language", PARTICIPANT_LANGUAGES)
+def test_no_participant_translation_is_broken(language):
+    """Placeholders, tags, a closing ":" and line breaks as in the English; lengths are not
+    compared (Arabic and Turkish may well be shorter than English)."""
+    found = []
+    for entry in _catalogue(language):
+        if entry.obsolete or not entry.msgid:
+            continue
+        forms = (
+            [(entry.msgid_plural, text) for text in entry.msgstr_plural.values()]
+            if entry.msgid_plural
+            else [(entry.msgid, entry.msgstr)]
+        )
+        for english, translated in forms:
+            problems = [p for p in broken(english, translated) if p != "implausibly short"]
+            if entry.msgid_plural:
+                # A plural form may leave out the number ("one day" as a word).
+                problems = [p for p in problems if p != "placeholders differ"] + (
+                    ["unknown placeholder"]
+                    if set(PLACEHOLDER.findall(translated)) - set(PLACEHOLDER.findall(english))
+                    else []
+                )
+            found += [f"{english!r} → {translated!r}: {p}" for p in problems]
     assert found == [], "\n".join(found)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -80,11 +81,13 @@ def request_received(request: HttpRequest) -> HttpResponse:
         if reference
         else None
     )
-    return render(
-        request,
-        "cases/request_received.html",
-        {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS},
-    )
+    context = {"case": case, "intake_days": settings.KRING_NORM_INTAKE_DAYS}
+    if case is None or request.user.is_authenticated:
+        return render(request, "cases/request_received.html", context)
+    # The confirmation in the language the request was made in, also when that came from the
+    # address (``?taal=``) rather than the cookie.
+    with translation.override(case.requester_language):
+        return render(request, "cases/request_received.html", context)
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
 from kring.circle import links
 from kring.circle.models import Participant
+from kring.core import dates
 from kring.core.pdf import pdf_ua
 
 TEMPLATE = "letters/information.html"
@@ -33,7 +33,7 @@ def information_letter_pdf(participant: Participant, *, portal_url: str, portal_
             {
                 "subject": gettext("Eigen Kracht-conferentie %(place)s: will you take part?")
                 % {"place": case.place},
-                "letter_date": date_format(timezone.localdate(), "j F Y"),
+                "letter_date": dates.short_day(timezone.localdate()),
                 "case": case,
                 "participant": participant,
                 "address_lines": [

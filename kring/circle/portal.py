@@ -35,7 +35,7 @@ from kring.circle.forms import (
     PortalWillingnessForm,
 )
 from kring.circle.models import Participant, PersonalLink, Willingness
-from kring.core import contact, once, ratelimit
+from kring.core import contact, languages, once, ratelimit
 from kring.followup import portal as follow_up_portal
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
@@ -138,11 +138,22 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             context = {"form": NewLinkForm()}
             return _private(render(request, "circle/portal_invalid.html", context, status=404))
         request.personal_link = link  # type: ignore[attr-defined]
-        with translation.override(link.participant.text_language):
+        with translation.override(_page_language(request, link.participant)):
             response = view(request, token, link)
         return _private(response)
 
     return wrapper
+
+
+# ``?taal=nl`` shows the own page in Dutch for this one visit (the line about an unreviewed
+# translation links to it); the stored choice, and so every message, stays as it was.
+DUTCH_FOR_THIS_VISIT = "taal"
+
+
+def _page_language(request: HttpRequest, participant: Participant) -> str:
+    if request.method == "GET" and request.GET.get(DUTCH_FOR_THIS_VISIT) == "nl":
+        return "nl"
+    return participant.text_language
 
 
 def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
@@ -182,7 +193,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
         "error": forms.get("error"),
         "contact": contact.for_case(case, participant=True),
-        "languages": settings.LANGUAGES,
+        "languages": languages.choices(languages.participant_languages()),
         "own_plan": (
             own_plan(participant) if phase in (Phase.AFTER_MEETING, Phase.ENDED) else None
         ),
@@ -336,7 +347,7 @@ def _language_choice(request: HttpRequest, participant: Participant) -> str | di
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
         return {"error": _("Choose a language from the list.")}
-    Participant.objects.filter(pk=participant.pk).update(language=language)
+    services.choose_language(participant, language)
     with translation.override(language):
         return _("The language of your page is changed.")
 

@@ -98,6 +98,24 @@ def update_participant(
     return participant
 
 
+def choose_language(participant: Participant, language: str) -> Participant:
+    """The participant chose the language of their page and of what Kring sends them, on
+    their own page. Always possible, also after the case ended: it changes nothing else. The
+    version goes up, so that a coordinator's form opened before does not undo the choice."""
+    with transaction.atomic():
+        Participant.objects.filter(pk=participant.pk).update(
+            language=language, version=F("version") + 1
+        )
+        participant.language = language
+        participant.version += 1
+        participant.case.log(
+            "participant.changed",
+            user=None,
+            data={"participant": participant.pk, "fields": ["language"]},
+        )
+    return participant
+
+
 def normalise_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", phone)
     if digits.startswith("0031"):

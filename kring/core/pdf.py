@@ -3,7 +3,9 @@
 Kring's templates never hold a bidirectional embedding, override or isolate control, so any
 in the HTML came with someone's text: they are removed, so that no text in a letter or plan
 can turn the rest of its line around ("evil" shown as "live"). Arabic or Hebrew text needs none
-of them: the bidi algorithm orders it by itself.
+of them: the bidi algorithm orders it by itself. Where a reference or a phone number must read
+left to right inside Arabic, the templates put left-to-right marks (U+200E) around it
+(``ltr_mark``): a mark turns nothing around and is kept.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kring.accounts.models import User
 from kring.circle import links
+from kring.core import dates
 from kring.core.pdf import pdf_ua
 from kring.followup import services
 from kring.followup.models import Respondent
@@ -45,7 +45,7 @@ def letter_context(
     case = respondent.follow_up.case
     return {
         "subject": subject(respondent),
-        "letter_date": date_format(timezone.localdate(), "j F Y"),
+        "letter_date": dates.short_day(timezone.localdate()),
         "case": case,
         "follow_up": respondent.follow_up,
         "respondent": respondent,
@@ -64,8 +64,9 @@ def invitation_pdf(respondent: Respondent, *, portal_url: str, portal_code: str 
     """The letter as PDF/UA-1, in the participant's language."""
     participant = respondent.participant
     assert participant is not None  # noqa: S101
-    context = letter_context(respondent, portal_url=portal_url, portal_code=portal_code)
     with translation.override(participant.text_language):
+        # The context too: its subject is a text in the participant's language.
+        context = letter_context(respondent, portal_url=portal_url, portal_code=portal_code)
         html = render_to_string(TEMPLATE, context)
 
     return pdf_ua(html)

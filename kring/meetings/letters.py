@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from kring.cases.models import Assignment
 from kring.circle.links import code_url
 from kring.circle.models import Participant
+from kring.core import dates
 from kring.core.pdf import pdf_ua
 from kring.meetings.models import Invitation, Meeting
 
@@ -41,7 +42,7 @@ def meeting_when(meeting: Meeting) -> tuple[str, str]:
     if meeting.starts_at is None:
         return "", ""
     starts = timezone.localtime(meeting.starts_at)
-    day = date_format(starts, "l j F Y")
+    day = dates.day(starts)
     if meeting.ends_at is None:
         return day, gettext("%(date)s at %(start)s") % {
             "date": day,
@@ -57,7 +58,7 @@ def meeting_when(meeting: Meeting) -> tuple[str, str]:
     return day, gettext("from %(date)s %(start)s to %(end_date)s %(end)s") % {
         "date": day,
         "start": date_format(starts, "H:i"),
-        "end_date": date_format(ends, "l j F Y"),
+        "end_date": dates.day(ends),
         "end": date_format(ends, "H:i"),
     }
 
@@ -86,7 +87,7 @@ def letter_context(
         "kind": kind,
         "is_cancellation": kind == Invitation.Kind.CANCELLATION,
         "subject": letter_subject(meeting, kind),
-        "letter_date": date_format(timezone.localdate(), "j F Y"),
+        "letter_date": dates.short_day(timezone.localdate()),
         "meeting": meeting,
         "case": case,
         "participant": participant,

@@ -20,12 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kring.cases.models import Assignment
 from kring.circle import links
 from kring.circle.models import Participant
+from kring.core import dates
 from kring.core.pdf import pdf_ua
 from kring.meetings.letters import meeting_when
 from kring.meetings.models import Meeting
@@ -33,8 +33,6 @@ from kring.plans.models import OrganisationRequest, PlanVersion
 
 PLAN_TEMPLATE = "letters/plan.html"
 LETTER_TEMPLATE = "letters/plan_letter.html"
-DAY = "l j F Y"  # Monday 30 November 2026
-SHORT_DAY = "j F Y"  # 30 November 2026
 
 
 def filename(version: PlanVersion) -> str:
@@ -50,10 +48,11 @@ def title(content: dict[str, Any]) -> str:
     }
 
 
-def _day(value: str | None, format: str = DAY) -> str:
+def _day(value: str | None, *, short: bool = False) -> str:
     if not value:
         return ""
-    return date_format(dt.date.fromisoformat(value), format)
+    on = dt.date.fromisoformat(value)
+    return dates.short_day(on) if short else dates.day(on)
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -66,7 +65,7 @@ def agreement_when(agreement: dict[str, Any]) -> str:
     if kind == "date" and agreement.get("on"):
         return gettext("on %(date)s") % {"date": _day(agreement.get("on"))}
     # A period reads shorter without the days of the week.
-    on, until = _day(agreement.get("on"), SHORT_DAY), _day(agreement.get("until"), SHORT_DAY)
+    on, until = _day(agreement.get("on"), short=True), _day(agreement.get("until"), short=True)
     if kind == "period":
         if on and until:
             return gettext("from %(start)s to %(end)s") % {"start": on, "end": until}
@@ -134,7 +133,7 @@ def present(version: PlanVersion, language: str | None = None) -> dict[str, Any]
         "meeting_when": meeting_text,
         "venue": venue,
         "number": version.number,
-        "version_date": date_format(timezone.localtime(version.finalised_at), SHORT_DAY),
+        "version_date": dates.short_day(version.finalised_at),
         "questions": [
             {"text": q.get("text", ""), "answer": q.get("answer", "")}
             for q in content.get("questions") or []
@@ -220,7 +219,7 @@ def plan_letter_pdf(
                 "address_lines": [
                     line.strip() for line in participant.postal_address.splitlines() if line.strip()
                 ],
-                "letter_date": date_format(timezone.localdate(), SHORT_DAY),
+                "letter_date": dates.short_day(timezone.localdate()),
                 "portal_url": portal_url,
                 "portal_code": portal_code,
                 "code_url": links.code_url(),
