@@ -34,6 +34,11 @@ def test_each_app_registers_its_own_jobs():
     assert {job.name: job.app for job in periodic.registered()} == EXPECTED
 
 
+def test_the_follow_up_s_invitations_go_in_the_round_that_opens_it_the_digests_in_the_next():
+    names = [job.name for job in periodic.registered()]
+    assert names[:2] == ["followup.moments", "messaging.outbox"]
+
+
 def test_the_worker_imports_no_app_s_sweeps():
     tree = ast.parse(Path(worker.__file__).read_text())
     imported = {

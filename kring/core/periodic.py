@@ -26,16 +26,24 @@ class Job:
     run: Callable[[str], object]
     every: dt.timedelta
     app: str
+    order: int = 50
 
 
 _jobs: dict[str, Job] = {}
 
 
-def register(name: str, run: Callable[[str], object], *, every: dt.timedelta | None = None) -> Job:
-    """Declare a periodic job; ``every`` None runs it every round of the worker."""
+def register(
+    name: str,
+    run: Callable[[str], object],
+    *,
+    every: dt.timedelta | None = None,
+    order: int = 50,
+) -> Job:
+    """Declare a periodic job; ``every`` None runs it every round of the worker. Jobs run by
+    ``order``, then name: what a lower order queues, a higher one may send in the same round."""
     module = run.__module__ or ""
     app = module.split(".")[1] if module.startswith("kring.") else module
-    job = Job(name, run, every or dt.timedelta(0), app)
+    job = Job(name, run, every or dt.timedelta(0), app, order)
     existing = _jobs.get(name)
     if existing is not None and existing.run is not run:
         raise ValueError(f"Two periodic jobs are named {name!r}")
@@ -44,7 +52,7 @@ def register(name: str, run: Callable[[str], object], *, every: dt.timedelta | N
 
 
 def registered() -> list[Job]:
-    return sorted(_jobs.values(), key=lambda job: job.name)
+    return sorted(_jobs.values(), key=lambda job: (job.order, job.name))
 
 
 @dataclass

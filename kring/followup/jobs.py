@@ -4,4 +4,4 @@ from kring.core.periodic import register
 from kring.followup import services
 
 # Open the moments that fell due, and remind those who have not answered.
-register("followup.moments", services.sweep)
+register("followup.moments", services.sweep, order=10)
