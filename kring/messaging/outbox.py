@@ -60,9 +60,13 @@ def new_message_id(from_address: str) -> str:
     return make_msgid(idstring="kring", domain=domain or "kring.invalid")
 
 
-# Sent after a message went out (or reached the demo mailbox), with ``message_id`` and
-# ``sent_at``: what hangs on a message (a copy of the plan) records its delivery.
+# Sent after messages went out (or reached the demo mailbox), with ``sent``: {message id: the
+# time it was sent}. What hangs on a message (a copy of the plan) records its delivery.
 message_sent = Signal()
+
+
+# How many sent messages are written down in one commit.
+SENT_GROUP = 20
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -207,21 +211,38 @@ def claim(
 
 
 def _sent(message: OutboxMessage, *, mailbox: bool = False) -> None:
-    """Write a delivery down at once, in one commit with what hangs on it (one update, plus
-    one per calendar attachment, plus the receivers of ``message_sent``)."""
+    """Write one delivery down at once, in one commit with what hangs on it."""
+    _write_all_sent([message], mailbox=mailbox)
+
+
+def _write_all_sent(messages: list[OutboxMessage], *, mailbox: bool = False) -> None:
+    """Write deliveries down in one commit: an update per message, plus one per calendar
+    attachment, plus the receivers of ``message_sent`` (once for them all)."""
+    if not messages:
+        return
     with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
-        _write_sent(message, mailbox=mailbox)
+        sent_at = {message.pk: _write_sent(message, mailbox=mailbox) for message in messages}
+        message_sent.send(OutboxMessage, sent=sent_at)
 
 
-def _commit_without_waiting_for_the_disk() -> None:
-    """On PostgreSQL, for this transaction: a killed worker loses nothing by it (the database
-    writes the commit anyway); only a crash of the database server itself can lose the last
-    fraction of a second of outcomes, and those messages then go again, with the same
-    Message-ID."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+@contextmanager
+def _asynchronous_commits() -> Iterator[None]:
+    """On PostgreSQL, while a batch is sent: commits do not wait for the disk. A killed worker
+    loses nothing by it (the database writes the commit anyway); only a crash of the database
+    server itself can lose the last fraction of a second of outcomes, and those messages then
+    go again, with the same Message-ID. Set once for the batch, not per transaction (two round
+    trips per message fewer)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if connection.is_usable():
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
 
 @contextmanager
@@ -230,7 +251,6 @@ def _handing_over(message: OutboxMessage) -> Iterator[None]:
     locked) before the mark and committed straight after it; if the mark cannot be sent,
     rolled back. A claim this worker no longer holds sends no mark (``ClaimLost``)."""
     with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
         handed_over = OutboxMessage.objects.filter(
             pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_by=message.claimed_by
         ).update(handed_over_at=timezone.now())
@@ -241,7 +261,9 @@ def _handing_over(message: OutboxMessage) -> Iterator[None]:
 
 def _write_sent(
     message: OutboxMessage, *, mailbox: bool, sent_at: dt.datetime | None = None
-) -> None:
+) -> dt.datetime:
+    """Write one message down as sent (call inside a transaction, then send ``message_sent``);
+    returns the time it counts as sent."""
     now = sent_at or timezone.now()
     changes: dict[str, Any] = {
         "status": OutboxMessage.Status.SENT,
@@ -269,7 +291,7 @@ def _write_sent(
                     OutboxAttachment.objects.filter(pk=attachment.pk).update(
                         content=redact(unfolded).encode()
                     )
-    message_sent.send(OutboxMessage, message_id=message.pk, sent_at=now)
+    return now
 
 
 def _not_sent(message: OutboxMessage, error: Exception) -> str:
@@ -298,7 +320,11 @@ def _not_sent(message: OutboxMessage, error: Exception) -> str:
 
 def send(messages: list[OutboxMessage]) -> dict[int, str]:
     """Send claimed messages over one SMTP connection (a new one only after an error); return
-    each message's new status."""
+    each message's new status.
+
+    A message the server took is written down as sent with the next few (``SENT_GROUP``), in
+    one commit: its hand-over, committed the instant the server had it, already keeps a dead
+    worker's successor from sending it again (``release_abandoned``)."""
     outcome: dict[int, str] = {}
     if settings.KRING_DEMO_MAILBOX:
         for message in messages:
@@ -306,24 +332,32 @@ def send(messages: list[OutboxMessage]) -> dict[int, str]:
             outcome[message.pk] = OutboxMessage.Status.SENT
         return outcome
     smtp = HandOverBackend(fail_silently=False)
+    taken: list[OutboxMessage] = []
     try:
-        for message in messages:
+        with _asynchronous_commits():
             try:
-                if smtp.connection is None:
-                    smtp.open()
-                assert smtp.connection is not None  # noqa: S101 - open() raises otherwise
-                smtp.connection.handing_over = partial(_handing_over, message)
-                smtp.send_messages([_as_email(message)])
-            except ClaimLost:
-                smtp.close()
-                logger.warning("Message %s: claim lost before its end of data", message.pk)
-                continue  # the worker that holds it now writes its outcome
-            except (smtplib.SMTPException, OSError) as error:
-                smtp.close()  # the next message starts on a fresh connection
-                outcome[message.pk] = _not_sent(message, error)
-                continue
-            _sent(message)
-            outcome[message.pk] = OutboxMessage.Status.SENT
+                for message in messages:
+                    try:
+                        if smtp.connection is None:
+                            smtp.open()
+                        assert smtp.connection is not None  # noqa: S101 - open() raises otherwise
+                        smtp.connection.handing_over = partial(_handing_over, message)
+                        smtp.send_messages([_as_email(message)])
+                    except ClaimLost:
+                        smtp.close()
+                        logger.warning("Message %s: claim lost before its end of data", message.pk)
+                        continue  # the worker that holds it now writes its outcome
+                    except (smtplib.SMTPException, OSError) as error:
+                        smtp.close()  # the next message starts on a fresh connection
+                        outcome[message.pk] = _not_sent(message, error)
+                        continue
+                    taken.append(message)
+                    outcome[message.pk] = OutboxMessage.Status.SENT
+                    if len(taken) >= SENT_GROUP:
+                        _write_all_sent(taken)
+                        taken = []
+            finally:
+                _write_all_sent(taken)
     finally:
         smtp.close()
     return outcome
@@ -372,7 +406,8 @@ def release_abandoned(now: dt.datetime | None = None) -> int:
                 pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_by=message.claimed_by
             ).update(status=OutboxMessage.Status.SENT):
                 continue
-            _write_sent(message, mailbox=False, sent_at=message.handed_over_at)
+            sent_at = _write_sent(message, mailbox=False, sent_at=message.handed_over_at)
+            message_sent.send(OutboxMessage, sent={message.pk: sent_at})
         logger.warning(
             "Message %s: its worker stopped after the server had it whole, before the "
             "server's answer was written down; counted as sent, not sent again",

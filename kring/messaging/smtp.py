@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -38,6 +39,17 @@ def _dot_stuffed(message: Any) -> bytes:
 
 class _HandOver:
     handing_over: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+
+    def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> Any:
+        """smtplib's ``connect``, with Nagle's algorithm off: the three-byte end-of-data mark
+        follows the data in a write of its own, and with Nagle on it would wait for the
+        server's acknowledgement of the data — which a server delays up to 40 ms — on every
+        message (measured: 21 messages/s instead of hundreds)."""
+        reply = super().connect(host, port, source_address)  # type: ignore[misc]
+        sock: Any = getattr(self, "sock", None)
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reply
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         """smtplib's ``data``, with the end-of-data mark sent on its own, inside
