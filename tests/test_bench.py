@@ -1,6 +1,7 @@
 """Issue 18's benchmark command runs end to end on two small databases of its own: every page
 of the issue's table at both sizes (queries and times), the PDF against WeasyPrint, the
-export, and the public pages under gunicorn against a bare view."""
+export, the public pages under gunicorn against a bare view, and the workers against plain
+smtplib."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
         requests=1,
         load_requests=16,
         concurrency=2,
+        messages=20,
         folder=tmp_path,
         stdout=out,
     )
@@ -36,7 +38,18 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
     assert re.search(r"export zaken\.csv: [\d,]+ rows in", text)
     for page in ("bare view", "/aanvragen/", "own page", "staff case list"):
         assert re.search(rf"^{re.escape(page)}\s+[\d.]+\s+[\d.]+\s+[\d.]+", text, re.M), page
+    # The workers against plain smtplib, none sending a message twice.
+    for sender in ("plain smtplib", "1 worker(s)", "2 worker(s)"):
+        assert re.search(rf"^{re.escape(sender)}\s+[\d.]+\s+[\d.]+\s+(0|-)$", text, re.M), sender
     # A second run reuses the databases.
     again = io.StringIO()
-    call_command("bench", sizes=[6, 12], requests=1, skip_load=True, folder=tmp_path, stdout=again)
+    call_command(
+        "bench",
+        sizes=[6, 12],
+        requests=1,
+        skip_load=True,
+        skip_mail=True,
+        folder=tmp_path,
+        stdout=again,
+    )
     assert "Reusing the database for 6 cases." in again.getvalue()

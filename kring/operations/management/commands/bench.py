@@ -134,6 +134,8 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=8)
         parser.add_argument("--rebuild", action="store_true", help="seed the databases anew")
         parser.add_argument("--skip-load", action="store_true", help="no public-page load test")
+        parser.add_argument("--messages", type=int, default=500, help="for the worker's line")
+        parser.add_argument("--skip-mail", action="store_true", help="no worker benchmark")
         parser.add_argument("--folder", type=Path, help="SQLite: where the databases are kept")
         # Internal: measure in this process, on the database it is given (JSON on stdout).
         parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
@@ -156,6 +158,17 @@ class Command(BaseCommand):
         self._pdf_and_export(found[small], found[large])
         if not options["skip_load"]:
             self._load(urls[large], found[large], options["load_requests"], options["concurrency"])
+        if not options["skip_mail"]:
+            # The workers at the larger size (goal ≥ 0.5× plain smtplib; two ≈ twice one).
+            self.stdout.write(
+                _manage(
+                    urls[large],
+                    "bench_serve",
+                    "--only-mail",
+                    "--messages",
+                    str(options["messages"]),
+                ).rstrip()
+            )
 
     # --- The databases -------------------------------------------------------------------
 
