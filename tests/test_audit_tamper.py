@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from kring.audit import log
 from kring.audit.models import AccessLog, ChainHead
+from kring.cases.models import CaseAction
 from tests.test_access_log import _tamper, people
 
 pytestmark = [pytest.mark.drills, pytest.mark.django_db]
@@ -158,7 +159,9 @@ def test_an_erasure_is_a_line_in_the_log_stream_for_after_a_restore(world, caplo
 
     jan = Participant.objects.create(case=world.case, name="Jan de Vries", category="resident")
     world.case.log(
-        "person.exported", user=world.manager, data={"kind": "participant", "person": jan.pk}
+        CaseAction.PERSON_EXPORTED,
+        user=world.manager,
+        data={"kind": "participant", "person": jan.pk},
     )
     erasure = rights.request_erasure(
         world.case, "participant", jan.pk, reason="Verzoek van Jan", user=world.manager

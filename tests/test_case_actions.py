@@ -4,7 +4,6 @@ Dutch and in English (issue 14, point 6)."""
 from __future__ import annotations
 
 import ast
-import importlib
 from pathlib import Path
 
 import pytest
@@ -15,56 +14,42 @@ from kring.audit import log as audit
 from kring.audit.models import AccessLog
 from kring.cases.models import BottomLine, CaseAction, CaseEvent
 from kring.circle.models import Participant
-from kring.plans.services import KINDS
+from kring.plans.services import KINDS, item_action
 
 KRING = Path(__file__).resolve().parent.parent / "kring"
-# The values an f-string's placeholder takes, per placeholder name, where codes are built.
-FAMILIES = {"kind": sorted(KINDS)}
+VERBS = ("added", "changed", "removed", "moved")
 
 
-def _strings(node: ast.expr, module: ast.Module, dotted: str, where: str) -> set[str]:
-    """Every action code the expression ``node`` can be."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return {node.value}
+def _is_member(node: ast.expr, module: ast.Module, where: str) -> bool:
+    """Whether ``node`` is sure to be a CaseAction: ``CaseAction.X``, ``item_action(…)`` (a
+    member for every kind and verb, tested below), a conditional of those, or a name the module
+    binds to those only."""
+    if isinstance(node, ast.Attribute) and ast.unparse(node.value) == "CaseAction":
+        return node.attr in CaseAction.__members__
+    if isinstance(node, ast.Call) and ast.unparse(node.func) in ("item_action", "CaseAction"):
+        return True
     if isinstance(node, ast.IfExp):
-        return _strings(node.body, module, dotted, where) | _strings(
-            node.orelse, module, dotted, where
-        )
-    if isinstance(node, ast.JoinedStr):
-        codes = {""}
-        for part in node.values:
-            if isinstance(part, ast.Constant):
-                codes = {code + str(part.value) for code in codes}
-                continue
-            assert isinstance(part, ast.FormattedValue)
-            name = ast.unparse(part.value)
-            assert name in FAMILIES, f"{where}: add the values of {{{name}}} to FAMILIES"
-            codes = {code + value for code in codes for value in FAMILIES[name]}
-        return codes
+        return _is_member(node.body, module, where) and _is_member(node.orelse, module, where)
     if isinstance(node, ast.Name):
-        # A module constant, or a local name given string values in the same module.
-        value = getattr(importlib.import_module(dotted), node.id, None)
-        if isinstance(value, str):
-            return {value}
-        found: set[str] = set()
-        for other in ast.walk(module):
-            if isinstance(other, ast.Assign) and any(
-                isinstance(target, ast.Name) and target.id == node.id for target in other.targets
-            ):
-                found |= _strings(other.value, module, dotted, where)
-        assert found, f"{where}: cannot tell which action codes {node.id} holds"
-        return found
-    raise AssertionError(f"{where}: cannot tell which action code {ast.unparse(node)} is")
+        values = [
+            other.value
+            for other in ast.walk(module)
+            if isinstance(other, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in other.targets)
+        ]
+        return bool(values) and all(_is_member(value, module, where) for value in values)
+    return False
 
 
-def action_codes_in_kring() -> dict[str, str]:
-    """code → where it is used: every ``.log(code, ...)`` and ``CaseEvent(action=code)``."""
-    codes: dict[str, str] = {}
+def history_writes_in_kring() -> tuple[list[str], dict[str, str]]:
+    """Every ``.log(…)`` whose action is not sure to be a CaseAction (where), and the codes of
+    entries written directly with ``CaseEvent(action="…")`` (the demo data) → where."""
+    loose: list[str] = []
+    direct: dict[str, str] = {}
     for path in sorted(KRING.rglob("*.py")):
         if "migrations" in path.parts:
             continue
         module = ast.parse(path.read_text())
-        dotted = ".".join(path.relative_to(KRING.parent).with_suffix("").parts)
         for node in ast.walk(module):
             if not isinstance(node, ast.Call):
                 continue
@@ -73,39 +58,50 @@ def action_codes_in_kring() -> dict[str, str]:
             if isinstance(func, ast.Attribute) and func.attr == "log" and node.args:
                 if isinstance(func.value, ast.Name) and func.value.id in ("logger", "logging"):
                     continue
-                for code in _strings(node.args[0], module, dotted, where):
-                    codes.setdefault(code, where)
-            # CaseEvent(action="...") and CaseEvent.objects.create(action="..."): written
-            # directly (the demo data); case.log() passes its own argument on, scanned above.
+                if not _is_member(node.args[0], module, where):
+                    loose.append(f"{where}: {ast.unparse(node.args[0])}")
             if "CaseEvent" in ast.unparse(func):
                 for keyword in node.keywords:
                     if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
-                        codes.setdefault(str(keyword.value.value), where)
-    return codes
+                        direct.setdefault(str(keyword.value.value), where)
+    return loose, direct
 
 
-def test_the_scan_finds_the_codes_of_every_family():
-    codes = action_codes_in_kring()
-    # Plain strings, f-string families, module constants and local names all count.
-    assert {
-        "case.requested",
-        "plan.agreement.added",
-        "plan.evaluation.moved",
-        "requester.accepted",
-        "funding.changed",
-        "meeting.updates",
-        "status.changed",
-    } <= set(codes)
-    assert len(codes) > 50
+def test_every_history_entry_is_written_with_a_case_action():
+    loose, direct = history_writes_in_kring()
+    assert loose == [], f"Case.log takes a CaseAction, not a code: {loose}"
+    unknown = {code: where for code, where in direct.items() if code not in CaseAction.values}
+    assert unknown == {}, f"Add these history actions to CaseAction with a label: {unknown}"
+    assert "case.requested" in direct  # the scan sees the demo's entries
 
 
-def test_every_action_code_used_in_kring_has_a_label_in_both_languages():
-    missing = {
-        code: where
-        for code, where in action_codes_in_kring().items()
-        if code not in CaseAction.values
-    }
-    assert missing == {}, f"Add these history actions to CaseAction with a label: {missing}"
+def test_the_scan_catches_a_bare_code():
+    module = ast.parse('case.log("plan.changed", user=None)\nx = "status.changed"\ncase.log(x)')
+    calls = [n for n in ast.walk(module) if isinstance(n, ast.Call)]
+    assert not any(_is_member(call.args[0], module, "here") for call in calls)
+    module = ast.parse("A = CaseAction.PLAN_CHANGED\ncase.log(A)\ncase.log(item_action(k, v))")
+    calls = [
+        n
+        for n in ast.walk(module)
+        if isinstance(n, ast.Call) and ast.unparse(n.func) != "item_action"
+    ]
+    assert all(_is_member(call.args[0], module, "here") for call in calls)
+
+
+def test_every_plan_item_action_is_a_member():
+    for kind in KINDS:
+        for verb in VERBS:
+            assert isinstance(item_action(kind, verb), CaseAction)
+
+
+@pytest.mark.django_db
+def test_a_bare_code_is_refused(world):
+    with pytest.raises(TypeError):
+        world.case.log("plan.changed", user=world.coordinator)
+    assert not CaseEvent.objects.filter(case=world.case, action="plan.changed").exists()
+
+
+def test_every_case_action_has_a_label_in_both_languages():
     untranslated = []
     for action in CaseAction:
         with translation.override("en"):
@@ -121,7 +117,7 @@ def test_every_action_code_used_in_kring_has_a_label_in_both_languages():
 @pytest.mark.django_db
 def test_the_history_shows_what_happened_in_words(world, client):
     for code in ("plan.agreement.added", "meeting.attendance", "plan.evaluation.moved"):
-        world.case.log(code, user=world.coordinator)
+        world.case.log(CaseAction(code), user=world.coordinator)
     CaseEvent.objects.create(case=world.case, action="retired.code")
     client.force_login(world.coordinator)
     page = client.get(world.case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="nl").text

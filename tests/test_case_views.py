@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kring.cases.models import Case, Status, Variant
+from kring.cases.models import Case, CaseAction, Status, Variant
 from kring.core import demo
 from tests.factories import CaseFactory, case_in_status
 
@@ -68,7 +68,7 @@ def _grow(world, count):
             coordinator=world.coordinator if i % 2 else None,
             region=world.west,
         )
-        case.log("note", user=world.manager, reason=f"Notitie {i}")
+        case.log(CaseAction.INTAKE_SAVED, user=world.manager, reason=f"Notitie {i}")
 
 
 @pytest.mark.django_db
@@ -89,16 +89,18 @@ def test_detail_queries_do_not_grow_with_the_history(world, client):
     client.get("/")
     url = reverse("case_detail", args=[world.case.reference])
     for i in range(2):
-        world.case.log("note", user=world.manager, reason=f"Notitie {i}")
+        world.case.log(CaseAction.INTAKE_SAVED, user=world.manager, reason=f"Notitie {i}")
     small = _queries(client, url)
     for i in range(40):
-        world.case.log("note", user=world.coordinator, reason=f"Notitie {i}")
+        world.case.log(CaseAction.INTAKE_SAVED, user=world.coordinator, reason=f"Notitie {i}")
     assert _queries(client, url) == small
 
 
 @pytest.mark.django_db
 def test_detail_shows_the_timeline(world, client):
-    world.case.log("note", user=world.manager, reason="Eerste gesprek met de buurt")
+    world.case.log(
+        CaseAction.INTAKE_SAVED, user=world.manager, reason="Eerste gesprek met de buurt"
+    )
     client.force_login(world.coordinator)
     response = client.get(reverse("case_detail", args=[world.case.reference]))
     assert "Eerste gesprek met de buurt" in response.text

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from kring.audit import retention
 from kring.audit.models import ErasureRequest
-from kring.cases.models import Case, CaseEvent, Status
+from kring.cases.models import Case, CaseAction, CaseEvent, Status
 from kring.circle.models import Participant, Willingness
 from kring.followup import services
 from kring.followup.models import (
@@ -108,8 +108,8 @@ def followed_up(world, status=Status.FOLLOW_UP, state=FollowUp.State.OPEN):
         outcome=ContactAttempt.Outcome.SENT,
         by=world.manager,
     )
-    case.log("follow_up.opened", user=None, data={"months": 3, "respondents": 2})
-    case.log("follow_up.answered", user=None, data={"months": 3, "code": "ABCDEFGH"})
+    case.log(CaseAction.FOLLOW_UP_OPENED, user=None, data={"months": 3, "respondents": 2})
+    case.log(CaseAction.FOLLOW_UP_ANSWERED, user=None, data={"months": 3, "code": "ABCDEFGH"})
     return case, sanne, kees
 
 

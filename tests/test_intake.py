@@ -12,6 +12,7 @@ from kring.cases.models import (
     Assignment,
     BottomLine,
     Case,
+    CaseAction,
     ConferenceQuestion,
     ConflictOfInterest,
     Funding,
@@ -435,7 +436,7 @@ def test_the_intake_page_takes_the_same_queries_at_two_sizes(world, client, requ
             BottomLine.objects.create(
                 case=request_case, text=f"Voorwaarde {i}", set_by="Jeugdbescherming", mandate="OTS"
             )
-            request_case.log("note", user=world.manager)
+            request_case.log(CaseAction.INTAKE_SAVED, user=world.manager)
 
     def count():
         with CaptureQueriesContext(connection) as queries:

@@ -23,7 +23,7 @@ from kring.api.auth import new_secret
 from kring.api.models import ApiClient, ApiSubmission, hash_secret
 from kring.cases.forms import RequestForm
 from kring.cases.intake import create_request
-from kring.cases.models import Case
+from kring.cases.models import Case, CaseAction
 
 
 def register_client(
@@ -102,7 +102,7 @@ def submit(
             ApiSubmission.objects.create(
                 client=client, case=case, idempotency_key=key, body_hash=digest
             )
-            case.log("case.submitted_by_api", user=None, data={"client": client.name})
+            case.log(CaseAction.CASE_SUBMITTED_BY_API, user=None, data={"client": client.name})
     except IntegrityError:
         # Another submission with this key won the race: its case, none of ours (our case,
         # its history and its emails were rolled back with the transaction).

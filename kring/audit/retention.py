@@ -55,6 +55,7 @@ from kring.cases.models import (
     Assignment,
     BottomLine,
     Case,
+    CaseAction,
     CaseEvent,
     ConferenceQuestion,
     ConflictOfInterest,
@@ -404,7 +405,7 @@ def anonymise_case(case: Case, *, retention: str = "") -> bool:
         # Attachments go with their message; an invitation keeps the fact of delivery.
         OutboxMessage.objects.filter(case=current).delete()
         current.log(
-            "case.anonymised",
+            CaseAction.CASE_ANONYMISED,
             user=None,
             data={"retention": retention} if retention else None,
         )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import User
 from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case
+from kring.cases.models import Case, CaseAction
 from kring.circle.models import Participant, PersonalLink
 from kring.core.pdf import pdf_ua
 from kring.followup.models import ConsentChange, FollowUp, Respondent
@@ -277,7 +277,7 @@ def request_erasure(
         case=case, kind=kind, person_id=person_id, reason=reason.strip(), requested_by=user
     )
     case.log(
-        "person.erasure_requested",
+        CaseAction.PERSON_ERASURE_REQUESTED,
         user=user,
         reason=reason.strip(),
         data={"kind": kind, "person": person_id},
@@ -303,7 +303,7 @@ def confirm_erasure(erasure: ErasureRequest, *, user: User) -> None:
         else:
             _erase_participant(_participant(case, erasure.person_id))
         case.log(
-            "person.erased",
+            CaseAction.PERSON_ERASED,
             user=user,
             data={"kind": erasure.kind, "person": erasure.person_id, "request": erasure.pk},
         )

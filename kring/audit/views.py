@@ -18,7 +18,7 @@ from kring.audit import log as audit
 from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.access import get_managed_case, managed_cases
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case
+from kring.cases.models import Case, CaseAction
 from kring.circle.models import Participant
 from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
@@ -111,7 +111,9 @@ def person_export(
         case_reference=case.reference,
         people=[audit.Person(kind, pk)],
     )
-    case.log("person.exported", user=staff_user(request), data={"kind": kind, "person": pk})
+    case.log(
+        CaseAction.PERSON_EXPORTED, user=staff_user(request), data={"kind": kind, "person": pk}
+    )
     filename = f"{case.reference}-{kind}-{pk}"
     if fmt == "json":
         return attachment(

@@ -31,7 +31,7 @@ from kring.accounts.models import User
 from kring.audit.models import ErasureRequest
 from kring.cases.access import cases_for, manages
 from kring.cases.lifecycle import CaseError, change_status, touch
-from kring.cases.models import Case, ConferenceQuestion, Status
+from kring.cases.models import Case, CaseAction, ConferenceQuestion, Status
 from kring.circle.models import Participant, Willingness
 
 # A new conference grows from a case whose plan has been tried: in follow-up or closed. Not in
@@ -265,7 +265,7 @@ def follow_on(case: Case, user: User, *, version: int | None = None, another: bo
         )
         people = _copy_circle(look.copied, new, now)
         new.log(
-            "case.follow_on",
+            CaseAction.CASE_FOLLOW_ON,
             user=user,
             to_status=Status.REQUESTED,
             data={
@@ -276,7 +276,7 @@ def follow_on(case: Case, user: User, *, version: int | None = None, another: bo
             },
         )
         change_status(new, Status.INTAKE, user=user)
-        case.log("case.follow_on", user=user, data={"follow_on": new.reference})
+        case.log(CaseAction.CASE_FOLLOW_ON, user=user, data={"follow_on": new.reference})
     return new
 
 

@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import Municipality, Organisation, Region, User
 from kring.cases.lifecycle import CaseError, change_status, touch
-from kring.cases.models import BottomLine, Case, Channel, ConferenceQuestion, Funding, Status
+from kring.cases.models import (
+    BottomLine,
+    Case,
+    CaseAction,
+    Channel,
+    ConferenceQuestion,
+    Funding,
+    Status,
+)
 from kring.messaging import emails
 
 MAX_QUESTIONS = 3
@@ -75,7 +83,7 @@ def create_request(
             case.municipality_name = ""
         case.save()
         case.log(
-            "case.requested",
+            CaseAction.CASE_REQUESTED,
             user=entered_by,
             to_status=Status.REQUESTED,
             data={"channel": channel, "region": region.name if region else None},
@@ -98,7 +106,7 @@ def move_region(
         Case.objects.filter(pk=case.pk).update(region=region)
         case.region = region
         case.log(
-            "case.moved",
+            CaseAction.CASE_MOVED,
             user=user,
             reason=reason.strip(),
             data={"from": before, "to": region.name if region else None},
@@ -139,7 +147,7 @@ def save_intake(case: Case, intake: IntakeData, *, user: User, version: int) -> 
                 for i, text in enumerate(questions)
             )
         case.log(
-            "intake.saved",
+            CaseAction.INTAKE_SAVED,
             user=user,
             data={"questions": questions} if before != questions else {},
         )
@@ -158,7 +166,7 @@ def add_bottom_line(
     with transaction.atomic():
         touch(case, version)
         line = BottomLine.objects.create(case=case, text=text, set_by=set_by, mandate=mandate)
-        case.log("bottom_line.added", user=user, data={"set_by": set_by})
+        case.log(CaseAction.BOTTOM_LINE_ADDED, user=user, data={"set_by": set_by})
     return line
 
 
@@ -168,7 +176,7 @@ def remove_bottom_line(line: BottomLine, *, user: User, version: int) -> None:
     with transaction.atomic():
         touch(case, version)
         line.delete()
-        case.log("bottom_line.removed", user=user, data={"set_by": line.set_by})
+        case.log(CaseAction.BOTTOM_LINE_REMOVED, user=user, data={"set_by": line.set_by})
 
 
 @dataclass
@@ -220,7 +228,7 @@ def save_funding(
         fields["organisation"] = organisation
         if funding is None:
             funding = Funding.objects.create(case=case, **fields)
-            action = "funding.added"
+            action = CaseAction.FUNDING_ADDED
         else:
             updated = Funding.objects.filter(pk=funding.pk, version=version or 0).update(
                 version=funding.version + 1, **fields
@@ -230,7 +238,7 @@ def save_funding(
                     _("Someone else changed this funding in the meantime. Look at it again.")
                 )
             funding.refresh_from_db()
-            action = "funding.changed"
+            action = CaseAction.FUNDING_CHANGED
         case.log(
             action,
             user=user,

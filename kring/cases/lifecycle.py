@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import Role, User
 from kring.cases import requester_news
 from kring.cases.access import coordinates, manages
-from kring.cases.models import COORDINATION_ENDED, Assignment, Case, Status
+from kring.cases.models import COORDINATION_ENDED, Assignment, Case, CaseAction, Status
 from kring.messaging import emails
 
 
@@ -276,7 +276,7 @@ def change_status(
                 ended_at=now,
             )
         case.log(
-            "status.changed",
+            CaseAction.STATUS_CHANGED,
             user=user or actor,
             reason=reason,
             data=data,
@@ -338,7 +338,7 @@ def assign_coordinator(
             if len(active_assignments(case)) >= MAX_COORDINATORS:
                 raise CaseError(_("A case has at most two coordinators."))
             touch(case, case.version if version is None else version)
-            case.log("assignment.offered", user=user, data={"coordinator": coordinator.pk})
+            case.log(CaseAction.ASSIGNMENT_OFFERED, user=user, data={"coordinator": coordinator.pk})
         else:
             raise CaseError(_("A coordinator can be asked once the case is accepted."))
         assignment = Assignment.objects.create(case=case, coordinator=coordinator, asked_by=user)
@@ -364,7 +364,7 @@ def accept_assignment(assignment: Assignment, *, user: User, declaration: str) -
             change_status(case, S.PREPARATION, user=user, dedicated=True)
         else:
             touch(case, case.version)
-            case.log("assignment.accepted", user=user)
+            case.log(CaseAction.ASSIGNMENT_ACCEPTED, user=user)
         emails.assignment_answered(assignment, accepted=True)
         requester_news.coordinator_found(case)
     assignment.refresh_from_db()
@@ -401,7 +401,7 @@ def decline_assignment(
             if updated != 1:
                 raise CaseError(STALE)
             touch(case, case.version)
-            case.log("assignment.declined", user=user, reason=reason)
+            case.log(CaseAction.ASSIGNMENT_DECLINED, user=user, reason=reason)
         if conflict:
             ConflictOfInterest.objects.update_or_create(
                 case=case,

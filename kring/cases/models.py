@@ -245,7 +245,7 @@ class Case(models.Model):
 
     def log(
         self,
-        action: str,
+        action: CaseAction,
         *,
         user: User | None,
         reason: str = "",
@@ -253,7 +253,10 @@ class Case(models.Model):
         from_status: str = "",
         to_status: str = "",
     ) -> CaseEvent:
-        """Record one history entry on this case."""
+        """Record one history entry on this case: ``action`` is a ``CaseAction`` (so every
+        entry has words for it in both languages), never a bare code."""
+        if not isinstance(action, CaseAction):
+            raise TypeError(f"Case.log takes a CaseAction, not {action!r}")
         return CaseEvent.objects.create(
             case=self,
             actor=user,
@@ -340,8 +343,9 @@ class Assignment(models.Model):
 class CaseAction(models.TextChoices):
     """Every kind of entry in a case's history, with what a person reads for it.
 
-    ``case.log()`` takes the code; tests/test_case_actions.py fails for a code used anywhere
-    in Kring without a member here (and so without a translated label)."""
+    ``case.log()`` takes only a member (a bare string is refused); tests/test_case_actions.py
+    fails for a member without a label in both languages, and for a history entry written
+    directly (the demo data) under a code that is not a member."""
 
     CASE_REQUESTED = "case.requested", _("Request received")
     CASE_MOVED = "case.moved", _("Moved to another inbox")

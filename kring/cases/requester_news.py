@@ -22,12 +22,12 @@ import datetime as dt
 
 from django.utils import timezone
 
-from kring.cases.models import Case, CaseEvent
+from kring.cases.models import Case, CaseAction, CaseEvent
 from kring.messaging import emails
 
-ACCEPTED = "requester.accepted"
-COORDINATOR_FOUND = "requester.coordinator_found"
-CONFERENCE_SET = "requester.conference_set"
+ACCEPTED = CaseAction.REQUESTER_ACCEPTED
+COORDINATOR_FOUND = CaseAction.REQUESTER_COORDINATOR_FOUND
+CONFERENCE_SET = CaseAction.REQUESTER_CONFERENCE_SET
 
 
 def _reachable(case: Case) -> bool:

@@ -43,7 +43,15 @@ from kring.cases.lifecycle import (
     change_status,
     decline_assignment,
 )
-from kring.cases.models import Assignment, BottomLine, Case, CaseEvent, ConflictOfInterest, Funding
+from kring.cases.models import (
+    Assignment,
+    BottomLine,
+    Case,
+    CaseAction,
+    CaseEvent,
+    ConflictOfInterest,
+    Funding,
+)
 from kring.cases.next_step import next_step
 from kring.cases.norms import norm_for
 from kring.cases.paging import seek_page
@@ -531,7 +539,7 @@ def case_conflict(request: HttpRequest, reference: str) -> HttpResponse:
         defaults={"reason": form.cleaned_data["reason"], "declared_by": staff_user(request)},
     )
     case.log(
-        "conflict.declared",
+        CaseAction.CONFLICT_DECLARED,
         user=staff_user(request),
         reason=form.cleaned_data["reason"],
         data={"coordinator": coordinator.pk},

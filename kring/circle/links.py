@@ -43,7 +43,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kring.accounts.models import User
-from kring.cases.models import Case
+from kring.cases.models import Case, CaseAction
 from kring.circle.models import Participant, PersonalLink, hash_token
 
 # No 0/O, 1/I/L: what a person reads off paper, they can type back.
@@ -180,7 +180,7 @@ def revoke_by_staff(participant: Participant, *, reason: str, user: User) -> int
             participant=participant, revoked_at__isnull=True
         ).update(revoked_at=timezone.now(), revoked_reason=reason[:200], revoked_by=user)
         participant.case.log(
-            "participant.links_revoked",
+            CaseAction.PARTICIPANT_LINKS_REVOKED,
             user=user,
             reason=reason,
             data={"participant": participant.pk, "links": count},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kring.cases.models import FINAL_STATUSES
+from kring.cases.models import FINAL_STATUSES, CaseAction
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.circle.services import normalise_phone
@@ -49,7 +49,7 @@ def send_new_link(kind: str, value: str) -> int:
             else:
                 emails.link_asked_by_phone(participant)
             participant.case.log(
-                "participant.link_requested",
+                CaseAction.PARTICIPANT_LINK_REQUESTED,
                 user=None,
                 data={"participant": participant.pk, "channel": kind},
             )

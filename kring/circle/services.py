@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case
+from kring.cases.models import Case, CaseAction
 from kring.circle import links
 from kring.circle.models import (
     ContactMoment,
@@ -74,7 +74,7 @@ def add_participant(case: Case, data: dict[str, Any], *, user: User | None) -> P
     with transaction.atomic():
         participant = Participant.objects.create(case=case, **data)
         case.log(
-            "participant.added",
+            CaseAction.PARTICIPANT_ADDED,
             user=user,
             data={"participant": participant.pk, "category": participant.category},
         )
@@ -91,7 +91,7 @@ def update_participant(
         for name, value in data.items():
             setattr(participant, name, value)
         participant.case.log(
-            "participant.changed",
+            CaseAction.PARTICIPANT_CHANGED,
             user=user,
             data={"participant": participant.pk, "fields": sorted(data)},
         )
@@ -109,7 +109,7 @@ def choose_language(participant: Participant, language: str) -> Participant:
         participant.language = language
         participant.version += 1
         participant.case.log(
-            "participant.changed",
+            CaseAction.PARTICIPANT_CHANGED,
             user=None,
             data={"participant": participant.pk, "fields": ["language"]},
         )
@@ -169,7 +169,7 @@ def mark_informed(participant: Participant, *, user: User, version: int) -> Part
         Participant.objects.filter(pk=participant.pk).update(informed_at=now, informed_by=user)
         participant.informed_at, participant.informed_by = now, user
         participant.case.log(
-            "participant.informed", user=user, data={"participant": participant.pk}
+            CaseAction.PARTICIPANT_INFORMED, user=user, data={"participant": participant.pk}
         )
     return participant
 
@@ -217,7 +217,7 @@ def set_willingness(
         }
         if newly_no:
             data["links_revoked"] = links.revoke_on_no(participant, keep=used_link)
-        participant.case.log("participant.willingness", user=user, data=data)
+        participant.case.log(CaseAction.PARTICIPANT_WILLINGNESS, user=user, data=data)
     return participant
 
 
@@ -257,7 +257,7 @@ def add_information_need(
     need = InformationNeed.objects.create(
         case=case, question=question, answered_by=answered_by, in_writing=in_writing
     )
-    case.log("information_need.added", user=user, data={"need": need.pk})
+    case.log(CaseAction.INFORMATION_NEED_ADDED, user=user, data={"need": need.pk})
     return need
 
 
@@ -276,7 +276,9 @@ def information_letter(participant: Participant, *, user: User) -> bytes:
     with transaction.atomic():
         token, code = links.issue_for_letter(participant)
         participant.case.log(
-            "participant.information_letter", user=user, data={"participant": participant.pk}
+            CaseAction.PARTICIPANT_INFORMATION_LETTER,
+            user=user,
+            data={"participant": participant.pk},
         )
     return information_letter_pdf(participant, portal_url=links.url(token), portal_code=code)
 
@@ -331,7 +333,7 @@ def remove_participant(participant: Participant, *, user: User, reason: str) -> 
     with transaction.atomic():
         pk = participant.pk
         participant.delete()
-        case.log("participant.removed", user=user, reason=reason, data={"participant": pk})
+        case.log(CaseAction.PARTICIPANT_REMOVED, user=user, reason=reason, data={"participant": pk})
 
 
 def merge_participants(keep: Participant, duplicate: Participant, *, user: User) -> Participant:
@@ -374,7 +376,7 @@ def merge_participants(keep: Participant, duplicate: Participant, *, user: User)
         merged = duplicate.pk
         duplicate.delete()
         keep.case.log(
-            "participant.merged",
+            CaseAction.PARTICIPANT_MERGED,
             user=user,
             data={"participant": keep.pk, "merged": merged, "fields": sorted(filled)},
         )

@@ -15,7 +15,7 @@ from kring.audit import log as audit
 from kring.cases.access import get_people_case
 from kring.cases.forms import VersionForm, on_version
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case
+from kring.cases.models import Case, CaseAction
 from kring.circle import links, services
 from kring.circle.access import get_participant_for_user
 from kring.circle.forms import (
@@ -259,7 +259,9 @@ def participant_link(request: HttpRequest, reference: str, pk: int) -> HttpRespo
     token = links.issue(participant)
     emails.personal_link(participant, links.url(token))
     participant.case.log(
-        "participant.link_sent", user=staff_user(request), data={"participant": participant.pk}
+        CaseAction.PARTICIPANT_LINK_SENT,
+        user=staff_user(request),
+        data={"participant": participant.pk},
     )
     messages.success(
         request,
@@ -343,7 +345,7 @@ def information_need_remove(request: HttpRequest, reference: str, pk: int) -> Ht
         context = _circle_context(case, error=_("This case is finished."))
         return render(request, "circle/circle.html", context, status=409)
     need.delete()
-    case.log("information_need.removed", user=staff_user(request), data={"need": pk})
+    case.log(CaseAction.INFORMATION_NEED_REMOVED, user=staff_user(request), data={"need": pk})
     messages.success(request, _("The information need is removed."))
     return redirect("circle", reference=reference)
 

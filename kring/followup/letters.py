@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from kring.accounts.models import User
+from kring.cases.models import CaseAction
 from kring.circle import links
 from kring.core import dates
 from kring.core.pdf import pdf_ua
@@ -80,7 +81,7 @@ def print_invitation(respondent: Respondent, *, user: User) -> bytes:
     pdf = invitation_pdf(respondent, portal_url=links.url(token), portal_code=code)
     services.record_letter(respondent, user=user)
     respondent.follow_up.case.log(
-        "follow_up.letter",
+        CaseAction.FOLLOW_UP_LETTER,
         user=user,
         data={"months": respondent.follow_up.months, "participant": participant.pk},
     )

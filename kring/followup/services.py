@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError, change_status
-from kring.cases.models import FINAL_STATUSES, Case, Status
+from kring.cases.models import FINAL_STATUSES, Case, CaseAction, Status
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.followup.models import (
@@ -91,7 +91,7 @@ def add_moment(case: Case, months: int, *, user: User) -> FollowUp:
         raise CaseError(
             _("There is already a follow-up at %(months)s months.") % {"months": months}
         ) from None
-    case.log("follow_up.added", user=user, data={"months": months})
+    case.log(CaseAction.FOLLOW_UP_ADDED, user=user, data={"months": months})
     return follow_up
 
 
@@ -173,7 +173,7 @@ def _open(follow_up: FollowUp) -> None:
         if invitee is not None and invitee.email:
             invite_by_email(respondent, kind=ContactAttempt.Kind.INVITATION)
     case.log(
-        "follow_up.opened",
+        CaseAction.FOLLOW_UP_OPENED,
         user=None,
         data={"months": follow_up.months, "respondents": len(respondents)},
     )
@@ -450,7 +450,7 @@ def save_answers(
         )
     respondent.refresh_from_db()
     respondent.follow_up.case.log(
-        "follow_up.answered",
+        CaseAction.FOLLOW_UP_ANSWERED,
         user=user,
         # No code or person: the history is read by the case's staff, the answers by research.
         data={"months": respondent.follow_up.months},

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Status
+from kring.cases.models import CaseAction, Status
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.meetings.calendar import meeting_ics
@@ -108,7 +108,9 @@ def _send(
                     sent.letters += 1
         if user is not None:
             meeting.case.log(
-                "meeting.invitations" if kind == Kind.INVITATION else "meeting.updates",
+                CaseAction.MEETING_INVITATIONS
+                if kind == Kind.INVITATION
+                else CaseAction.MEETING_UPDATES,
                 user=user,
                 data={"emails": sent.emails, "letters": sent.letters, "sequence": meeting.sequence},
             )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import User
 from kring.cases import requester_news
 from kring.cases.lifecycle import CaseError, change_status
-from kring.cases.models import Case, Funding, Status
+from kring.cases.models import Case, CaseAction, Funding, Status
 from kring.circle.models import Diet, Participant, Willingness
 from kring.meetings.models import CostItem, DateAnswer, DateOption, Meeting
 
@@ -48,13 +48,13 @@ def add_option(
             option = DateOption.objects.create(case=case, starts_at=starts_at, ends_at=ends_at)
     except IntegrityError as error:
         raise CaseError(_("This date and time is already proposed.")) from error
-    case.log("date.proposed", user=user, data={"option": option.pk})
+    case.log(CaseAction.DATE_PROPOSED, user=user, data={"option": option.pk})
     return option
 
 
 def remove_option(option: DateOption, *, user: User) -> None:
     poll_open(option.case)
-    option.case.log("date.withdrawn", user=user, data={"option": option.pk})
+    option.case.log(CaseAction.DATE_WITHDRAWN, user=user, data={"option": option.pk})
     option.delete()
 
 
@@ -161,7 +161,7 @@ def schedule(case: Case, option: DateOption, *, user: User) -> Meeting:
             change_status(case, Status.SCHEDULED, user=user, dedicated=True)
         elif case.status != Status.SCHEDULED:
             raise CaseError(_("A date can be chosen while the case is in preparation."))
-        case.log("meeting.scheduled", user=user, data={"option": option.pk})
+        case.log(CaseAction.MEETING_SCHEDULED, user=user, data={"option": option.pk})
         meeting.refresh_from_db()
         requester_news.conference_set(case, option.starts_at)
     return meeting
@@ -192,7 +192,7 @@ def save_venue(meeting: Meeting, data: dict[str, Any], *, user: User, version: i
             **data, sequence=F("sequence") + (1 if place_changed else 0)
         )
         meeting.refresh_from_db()
-        meeting.case.log("meeting.venue", user=user, data={"place_changed": place_changed})
+        meeting.case.log(CaseAction.MEETING_VENUE, user=user, data={"place_changed": place_changed})
     return meeting
 
 
@@ -268,5 +268,5 @@ def add_cost(
     item = CostItem.objects.create(
         case=case, description=description, amount=amount, funding=funding
     )
-    case.log("cost.added", user=user, data={"cost": item.pk, "amount": str(amount)})
+    case.log(CaseAction.COST_ADDED, user=user, data={"cost": item.pk, "amount": str(amount)})
     return item

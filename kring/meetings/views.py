@@ -20,7 +20,7 @@ from kring.audit import log as audit
 from kring.cases.access import coordinates, get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case, Status
+from kring.cases.models import Case, CaseAction, Status
 from kring.circle.access import get_participant_for_user
 from kring.circle.models import Participant
 from kring.core import confirm
@@ -278,7 +278,7 @@ def cost_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         )
         return render(request, "meetings/meeting.html", context, status=409)
     item.delete()
-    case.log("cost.removed", user=staff_user(request), data={"cost": pk})
+    case.log(CaseAction.COST_REMOVED, user=staff_user(request), data={"cost": pk})
     messages.success(request, _("The cost is removed."))
     return redirect("meeting", reference=reference)
 

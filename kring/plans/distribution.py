@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError
+from kring.cases.models import CaseAction
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.messaging import emails, outbox
@@ -162,7 +163,7 @@ def distribute(plan: Plan, *, user: User | None) -> Sent:
             else:
                 sent.letters += 1
     plan.case.log(
-        "plan.distributed",
+        CaseAction.PLAN_DISTRIBUTED,
         user=user,
         data={"version": version.number, "emails": sent.emails, "letters": sent.letters},
     )
@@ -197,7 +198,7 @@ def resend(plan: Plan, participant: Participant, *, user: User) -> None:
             )
         delivery.message = _email(version, participant)
         delivery.save(update_fields=["message"])
-        plan.case.log("plan.resent", user=user, data={"participant": participant.pk})
+        plan.case.log(CaseAction.PLAN_RESENT, user=user, data={"participant": participant.pk})
 
 
 def _deliver(
@@ -270,7 +271,7 @@ def letter(plan: Plan, participant: Participant, *, user: User) -> bytes:
         if not created:
             Delivery.objects.filter(pk=delivery.pk).update(printed_at=now)
         plan.case.log(
-            "plan.letter",
+            CaseAction.PLAN_LETTER,
             user=user,
             data={"participant": participant.pk, "version": version.number},
         )
@@ -295,7 +296,7 @@ def posted(plan: Plan, participant: Participant, *, user: User) -> Delivery:
             delivery.delivered_at = timezone.now()
             delivery.save(update_fields=["delivered_at"])
             plan.case.log(
-                "plan.letter_posted",
+                CaseAction.PLAN_LETTER_POSTED,
                 user=user,
                 data={"participant": participant.pk, "version": version.number},
             )
@@ -307,4 +308,4 @@ def add_recipient(plan: Plan, participant: Participant, *, user: User) -> None:
     if participant.case_id != plan.case_id:
         raise CaseError(_("Choose people from this case's circle."))
     plan.extra_recipients.add(participant)
-    plan.case.log("plan.recipient_added", user=user, data={"participant": participant.pk})
+    plan.case.log(CaseAction.PLAN_RECIPIENT_ADDED, user=user, data={"participant": participant.pk})

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError, change_status
-from kring.cases.models import BottomLine, Case, Status
+from kring.cases.models import BottomLine, Case, CaseAction, Status
 from kring.circle.models import Participant, Willingness
 from kring.meetings.models import Attendance, Meeting
 from kring.meetings.services import claim as claim_meeting
@@ -64,6 +64,11 @@ KINDS: dict[str, type[Agreement] | type[OrganisationRequest] | type[Evaluation]]
     "evaluation": Evaluation,
 }
 Item = Agreement | OrganisationRequest | Evaluation
+
+
+def item_action(kind: str, verb: str) -> CaseAction:
+    """The history entry for adding, changing, removing or moving an item of ``kind``."""
+    return CaseAction(f"plan.{kind}.{verb}")
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -200,7 +205,7 @@ def save_plan_text(
             Answer.objects.update_or_create(
                 plan=plan, question_id=question_id, defaults={"text": text.strip()}
             )
-        case.log("plan.changed", user=user)
+        case.log(CaseAction.PLAN_CHANGED, user=user)
     return plan
 
 
@@ -254,7 +259,7 @@ def add_item(plan: Plan, kind: str, data: dict[str, Any], *, user: User) -> Item
         item = model.objects.create(plan=plan, order=(last or 0) + 1, **values)
         if isinstance(item, Agreement):
             item.who.set(who)
-        case.log(f"plan.{kind}.added", user=user, data={kind: item.pk})
+        case.log(item_action(kind, "added"), user=user, data={kind: item.pk})
     return item
 
 
@@ -272,7 +277,7 @@ def update_item(item: Item, data: dict[str, Any], *, user: User, version: int | 
             setattr(item, name, value)
         if isinstance(item, Agreement) and who is not None:
             item.who.set(who)
-        case.log(f"plan.{kind}.changed", user=user, data={kind: item.pk})
+        case.log(item_action(kind, "changed"), user=user, data={kind: item.pk})
     return item
 
 
@@ -293,7 +298,7 @@ def remove_item(item: Item, *, user: User, version: int | None) -> None:
         for number, other in enumerate(remaining.only("pk", "order"), start=1):
             if other.order != number:
                 model.objects.filter(pk=other.pk).update(order=number)
-        case.log(f"plan.{kind}.removed", user=user, data={kind: pk})
+        case.log(item_action(kind, "removed"), user=user, data={kind: pk})
 
 
 def move_item(item: Item, direction: int, *, user: User) -> Item:
@@ -317,7 +322,7 @@ def move_item(item: Item, direction: int, *, user: User) -> Item:
         for number, other in enumerate(ordered, start=1):
             if other.order != number:
                 model.objects.filter(pk=other.pk).update(order=number, version=F("version") + 1)
-        case.log(f"plan.{kind}.moved", user=user, data={kind: item.pk})
+        case.log(item_action(kind, "moved"), user=user, data={kind: item.pk})
     item.refresh_from_db()
     return item
 
@@ -389,7 +394,7 @@ def record_attendance(
                     "recorded_at": timezone.now(),
                 },
             )
-        case.log("meeting.attendance", user=user, data={"present": len(present)})
+        case.log(CaseAction.MEETING_ATTENDANCE, user=user, data={"present": len(present)})
         if case.status == S.SCHEDULED:
             # The view checked the user; the move is the system's consequence of attendance.
             change_status(case, S.HELD, user=None, actor=user)
@@ -415,7 +420,7 @@ def set_endorsements(plan: Plan, participants: Iterable[Participant], *, user: U
             ]
         )
         count = plan.endorsements.count()
-        case.log("plan.endorsements", user=user, data={"endorsed": count})
+        case.log(CaseAction.PLAN_ENDORSEMENTS, user=user, data={"endorsed": count})
     return count
 
 
@@ -441,7 +446,9 @@ def endorse_on_own_page(plan: Plan, participant: Participant) -> Endorsement:
     endorsement, _created = Endorsement.objects.get_or_create(
         plan=plan, participant=participant, defaults={"via": Endorsement.Via.OWN_PAGE}
     )
-    plan.case.log("plan.endorsed_on_own_page", user=None, data={"participant": participant.pk})
+    plan.case.log(
+        CaseAction.PLAN_ENDORSED_ON_OWN_PAGE, user=None, data={"participant": participant.pk}
+    )
     return endorsement
 
 
@@ -468,7 +475,9 @@ def check_bottom_line(
                 "checked_at": timezone.now(),
             },
         )
-        case.log("plan.bottom_line", user=user, data={"bottom_line": bottom_line.pk, "met": met})
+        case.log(
+            CaseAction.PLAN_BOTTOM_LINE, user=user, data={"bottom_line": bottom_line.pk, "met": met}
+        )
     return checked
 
 
@@ -608,7 +617,7 @@ def finalise(plan: Plan, *, user: User, version: int | None) -> PlanVersion:
             outcome=Plan.Outcome.ACCEPTED, outcome_reason="", outcome_at=now
         )
         plan.outcome, plan.outcome_reason, plan.outcome_at = Plan.Outcome.ACCEPTED, "", now
-        case.log("plan.finalised", user=user, data={"version": frozen.number})
+        case.log(CaseAction.PLAN_FINALISED, user=user, data={"version": frozen.number})
     return frozen
 
 
@@ -709,7 +718,7 @@ def record_aftercare(
         )
         if earliest is not None and on < earliest:
             case.log(
-                "aftercare.early",
+                CaseAction.AFTERCARE_EARLY,
                 user=user,
                 reason=early_reason.strip(),
                 data={"on": on.isoformat(), "earliest": earliest.isoformat()},

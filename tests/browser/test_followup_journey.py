@@ -28,7 +28,7 @@ from playwright.sync_api import Page, expect
 
 from kring.accounts.models import User
 from kring.cases.lifecycle import change_status
-from kring.cases.models import Case, ConferenceQuestion, Status
+from kring.cases.models import Case, CaseAction, ConferenceQuestion, Status
 from kring.circle.models import Participant, Willingness
 from kring.followup import services
 from kring.followup.models import AgreementOutcome, ConsentChange, FollowUp, Respondent
@@ -205,7 +205,7 @@ def a_distributed_plan(coordinator: User, manager: User, case: Case, smtp: Any) 
         (Status.COORDINATOR_ASSIGNED, Status.PREPARATION, coordinator),
         (Status.PREPARATION, Status.SCHEDULED, coordinator),
     ):  # the history so far, as the dashboard's funnel reads it
-        case.log("status.changed", user=actor, from_status=source, to_status=target)
+        case.log(CaseAction.STATUS_CHANGED, user=actor, from_status=source, to_status=target)
     question = ConferenceQuestion.objects.create(case=case, text=QUESTION)
     people = {
         person.email: Participant.objects.create(
