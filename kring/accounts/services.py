@@ -33,3 +33,9 @@ def save_coordinator_profile(
         if not changed:
             raise ProfileConflict
         User.objects.filter(pk=profile.user_id).update(phone=data["phone"])
+
+
+def set_daily_digest(user: User, wanted: bool) -> None:
+    """The staff member's own choice: the daily email of what fell due, or not."""
+    User.objects.filter(pk=user.pk).update(daily_digest=wanted)
+    user.daily_digest = wanted

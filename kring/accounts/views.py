@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from kring.accounts import services
 from kring.accounts.forms import CoordinatorProfileForm, DigestForm
-from kring.accounts.models import CoordinatorProfile, Role, User
+from kring.accounts.models import CoordinatorProfile, Role
 from kring.core.auth import roles_required, staff_user
 
 
@@ -56,7 +56,7 @@ def digest_setting(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():  # a checkbox: only a forged post gets here
         return render(request, "accounts/digest.html", {"form": form}, status=400)
     wanted = form.cleaned_data["daily_digest"]
-    User.objects.filter(pk=user.pk).update(daily_digest=wanted)
+    services.set_daily_digest(user, wanted)
     messages.success(
         request,
         _("You receive the daily email of what fell due.")

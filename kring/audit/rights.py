@@ -17,11 +17,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
+from kring.audit import log as audit
 from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, CaseAction
@@ -253,6 +255,23 @@ def export(case: Case, kind: str, person_id: int) -> dict[str, Any]:
     ]
     data["viewed_by"] = _viewed(kind, person_id)
     return data
+
+
+def record_export(
+    request: HttpRequest, case: Case, kind: str, person_id: int, fmt: str, *, user: User
+) -> None:
+    """A person's data was exported: the access log's row and the case's history entry, in one
+    transaction."""
+    with transaction.atomic():
+        audit.record(
+            request,
+            action="export",
+            object_type=f"export_{fmt}",
+            object_id=person_id,
+            case_reference=case.reference,
+            people=[audit.Person(kind, person_id)],
+        )
+        case.log(CaseAction.PERSON_EXPORTED, user=user, data={"kind": kind, "person": person_id})
 
 
 def export_pdf(data: dict[str, Any]) -> bytes:

@@ -14,11 +14,10 @@ from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
 from kring.audit import display, rights
-from kring.audit import log as audit
 from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.access import get_managed_case, managed_cases
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case, CaseAction
+from kring.cases.models import Case
 from kring.circle.models import Participant
 from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
@@ -103,17 +102,7 @@ def person_export(
         data = rights.export(case, kind, pk)
     except CaseError as error:
         raise Http404 from error
-    audit.record(
-        request,
-        action="export",
-        object_type=f"export_{fmt}",
-        object_id=pk,
-        case_reference=case.reference,
-        people=[audit.Person(kind, pk)],
-    )
-    case.log(
-        CaseAction.PERSON_EXPORTED, user=staff_user(request), data={"kind": kind, "person": pk}
-    )
+    rights.record_export(request, case, kind, pk, fmt, user=staff_user(request))
     filename = f"{case.reference}-{kind}-{pk}"
     if fmt == "json":
         return attachment(

@@ -26,7 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.models import Role, User
 from kring.cases import requester_news
 from kring.cases.access import coordinates, manages
-from kring.cases.models import COORDINATION_ENDED, Assignment, Case, CaseAction, Status
+from kring.cases.models import (
+    COORDINATION_ENDED,
+    Assignment,
+    Case,
+    CaseAction,
+    ConflictOfInterest,
+    Status,
+)
 from kring.messaging import emails
 
 
@@ -303,6 +310,31 @@ def active_assignments(case: Case) -> list[Assignment]:
     )
 
 
+def declare_conflict(case: Case, coordinator: User, *, reason: str, user: User) -> None:
+    """Record that ``coordinator`` has a conflict of interest for ``case`` (so is never proposed
+    or asked for it), with its history entry. Not while they are asked or working on it."""
+    if not manages(user, case):
+        raise CaseError(_("You may not make this change to this case."))
+    if any(a.coordinator_id == coordinator.pk for a in active_assignments(case)):
+        raise CaseError(
+            _(
+                "%(name)s is asked for or working on this case. Withdraw that first, then "
+                "record the conflict."
+            )
+            % {"name": coordinator.full_name}
+        )
+    with transaction.atomic():
+        ConflictOfInterest.objects.update_or_create(
+            case=case, coordinator=coordinator, defaults={"reason": reason, "declared_by": user}
+        )
+        case.log(
+            CaseAction.CONFLICT_DECLARED,
+            user=user,
+            reason=reason,
+            data={"coordinator": coordinator.pk},
+        )
+
+
 def assign_coordinator(
     case: Case, coordinator: User, *, user: User, version: int | None = None
 ) -> Assignment:
@@ -377,8 +409,6 @@ def decline_assignment(
     """The coordinator declines with a reason. If nobody else is asked, the case goes back to
     the manager's inbox (status ‘accepted’). ``conflict`` records a conflict of interest, so
     that matching excludes this coordinator from the case from now on."""
-    from kring.cases.models import ConflictOfInterest
-
     if assignment.coordinator_id != user.pk or assignment.state != Assignment.State.OFFERED:
         raise CaseError(_("You have not been asked to coordinate this case."))
     reason = reason.strip()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kring.accounts.models import Role
 from kring.audit import log as audit
-from kring.cases import intake, matching
+from kring.cases import intake, lifecycle, matching
 from kring.cases.access import (
     cases_for,
     get_case_for_user,
@@ -47,9 +47,7 @@ from kring.cases.models import (
     Assignment,
     BottomLine,
     Case,
-    CaseAction,
     CaseEvent,
-    ConflictOfInterest,
     Funding,
 )
 from kring.cases.next_step import next_step
@@ -526,24 +524,13 @@ def case_conflict(request: HttpRequest, reference: str) -> HttpResponse:
         context = _match_context(case, conflict_form=form)
         return render(request, "cases/case_match.html", context, status=400)
     coordinator = form.cleaned_data["coordinator"]
-    if any(a.coordinator_id == coordinator.pk for a in active_assignments(case)):
-        error = _(
-            "%(name)s is asked for or working on this case. Withdraw that first, then record "
-            "the conflict."
-        ) % {"name": coordinator.full_name}
-        context = _match_context(case, conflict_form=form, error=error)
+    try:
+        lifecycle.declare_conflict(
+            case, coordinator, reason=form.cleaned_data["reason"], user=staff_user(request)
+        )
+    except CaseError as error:
+        context = _match_context(case, conflict_form=form, error=error.message)
         return render(request, "cases/case_match.html", context, status=409)
-    ConflictOfInterest.objects.update_or_create(
-        case=case,
-        coordinator=coordinator,
-        defaults={"reason": form.cleaned_data["reason"], "declared_by": staff_user(request)},
-    )
-    case.log(
-        CaseAction.CONFLICT_DECLARED,
-        user=staff_user(request),
-        reason=form.cleaned_data["reason"],
-        data={"coordinator": coordinator.pk},
-    )
     messages.success(
         request,
         _("%(name)s will not be proposed for this case.") % {"name": coordinator.full_name},

@@ -261,6 +261,37 @@ def add_information_need(
     return need
 
 
+def remove_information_need(need: InformationNeed, *, user: User) -> None:
+    case = need.case
+    if case.is_finished:
+        raise CaseError(_("This case is finished."))
+    with transaction.atomic():
+        pk = need.pk
+        need.delete()
+        case.log(CaseAction.INFORMATION_NEED_REMOVED, user=user, data={"need": pk})
+
+
+def send_personal_link(participant: Participant, *, user: User) -> None:
+    """Email a new personal link (earlier links keep working), with its history entry."""
+    from kring.messaging import emails
+
+    if participant.declined:
+        raise CaseError(
+            _("%(name)s said no. Nothing is sent to them unless they change it themselves.")
+            % {"name": participant.name}
+        )
+    if not participant.email:
+        raise CaseError(
+            _("There is no email address. The personal link is printed on the invitation letter.")
+        )
+    with transaction.atomic():
+        token = links.issue(participant)
+        emails.personal_link(participant, links.url(token))
+        participant.case.log(
+            CaseAction.PARTICIPANT_LINK_SENT, user=user, data={"participant": participant.pk}
+        )
+
+
 def information_letter(participant: Participant, *, user: User) -> bytes:
     """The information letter for ``participant`` (PDF), with a new personal link and its
     short code; earlier links keep working. Making the letter is recorded in the history;

@@ -15,7 +15,7 @@ from kring.audit import log as audit
 from kring.cases.access import get_people_case
 from kring.cases.forms import VersionForm, on_version
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case, CaseAction
+from kring.cases.models import Case
 from kring.circle import links, services
 from kring.circle.access import get_participant_for_user
 from kring.circle.forms import (
@@ -31,7 +31,6 @@ from kring.circle.models import ContactMoment, InformationNeed, Participant
 from kring.circle.picture import circle_rings, circle_svg
 from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
-from kring.messaging import emails
 from kring.messaging.access import messages_for
 
 CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
@@ -244,25 +243,11 @@ def participant_willingness(request: HttpRequest, reference: str, pk: int) -> Ht
 def participant_link(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """Send a new personal link by email (earlier links keep working)."""
     participant = get_participant_for_user(request, reference, pk)
-    if participant.declined:
-        error = _("%(name)s said no. Nothing is sent to them unless they change it themselves.") % {
-            "name": participant.name
-        }
-        context = _participant_context(participant, error=error)
+    try:
+        services.send_personal_link(participant, user=staff_user(request))
+    except CaseError as error:
+        context = _participant_context(participant, error=error.message)
         return render(request, "circle/participant.html", context, status=409)
-    if not participant.email:
-        error = _(
-            "There is no email address. The personal link is printed on the invitation letter."
-        )
-        context = _participant_context(participant, error=error)
-        return render(request, "circle/participant.html", context, status=409)
-    token = links.issue(participant)
-    emails.personal_link(participant, links.url(token))
-    participant.case.log(
-        CaseAction.PARTICIPANT_LINK_SENT,
-        user=staff_user(request),
-        data={"participant": participant.pk},
-    )
     messages.success(
         request,
         _("A new personal link is on its way to %(name)s; earlier links keep working.")
@@ -340,12 +325,12 @@ def information_need_add(request: HttpRequest, reference: str) -> HttpResponse:
 @roles_required(*CASE_ROLES)
 def information_need_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     case = get_people_case(request, reference)
-    need = get_object_or_404(InformationNeed, case=case, pk=pk)
-    if case.is_finished:
-        context = _circle_context(case, error=_("This case is finished."))
+    need = get_object_or_404(InformationNeed.objects.select_related("case"), case=case, pk=pk)
+    try:
+        services.remove_information_need(need, user=staff_user(request))
+    except CaseError as error:
+        context = _circle_context(case, error=error.message)
         return render(request, "circle/circle.html", context, status=409)
-    need.delete()
-    case.log(CaseAction.INFORMATION_NEED_REMOVED, user=staff_user(request), data={"need": pk})
     messages.success(request, _("The information need is removed."))
     return redirect("circle", reference=reference)
 

@@ -448,13 +448,14 @@ def save_answers(
             AgreementOutcome(respondent=respondent, agreement_id=pk, outcome=outcome)
             for pk, outcome in answers.outcomes.items()
         )
-    respondent.refresh_from_db()
-    respondent.follow_up.case.log(
-        CaseAction.FOLLOW_UP_ANSWERED,
-        user=user,
-        # No code or person: the history is read by the case's staff, the answers by research.
-        data={"months": respondent.follow_up.months},
-    )
+        respondent.refresh_from_db()
+        respondent.follow_up.case.log(
+            CaseAction.FOLLOW_UP_ANSWERED,
+            user=user,
+            # No code or person: the history is read by the case's staff, the answers by
+            # research.
+            data={"months": respondent.follow_up.months},
+        )
     return respondent
 
 

@@ -270,3 +270,14 @@ def add_cost(
     )
     case.log(CaseAction.COST_ADDED, user=user, data={"cost": item.pk, "amount": str(amount)})
     return item
+
+
+def remove_cost(item: CostItem, *, user: User) -> None:
+    """Remove a cost, with its history entry, in one transaction."""
+    case = item.case
+    if case.is_finished:
+        raise CaseError(_("This case is finished."))
+    with transaction.atomic():
+        pk = item.pk
+        item.delete()
+        case.log(CaseAction.COST_REMOVED, user=user, data={"cost": pk})

@@ -20,7 +20,7 @@ from kring.audit import log as audit
 from kring.cases.access import coordinates, get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
-from kring.cases.models import Case, CaseAction, Status
+from kring.cases.models import Case, Status
 from kring.circle.access import get_participant_for_user
 from kring.circle.models import Participant
 from kring.core import confirm
@@ -271,14 +271,12 @@ def cost_add(request: HttpRequest, reference: str) -> HttpResponse:
 @roles_required(*CASE_ROLES)
 def cost_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     case = get_people_case(request, reference)
-    item = get_object_or_404(CostItem, case=case, pk=pk)
-    if case.is_finished:
-        context = _meeting_context(
-            case, services.meeting_for(case), error=_("This case is finished.")
-        )
+    item = get_object_or_404(CostItem.objects.select_related("case"), case=case, pk=pk)
+    try:
+        services.remove_cost(item, user=staff_user(request))
+    except CaseError as error:
+        context = _meeting_context(case, services.meeting_for(case), error=error.message)
         return render(request, "meetings/meeting.html", context, status=409)
-    item.delete()
-    case.log(CaseAction.COST_REMOVED, user=staff_user(request), data={"cost": pk})
     messages.success(request, _("The cost is removed."))
     return redirect("meeting", reference=reference)
 

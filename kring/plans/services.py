@@ -443,12 +443,13 @@ def endorse_on_own_page(plan: Plan, participant: Participant) -> Endorsement:
         plan, participant
     ):
         raise CaseError(_("You cannot endorse this plan here."))
-    endorsement, _created = Endorsement.objects.get_or_create(
-        plan=plan, participant=participant, defaults={"via": Endorsement.Via.OWN_PAGE}
-    )
-    plan.case.log(
-        CaseAction.PLAN_ENDORSED_ON_OWN_PAGE, user=None, data={"participant": participant.pk}
-    )
+    with transaction.atomic():
+        endorsement, _created = Endorsement.objects.get_or_create(
+            plan=plan, participant=participant, defaults={"via": Endorsement.Via.OWN_PAGE}
+        )
+        plan.case.log(
+            CaseAction.PLAN_ENDORSED_ON_OWN_PAGE, user=None, data={"participant": participant.pk}
+        )
     return endorsement
 
 
