@@ -280,3 +280,34 @@ def test_erasure_stops_all_asking(world, client):
     assert not services.remindable().filter(code="JKMNPQRS").exists()
     assert services.send_reminders() == 0
     assert not services.approachable(case).filter(pk=kees.pk).exists()
+
+
+@pytest.mark.django_db
+def test_who_may_be_asked_for_research_is_one_rule(world):
+    """The filter and the property say the same for every consent and every answer about
+    taking part (issue 15, point 6: one rule, one place)."""
+    from kring.circle.models import research_approachable
+
+    people = [
+        Participant.objects.create(
+            case=world.case,
+            name=f"{consent}-{willingness}",
+            category="resident",
+            research_consent=consent,
+            willingness=willingness,
+        )
+        for consent in (True, False, None)
+        for willingness in Willingness.values
+    ]
+    by_filter = set(
+        Participant.objects.filter(research_approachable(), case=world.case).values_list(
+            "pk", flat=True
+        )
+    )
+    by_property = {person.pk for person in people if person.may_be_asked_for_research}
+    assert by_filter == by_property
+    assert by_property == {
+        p.pk for p in people if p.research_consent is True and p.willingness != Willingness.NO
+    }
+    assert by_property  # some may be asked, not all
+    assert len(by_property) < len(people)

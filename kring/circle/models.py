@@ -80,6 +80,15 @@ class Diet(models.TextChoices):
     OTHER = "other", _("other (see note)")
 
 
+def research_approachable(via: str = "") -> models.Q:
+    """Who may be asked for research, as a filter on participants (or on rows that reach one
+    through ``via``, e.g. ``"participant__"``): ``Participant.may_be_asked_for_research`` says
+    the same of one participant."""
+    return models.Q(**{f"{via}research_consent": True}) & ~models.Q(
+        **{f"{via}willingness": Willingness.NO}
+    )
+
+
 class Participant(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="participants", verbose_name=_("case")
@@ -169,6 +178,13 @@ class Participant(models.Model):
     def declined(self) -> bool:
         """A "no" is final unless they change it themselves: nothing is sent to them."""
         return self.willingness == Willingness.NO
+
+    @property
+    def may_be_asked_for_research(self) -> bool:
+        """Research consent given, and not a "no" to taking part: the one rule for who is
+        asked, reminded, called or written to at a follow-up (``research_approachable()`` is
+        the same rule as a filter)."""
+        return self.research_consent is True and not self.declined
 
     @property
     def reachable_by_email(self) -> bool:

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from kring.accounts.models import User
 from kring.cases.models import Case
-from kring.circle.models import Willingness
+from kring.circle.models import research_approachable
 from kring.followup.models import FollowUp, Respondent
 
 
@@ -44,16 +44,12 @@ def get_respondent(user: User | object, follow_up: FollowUp, pk: int) -> Respond
 def letters_for(case: Case) -> QuerySet[Respondent]:
     """Respondents of an open follow-up of ``case`` who have no email: their invitation goes
     by letter, printed by the case's regional manager (the view checks the manager)."""
-    return (
-        Respondent.objects.filter(
-            follow_up__case=case,
-            follow_up__state=FollowUp.State.OPEN,
-            participant__isnull=False,
-            participant__email="",
-            participant__research_consent=True,
-            answered_at__isnull=True,
-            declined_at__isnull=True,
-        )
-        .exclude(participant__willingness=Willingness.NO)
-        .select_related("participant", "follow_up")
-    )
+    return Respondent.objects.filter(
+        research_approachable("participant__"),
+        follow_up__case=case,
+        follow_up__state=FollowUp.State.OPEN,
+        participant__isnull=False,
+        participant__email="",
+        answered_at__isnull=True,
+        declined_at__isnull=True,
+    ).select_related("participant", "follow_up")

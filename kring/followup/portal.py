@@ -58,11 +58,6 @@ class OwnFollowUp:
         return self.respondent is not None and self.respondent.declined
 
 
-def _may_be_asked(participant: Participant) -> bool:
-    """Consent given and not a "no" to taking part: the same rule as ``approachable``."""
-    return participant.research_consent is True and not participant.declined
-
-
 def shown_respondent(participant: Participant) -> Respondent | None:
     """The participant's row at an open moment: the first still to answer, else the last
     answered, else one they declined. One query."""
@@ -82,7 +77,7 @@ def shown_respondent(participant: Participant) -> Respondent | None:
 
 def _answerable(participant: Participant) -> Respondent | None:
     """The row an answer from the own page goes to, if any."""
-    if not _may_be_asked(participant):
+    if not participant.may_be_asked_for_research:
         return None
     respondent = shown_respondent(participant)
     if respondent is None or respondent.declined:
@@ -132,7 +127,7 @@ def research_context(
     if respondent.declined:  # said so, which also ended their consent: say so, ask nothing
         own.respondent = respondent
         return own
-    if not _may_be_asked(participant):
+    if not participant.may_be_asked_for_research:
         return own
     own.respondent = respondent
     agreements = (

@@ -25,7 +25,7 @@ from kring.accounts.models import User
 from kring.cases.lifecycle import CaseError, change_status
 from kring.cases.models import FINAL_STATUSES, Case, CaseAction, Status
 from kring.circle import links
-from kring.circle.models import Participant, Willingness
+from kring.circle.models import Participant, Willingness, research_approachable
 from kring.followup.models import (
     AgreementOutcome,
     ConsentChange,
@@ -108,8 +108,7 @@ def cancel_planned(case: Case) -> int:
 def approachable(case: Case) -> QuerySet[Participant]:
     """Who may be asked: research consent given, and not a "no" to taking part."""
     return (
-        Participant.objects.filter(case=case, research_consent=True)
-        .exclude(willingness=Willingness.NO)
+        Participant.objects.filter(research_approachable(), case=case)
         .exclude(respondents__declined_at__isnull=False)
         .order_by("pk")
     )
@@ -274,15 +273,14 @@ def remindable() -> QuerySet[Respondent]:
     cutoff = timezone.now() - dt.timedelta(days=settings.KRING_FOLLOW_UP_REMINDER_DAYS)
     return (
         Respondent.objects.filter(
+            research_approachable("participant__"),
             follow_up__state=FollowUp.State.OPEN,
             answered_at__isnull=True,
             declined_at__isnull=True,
             reminders__lt=MAX_REMINDERS,
             invited_at__lt=cutoff,
-            participant__research_consent=True,
             participant__email__gt="",
         )
-        .exclude(participant__willingness=Willingness.NO)
         .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lt=cutoff))
         .exclude(follow_up__case__status__in=FINAL_STATUSES)
     )
@@ -477,7 +475,7 @@ def _may_be_asked(respondent: Respondent) -> None:
         if respondent.participant_id
         else None
     )
-    if person is None or person.research_consent is not True or person.declined:
+    if person is None or not person.may_be_asked_for_research:
         raise CaseError(
             _("This person does not (or no longer) take part in the research: ask nothing.")
         )
