@@ -7,17 +7,26 @@ from kring.accounts.models import CoordinatorProfile, Municipality, PostcodeRang
 from kring.cases.models import Assignment, Case, CaseEvent, Status, Variant
 
 PASSWORD = "correct-horse-battery-staple"
-# Every test user has this TOTP secret as their second factor (see ``totp_code``).
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def totp_code(at: float | None = None) -> str:
-    """The current one-time code for ``TOTP_SECRET``, as an authenticator app shows it."""
+def totp_secret(user: User) -> str:
+    """The TOTP secret of ``user``'s second factor: each test user has one of their own, so two
+    sign-ins in one 30-second step (by the same person in two tests) never meet a code already
+    used, and no test waits for the next step."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    return str(get_adapter().decrypt(authenticator.data["secret"]))
+
+
+def totp_code(user: User, at: float | None = None) -> str:
+    """The current one-time code of ``user``'s authenticator, as their app shows it."""
     import time
 
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(TOTP_SECRET, int(at or time.time()) // 30))
+    return format_hotp_value(hotp_value(totp_secret(user), int(at or time.time()) // 30))
 
 
 class RegionFactory(factory.django.DjangoModelFactory[Region]):
@@ -64,9 +73,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     def second_factor(obj, create, extracted, **kwargs):
         """Staff have a second factor (pass ``second_factor=False`` for one who has not)."""
         if create and extracted is not False:
+            import base64
+            import secrets
+
             from allauth.mfa.totp.internal.auth import TOTP
 
-            TOTP.activate(obj, TOTP_SECRET)
+            TOTP.activate(obj, base64.b32encode(secrets.token_bytes(20)).decode())
 
 
 class CoordinatorProfileFactory(factory.django.DjangoModelFactory[CoordinatorProfile]):

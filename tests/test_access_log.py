@@ -63,7 +63,7 @@ def test_refusals_and_sign_ins_are_logged_without_what_was_typed(world, client):
     stored = " ".join(str(v) for v in AccessLog.objects.values_list().get(pk=failed.pk))
     assert world.manager.email not in stored and "geheim-fout" not in stored
     client.post(reverse("account_login"), {"login": world.manager.email, "password": PASSWORD})
-    client.post("/account/2fa/authenticate/", {"code": totp_code()})
+    client.post("/account/2fa/authenticate/", {"code": totp_code(world.manager)})
     assert AccessLog.objects.filter(action="sign_in", user=world.manager).count() == 1
 
 

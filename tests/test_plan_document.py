@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -411,19 +410,11 @@ def test_only_the_case_staff_get_the_pdf(world, client, made):
 
 
 @pytest.mark.django_db
-def test_render_time_of_a_plan_with_40_agreements(world, capsys):
+def test_a_plan_with_40_agreements_is_whole_over_several_pages(world):
+    """Its render time is measured by ``manage.py bench`` (against WeasyPrint's floor), not
+    here: a test asserts what the document holds."""
     made = make_plan(world.coordinator, world.case, agreements=40)
-    document.plan_pdf(made.version, "nl")  # warm up: fonts, templates
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        pdf = document.plan_pdf(made.version, "nl")
-        timings.append(time.perf_counter() - started)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    with capsys.disabled():
-        print(
-            f"\nPlan PDF, 40 agreements: {pages} pages, {len(pdf) // 1024} KiB, "
-            f"render {min(timings):.2f}–{max(timings):.2f} s"
-        )
+    pdf = document.plan_pdf(made.version, "nl")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) > 1
     text = squeezed(pdf_text(pdf))
     assert all(squeezed(a["what"]) in text for a in made.agreements)

@@ -46,10 +46,11 @@ def test_every_demo_case_has_a_consistent_history():
 
 @pytest.mark.django_db
 def test_seed_cases_adds_in_bulk():
-    call_command("seed", cases=1200)
-    assert Case.objects.count() == 1200
+    # Few cases: what the bulk seeder makes is checked in tests/test_bulk_seed.py.
+    call_command("seed", cases=150)
+    assert Case.objects.count() == 150
     references = list(Case.objects.values_list("reference", flat=True))
-    assert len(set(references)) == 1200
+    assert len(set(references)) == 150
     assert all(r.startswith("EK-20") for r in references)
 
 

@@ -58,7 +58,7 @@ def test_with_a_second_factor_the_password_alone_signs_nobody_in(world, client):
     wrong = client.post("/account/2fa/authenticate/", {"code": "000000"})
     assert wrong.status_code == 200
     assert client.get(reverse("start")).status_code == 302
-    done = client.post("/account/2fa/authenticate/", {"code": totp_code()})
+    done = client.post("/account/2fa/authenticate/", {"code": totp_code(world.manager)})
     assert done.status_code == 302
     assert client.get(reverse("start")).status_code == 200
     assert client.session.session_key != before  # a new session ID at sign-in
