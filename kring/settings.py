@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kring.followup",
     "kring.research",
     "kring.audit",
+    "kring.privacy",
     "kring.messaging",
     "kring.core",
     "kring.operations",

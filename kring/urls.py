@@ -9,7 +9,6 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from kring.accounts import urls as accounts
-from kring.audit import urls as audit
 from kring.cases import urls as cases
 from kring.circle import urls as circle
 from kring.core import urls as core
@@ -19,6 +18,7 @@ from kring.messaging import urls as messaging
 from kring.operations import urls as operations
 from kring.operations import views as operations_views
 from kring.plans import urls as plans
+from kring.privacy import urls as privacy
 from kring.research import urls as research
 
 # The admin signs in through the same page as the rest of Kring.
@@ -27,7 +27,7 @@ admin.site.site_header = "Kring"
 admin.site.site_title = "Kring"
 
 # The phases of a case, in order: a case's pages live under zaken/<reference>/.
-PHASES = [cases, audit, circle, meetings, plans, followup]
+PHASES = [cases, privacy, circle, meetings, plans, followup]
 
 urlpatterns = [
     path("", include("kring.api.urls")),
@@ -42,7 +42,7 @@ urlpatterns = [
         "zaken/<str:reference>/",
         include([pattern for phase in PHASES for pattern in phase.case_urlpatterns]),
     ),
-    *audit.urlpatterns,
+    *privacy.urlpatterns,
     *circle.urlpatterns,
     *meetings.urlpatterns,
     *plans.urlpatterns,

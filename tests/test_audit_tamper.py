@@ -154,8 +154,8 @@ def test_an_erasure_is_a_line_in_the_log_stream_for_after_a_restore(world, caplo
     again what was erased since — the log stream, which outlives a restore, says what."""
     import logging
 
-    from kring.audit import rights
     from kring.circle.models import Participant
+    from kring.privacy import rights
 
     jan = Participant.objects.create(case=world.case, name="Jan de Vries", category="resident")
     world.case.log(

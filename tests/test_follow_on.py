@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from kring.audit import retention
 from kring.audit.models import ErasureRequest
 from kring.cases.models import Assignment, BottomLine, Case, CaseEvent, ConferenceQuestion, Status
 from kring.circle.models import Participant, Willingness
 from kring.followup.models import ConsentChange, FollowUp
+from kring.privacy import retention
 from tests.factories import case_in_status
 
 

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from kring.audit import retention
 from kring.audit.models import ErasureRequest
 from kring.cases.models import Case, CaseAction, CaseEvent, Status
 from kring.circle.models import Participant, Willingness
@@ -29,6 +28,7 @@ from kring.followup.models import (
     Respondent,
 )
 from kring.plans.models import Agreement, Plan
+from kring.privacy import retention
 from kring.research.study import study_id
 from tests.factories import UserFactory, case_in_status
 

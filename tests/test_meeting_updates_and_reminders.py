@@ -17,8 +17,8 @@ from kring.cases.models import Case, Status
 from kring.circle.models import Participant
 from kring.meetings import invitations
 from kring.meetings.models import Invitation, Meeting
-from kring.messaging.management.commands.worker import sweep_once
 from kring.messaging.models import OutboxMessage
+from kring.operations.management.commands.worker import sweep_once
 from tests.test_meetings import circle, option, scheduled  # noqa: F401  (fixtures)
 
 NEW_PLACE = {

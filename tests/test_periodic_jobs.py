@@ -12,13 +12,12 @@ import pytest
 from django.utils import timezone
 
 from kring.core import periodic
-from kring.messaging.management.commands import worker
-from kring.messaging.management.commands.worker import sweep_once
 from kring.operations import heartbeat
+from kring.operations.management.commands import worker
+from kring.operations.management.commands.worker import sweep_once
 
 EXPECTED = {
     "audit.log_head": "audit",
-    "audit.retention": "audit",
     "core.digests": "core",
     "core.expired_sessions": "core",
     "core.rate_limits": "core",
@@ -27,6 +26,7 @@ EXPECTED = {
     "meetings.reminders": "meetings",
     "messaging.outbox": "messaging",
     "operations.dead_tasks": "operations",
+    "privacy.retention": "privacy",
 }
 
 

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from kring.audit import retention, rights
 from kring.cases.access import coordinated_cases, coordinates
 from kring.cases.lifecycle import CaseError, change_status
 from kring.cases.models import Assignment, BottomLine, Case, ConferenceQuestion, Status
@@ -36,6 +35,7 @@ from kring.plans.models import (
     PlanVersion,
 )
 from kring.plans.services import Presence
+from kring.privacy import retention, rights
 from tests.factories import case_in_status
 
 DAY = dt.timedelta(days=1)

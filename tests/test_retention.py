@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kring.accounts.models import Organisation
-from kring.audit import retention
 from kring.audit.models import ErasureRequest
 from kring.cases.models import (
     Assignment,
@@ -34,6 +33,7 @@ from kring.cases.models import (
 from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
 from kring.meetings.models import DateAnswer, DateOption, Invitation, Meeting
 from kring.messaging.models import OutboxAttachment, OutboxMessage
+from kring.privacy import retention
 from tests.factories import case_in_status
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
@@ -501,7 +501,7 @@ def test_the_daily_job_is_cheap_once_it_has_run(world, django_assert_max_num_que
 
 @pytest.mark.django_db
 def test_the_worker_runs_the_daily_job(world):
-    from kring.messaging.management.commands.worker import sweep_once
+    from kring.operations.management.commands.worker import sweep_once
 
     with time_machine.travel(START, tick=False):
         case = case_in_status(Status.STOPPED, region=world.west, requester_name="Stop Zaak")

@@ -321,7 +321,7 @@ import django, redis.client
 calls = []
 redis.client.PubSub.run_in_thread = lambda self, *a, **k: calls.append(k) or None
 django.setup()
-from kring.messaging.management.commands.worker import Command
+from kring.operations.management.commands.worker import Command
 Command()._task_runner("probe")()
 Command()._task_runner("probe")()
 print("subscriptions", len(calls))

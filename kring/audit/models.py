@@ -90,6 +90,12 @@ class ChainHead(models.Model):
         return self.hash
 
 
+# What an anonymised text field holds where an empty value would read as "never filled in"
+# (kring.privacy.retention), and what an erased one holds (kring.privacy.rights).
+ANONYMISED = "[geanonimiseerd]"
+ERASED = "[gewist]"
+
+
 class ErasureRequest(models.Model):
     """A request to erase one person's data from a case, which a second person confirms."""
 

@@ -1,5 +1,5 @@
-"""Requests and cases: the public request form, the case list, and a case's intake, status,
-coordinator and follow-on conference.
+"""Requests and cases: the public request form, the case list, and a case's intake, status
+and coordinator.
 
 ``urlpatterns`` are at the site's root; ``case_urlpatterns`` under ``zaken/<reference>/``
 (kring/urls.py includes them)."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kring.cases import follow_on_views, request_views, views
+from kring.cases import request_views, views
 
 urlpatterns: list[URLPattern] = [
     path("aanvragen/", request_views.request_form, name="request_form"),
@@ -32,5 +32,4 @@ case_urlpatterns: list[URLPattern] = [
     path("belangen/", views.case_conflict, name="case_conflict"),
     path("opdracht/accepteren/", views.assignment_accept, name="assignment_accept"),
     path("opdracht/weigeren/", views.assignment_decline, name="assignment_decline"),
-    path("vervolgconferentie/", follow_on_views.follow_on, name="case_follow_on"),
 ]

@@ -1,4 +1,5 @@
-"""The follow-up: the manager's part of a case and the researcher's workspace.
+"""The follow-up: the manager's part of a case, a new conference from an old one, and the
+researcher's workspace.
 
 ``urlpatterns`` are at the site's root; ``case_urlpatterns`` under ``zaken/<reference>/``
 (kring/urls.py includes them)."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kring.followup import letter_views, views
+from kring.followup import follow_on_views, letter_views, views
 
 urlpatterns: list[URLPattern] = [
     path("vervolg/", views.workspace, name="follow_ups"),
@@ -20,6 +21,7 @@ urlpatterns: list[URLPattern] = [
 ]
 
 case_urlpatterns: list[URLPattern] = [
+    path("vervolgconferentie/", follow_on_views.follow_on, name="case_follow_on"),
     path("vervolg/", letter_views.case_follow_up, name="case_follow_up"),
     path("vervolg/<int:pk>/brief.pdf", letter_views.letter, name="follow_up_letter"),
 ]

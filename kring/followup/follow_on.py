@@ -28,7 +28,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from kring.accounts.models import User
-from kring.audit.models import ErasureRequest
+from kring.audit.models import ANONYMISED, ERASED, ErasureRequest
 from kring.cases.access import cases_for, manages
 from kring.cases.lifecycle import CaseError, change_status, touch
 from kring.cases.models import Case, CaseAction, ConferenceQuestion, Status
@@ -74,8 +74,6 @@ class Preview:
 
 
 def _anonymised(case: Case) -> bool:
-    from kring.audit.retention import ANONYMISED
-
     return case.requester_name == ANONYMISED
 
 
@@ -133,8 +131,6 @@ def preview(case: Case) -> Preview:
 
 
 def _description(case: Case, requester_erased: bool) -> str:
-    from kring.audit.rights import ERASED
-
     with translation.override(settings.LANGUAGE_CODE):
         first = _("Follows on from %(reference)s.") % {"reference": case.reference}
     story = ERASED if requester_erased else case.description
@@ -143,8 +139,6 @@ def _description(case: Case, requester_erased: bool) -> str:
 
 
 def _new_case(case: Case, user: User, requester_erased: bool, now: dt.datetime) -> Case:
-    from kring.audit.rights import ERASED
-
     requester: dict[str, object] = {
         "requester_name": case.requester_name,
         "requester_email": case.requester_email,

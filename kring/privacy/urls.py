@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kring.audit import retention_views, views
+from kring.privacy import retention_views, views
 
 urlpatterns: list[URLPattern] = [
     path("beheer/wisverzoeken/", views.erasure_requests, name="erasure_requests"),

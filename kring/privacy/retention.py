@@ -48,7 +48,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
-from kring.audit.models import ErasureRequest
+from kring.audit.models import ANONYMISED, ErasureRequest
 from kring.cases.access import managed_cases
 from kring.cases.models import (
     FINAL_STATUSES,
@@ -79,8 +79,6 @@ from kring.plans.models import (
 
 logger = logging.getLogger(__name__)
 
-# What an anonymised text field holds where an empty value would read as "never filled in".
-ANONYMISED = "[geanonimiseerd]"
 # An anonymised participant is "Deelnemer 1", "Deelnemer 2", … in the order they were added.
 PARTICIPANT_LABEL = "Deelnemer {number}"
 # The local date of the last daily run, in the database cache.

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from kring.audit import retention
+from kring.privacy import retention
 
 
 class Command(BaseCommand):

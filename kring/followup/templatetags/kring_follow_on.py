@@ -7,8 +7,8 @@ from typing import Any
 from django import template
 
 from kring.accounts.models import User
-from kring.cases.follow_on import Links, links
 from kring.cases.models import Case
+from kring.followup.follow_on import Links, links
 
 register = template.Library()
 

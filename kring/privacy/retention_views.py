@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kring.accounts.models import Role
-from kring.audit import retention
 from kring.core.auth import roles_required, staff_user
+from kring.privacy import retention
 
 PAGE_SIZE = 50
 

@@ -1,4 +1,4 @@
-"""The page that starts a new conference from an old case (see :mod:`kring.cases.follow_on`)."""
+"""The page that starts a new conference from an old case (see :mod:`kring.followup.follow_on`)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy
 
 from kring.accounts.models import Role
 from kring.audit import log as audit
-from kring.cases import follow_on as service
 from kring.cases.access import get_managed_case
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.core.auth import roles_required, staff_user
+from kring.followup import follow_on as service
 
 
 class FollowOnForm(forms.Form):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
 from kring.audit import log as audit
-from kring.audit.models import AccessLog, ErasureRequest
+from kring.audit.models import ERASED, AccessLog, ErasureRequest
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, CaseAction
 from kring.circle.models import Participant, PersonalLink
@@ -36,7 +36,6 @@ from kring.plans.models import Delivery, Endorsement, Plan, PlanVersion
 
 logger = logging.getLogger("kring.erasure")
 
-ERASED = "[gewist]"
 Kind = ErasureRequest.Kind
 
 
