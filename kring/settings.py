@@ -102,7 +102,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kring.urls"
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "kring.core.renderers.KringFormRenderer"
 WSGI_APPLICATION = "kring.wsgi.application"
 
 TEMPLATES = [
