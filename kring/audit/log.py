@@ -73,8 +73,10 @@ def _role(request: HttpRequest | None) -> str:
 def write(entries: list[AccessLog]) -> None:
     """Store ``entries`` unsealed: one INSERT, no lock that other requests wait for. The worker
     seals them into the chain (:func:`seal`) within a round."""
-    if entries:
-        AccessLog.objects.bulk_create(entries)
+    if len(entries) == 1:
+        entries[0].save()  # one statement; bulk_create would wrap it in BEGIN … COMMIT
+    elif entries:
+        AccessLog.objects.bulk_create(entries)  # all of a page's rows, or none
 
 
 # How many rows one sealing transaction takes (the head is locked meanwhile; requests are not
