@@ -142,3 +142,59 @@ def test_on_postgresql_the_trigger_lets_only_sealing_through(world, client):
             [row.pk],
         )
     assert log.verify() == []
+
+
+def _chained_as_the_previous_version_did(**fields) -> AccessLog:
+    """A row written the way the version before this one wrote it, in the request: chained
+    under the head's lock, the head moved to it, no position (during an update, between
+    ``migrate`` and the restart of the old processes)."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"hash": log.GENESIS}
+        )
+        entry = AccessLog(action="view", object_type="case", at=timezone.now(), **fields)
+        entry.prev_hash = head.hash
+        entry.hash = log.row_hash(head.hash, entry)
+        entry.save()
+        ChainHead.objects.filter(pk=1).update(hash=entry.hash, count=head.count + 1)
+    return entry
+
+
+def test_rows_chained_by_the_previous_version_are_taken_in_as_they_are(world, client):
+    _visit(world, client)
+    log.seal()
+    old = [_chained_as_the_previous_version_did(object_id=str(n)) for n in range(2)]
+    new = AccessLog.objects.create(action="view", object_type="case", at=timezone.now())
+    # Before the worker's round the chain still verifies: the old version's rows follow it.
+    assert log.verify() == []
+    assert log.seal() == 3
+    order = list(AccessLog.objects.order_by("position").values_list("pk", "hash"))
+    assert [pk for pk, _hash in order[-3:]] == [old[0].pk, old[1].pk, new.pk]
+    assert [h for _pk, h in order[-3:-1]] == [old[0].hash, old[1].hash]  # unchanged
+    assert log.verify() == []
+    if connection.vendor == "postgresql":
+        # Such a row's hashes cannot be changed on the way in.
+        late = _chained_as_the_previous_version_did(object_id="3")
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE audit_accesslog SET position = 9999, hash = 'x', prev_hash = 'y' "
+                "WHERE id = %s",
+                [late.pk],
+            )
+        assert log.seal() == 1
+        assert log.verify() == []
+
+
+def test_the_trigger_is_written_again_with_the_period_after_every_migrate(settings):
+    """It was a silent no-op when given a connection (as after ``migrate``): the driver's
+    connection has no vendor."""
+    if connection.vendor != "postgresql":
+        pytest.skip("The trigger is PostgreSQL's.")
+    from kring.audit.apps import _guard_after_migrate
+
+    settings.KRING_RETAIN_LOG_DAYS = 1234
+    _guard_after_migrate(sender=None, using="default")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'kring_access_log_append_only'")
+        (source,) = cursor.fetchone()
+    assert "interval '1234 days'" in source

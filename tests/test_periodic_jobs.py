@@ -19,6 +19,7 @@ from kring.operations import heartbeat
 EXPECTED = {
     "audit.log_head": "audit",
     "audit.retention": "audit",
+    "audit.seal": "audit",
     "core.digests": "core",
     "core.expired_sessions": "core",
     "core.rate_limits": "core",

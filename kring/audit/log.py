@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from django.conf import settings
@@ -99,7 +100,12 @@ def seal(batch: int = SEAL_BATCH) -> int:
 
     Sealers take the head's row lock, so two workers seal one after the other: the second
     sees, in its next statement, what the first sealed (READ COMMITTED on PostgreSQL; SQLite
-    runs one writing transaction at a time anyway)."""
+    runs one writing transaction at a time anyway).
+
+    Rows chained by a process still running the previous version (during an update, between
+    ``migrate`` and its restart) carry their hashes but no position: that version chained them
+    in the request, under the same lock, in id order, and moved the head to the last of them.
+    They are taken into the chain first, as they are (a position, their hashes unchanged)."""
     from django.db.models import Max
 
     table = AccessLog._meta.db_table
@@ -109,10 +115,14 @@ def seal(batch: int = SEAL_BATCH) -> int:
             head, _created = ChainHead.objects.select_for_update().get_or_create(
                 pk=1, defaults={"hash": GENESIS}
             )
-            rows = list(AccessLog.objects.filter(position__isnull=True).order_by("pk")[:batch])
-            if not rows:
-                return total
             position = AccessLog.objects.aggregate(last=Max("position"))["last"] or 0
+            waiting = AccessLog.objects.filter(position__isnull=True).order_by("pk")
+            chained = list(waiting.exclude(hash="").values_list("pk", flat=True))
+            rows = list(waiting.filter(hash="")[:batch])
+            if not chained and not rows:
+                return total
+            adopted = [(position + n, pk) for n, pk in enumerate(chained, start=1)]
+            position += len(adopted)
             prev = head.hash
             params = []
             for entry in rows:
@@ -121,14 +131,21 @@ def seal(batch: int = SEAL_BATCH) -> int:
                 entry.hash = prev = row_hash(prev, entry)
                 params.append((entry.prev_hash, entry.hash, position, entry.pk))
             with connection.cursor() as cursor:
-                # The model refuses every change; this is the one the trigger allows.
-                cursor.executemany(
-                    f"UPDATE {table} SET prev_hash = %s, hash = %s, position = %s "  # noqa: S608 - a model's own table name
-                    "WHERE id = %s AND position IS NULL",
-                    params,
-                )
-            ChainHead.objects.filter(pk=1).update(hash=prev, count=head.count + len(rows))
-        total += len(rows)
+                # The model refuses every change; these are the ones the trigger allows.
+                if adopted:
+                    cursor.executemany(
+                        f"UPDATE {table} SET position = %s WHERE id = %s AND position IS NULL",  # noqa: S608 - a model's own table name
+                        adopted,
+                    )
+                if params:
+                    cursor.executemany(
+                        f"UPDATE {table} SET prev_hash = %s, hash = %s, position = %s "  # noqa: S608 - a model's own table name
+                        "WHERE id = %s AND position IS NULL",
+                        params,
+                    )
+            if rows:
+                ChainHead.objects.filter(pk=1).update(hash=prev, count=head.count + len(rows))
+        total += len(adopted) + len(rows)
         if len(rows) < batch:
             return total
 
@@ -220,7 +237,9 @@ def verify(exported: Iterable[str] = (), now: dt.datetime | None = None) -> list
         wanted.discard(head.anchor)
     count = 0
     sealed = AccessLog.objects.filter(position__isnull=False).order_by("position")
-    for entry in sealed.iterator(chunk_size=2000):
+    # Rows chained by the previous version and not taken into the chain yet follow it (seal).
+    chained = AccessLog.objects.filter(position__isnull=True).exclude(hash="").order_by("pk")
+    for entry in chain(sealed.iterator(chunk_size=2000), chained.iterator(chunk_size=2000)):
         count += 1
         if entry.prev_hash != prev:
             problems.append(f"row {entry.pk}: the row before it was removed or changed")
@@ -237,7 +256,7 @@ def verify(exported: Iterable[str] = (), now: dt.datetime | None = None) -> list
             "rewritten after it was exported"
             + ("" if oldest is None else f" (the chain now starts at {oldest:%Y-%m-%d})")
         )
-    late = unsealed().filter(at__lt=(now or timezone.now()) - SEAL_GRACE).count()
+    late = unsealed().filter(hash="", at__lt=(now or timezone.now()) - SEAL_GRACE).count()
     if late:
         problems.append(
             f"{late} row(s) waited more than {SEAL_GRACE.total_seconds() / 60:.0f} minutes to "
@@ -295,21 +314,28 @@ def install_prune_guard(schema_editor_or_connection: Any = None) -> None:
     in it: a delete goes through only for rows older than that, counted from the database's
     own clock. Run by the migration and after every ``migrate`` (so a changed
     KRING_RETAIN_LOG_DAYS takes effect); a session has nothing to declare."""
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
     target = schema_editor_or_connection or connection
-    vendor = getattr(getattr(target, "connection", target), "vendor", "")
-    if vendor != "postgresql":
+    # A schema editor's ``connection`` is Django's; a connection's own ``connection`` is the
+    # driver's, which has no vendor (asking it made every call after migrate a silent no-op).
+    wrapper = target.connection if isinstance(target, BaseDatabaseSchemaEditor) else target
+    if getattr(wrapper, "vendor", "") != "postgresql":
         return
     days = int(settings.KRING_RETAIN_LOG_DAYS)
     # Besides pruning, one change goes through: the worker sealing a row (position and hashes
-    # set once, from empty; every other column as it was).
+    # set once, from empty; or the position alone of a row the previous version chained; every
+    # other column as it was).
     sql = f"""
 CREATE OR REPLACE FUNCTION kring_access_log_append_only() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND OLD.at < now() - interval '{days} days' THEN
         RETURN OLD;
     END IF;
-    IF TG_OP = 'UPDATE' AND OLD.position IS NULL AND OLD.hash = '' AND OLD.prev_hash = ''
-       AND NEW.position IS NOT NULL AND NEW.hash <> '' AND NEW.prev_hash <> ''
+    IF TG_OP = 'UPDATE' AND OLD.position IS NULL AND NEW.position IS NOT NULL
+       AND NEW.hash <> '' AND NEW.prev_hash <> ''
+       AND ((OLD.hash = '' AND OLD.prev_hash = '')
+            OR (NEW.hash = OLD.hash AND NEW.prev_hash = OLD.prev_hash))
        AND ({_COLUMNS_NEW}) IS NOT DISTINCT FROM ({_COLUMNS_OLD}) THEN
         RETURN NEW;
     END IF;
