@@ -103,7 +103,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kring.urls"
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "kring.core.renderers.KringFormRenderer"
 WSGI_APPLICATION = "kring.wsgi.application"
 
 TEMPLATES = [
@@ -128,8 +128,23 @@ TEMPLATES = [
 DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'kring.sqlite3'}")
 if not DATABASE_URL.startswith(("sqlite:", "postgres:", "postgresql:")):
     raise SettingError("DATABASE_URL must start with sqlite:// or postgres://.")
+# Persistent connections: each server thread keeps its connection for this many seconds
+# instead of opening one per request (on PostgreSQL a new backend process and authentication:
+# a few milliseconds every request). Django checks a kept connection once at the start of each
+# request (CONN_HEALTH_CHECKS) and opens a new one if the database went away meanwhile. 0 turns
+# it off, for a pooler in front of PostgreSQL (PgBouncer in transaction mode). Every thread of
+# every server process holds one connection: processes × threads must stay below PostgreSQL's
+# max_connections (100 by default), with room for the workers. On SQLite a connection is a file
+# handle; kept, it saves re-running the PRAGMAs (WAL, busy timeout) each request. The test
+# suite opens one per request as before (0): its live-server threads and forked children must
+# never share one.
+KRING_DB_CONN_MAX_AGE = envint("KRING_DB_CONN_MAX_AGE", 600, minimum=0)
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    _database = dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=0 if TESTING else KRING_DB_CONN_MAX_AGE,
+        conn_health_checks=not TESTING and KRING_DB_CONN_MAX_AGE > 0,
+    )
 except ValueError as error:
     raise SettingError(f"DATABASE_URL could not be read: {error}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
@@ -204,12 +219,19 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/h/ip",
 }
 # Rate limits and used one-time codes are counted in the database, so they hold across
-# processes, on SQLite as on PostgreSQL.
+# processes, on SQLite as on PostgreSQL ("default": allauth's limits and codes, failed
+# sign-ins, the workers' once-a-day and once-an-hour claims). Flags a process may keep for
+# itself a minute (whether the demo is loaded) live in its own memory ("local"): no database
+# read per request for them.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "kring_cache",
-    }
+    },
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kring-local",
+    },
 }
 
 # --- Languages --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import translation
 
 from kring.accounts.models import Region, User
@@ -53,6 +53,9 @@ def _kring_test_settings(settings, request):
             "transactional_db" if "transactional_db" in request.fixturenames else "db"
         )
         cache.clear()
+    # Per-process flags (the demo banner's) live in this process's memory: a test's database
+    # is rolled back, so the flags go with it.
+    caches["local"].clear()
     # Outside a request, domain messages come in English unless a test asks for Dutch.
     with translation.override("en"):
         yield

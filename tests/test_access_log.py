@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.urls import reverse
 
+from kring.audit import log
 from kring.audit.models import AccessLog, AppendOnly
 from kring.circle import links
 from kring.circle.models import Participant
@@ -105,6 +106,7 @@ def test_the_database_refuses_changes_on_postgresql_and_the_chain_shows_them_on_
     client.get(world.case.get_absolute_url())
     from django.db import DatabaseError
 
+    log.seal()
     if connection.vendor != "postgresql":
         # SQLite has no such guard: raw SQL gets through, and the chain gives it away.
         with connection.cursor() as cursor:
@@ -138,7 +140,7 @@ def test_verify_audit_log_finds_an_altered_or_removed_row(world, client, damage)
     client.get(reverse("circle", args=[world.case.reference]))
     client.get(world.case.get_absolute_url())
     out = io.StringIO()
-    call_command("verify_audit_log", stdout=out)
+    call_command("verify_audit_log", "--seal", stdout=out)
     assert "intact" in out.getvalue()
     ids = list(AccessLog.objects.order_by("pk").values_list("pk", flat=True))
     if damage == "alter":
@@ -186,9 +188,11 @@ def test_entries_past_their_period_leave_the_chain_intact(world, client, setting
         client.force_login(world.manager)
         people(world, 3)
         client.get(reverse("circle", args=[world.case.reference]))
+        log.seal()
     old = AccessLog.objects.count()
     client.force_login(world.manager)
     client.get(world.case.get_absolute_url())
+    log.seal()
     recent = AccessLog.objects.count() - old
     assert prune() == old
     assert AccessLog.objects.count() == recent

@@ -18,6 +18,7 @@ from kring.operations.management.commands.worker import sweep_once
 
 EXPECTED = {
     "audit.log_head": "audit",
+    "audit.seal": "audit",
     "core.digests": "core",
     "core.expired_sessions": "core",
     "core.rate_limits": "core",

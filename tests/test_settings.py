@@ -122,3 +122,48 @@ def test_production_with_everything_set_starts():
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def _shell(code: str, env: dict[str, str]) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KRING_", "DATABASE_URL"))}
+    result = subprocess.run(  # noqa: S603 - this interpreter, the test's own code
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "kring.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+SHOW_CONNECTION_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+)
+
+
+def test_connections_are_kept_between_requests_with_a_health_check(tmp_path):
+    """Issue 18, point 5: no new connection per request outside the test suite; 0 for a
+    pooler. The suite itself opens one per request (live-server threads share nothing)."""
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'kring.sqlite3'}"}
+    assert _shell(SHOW_CONNECTION_SETTINGS, database) == "600 True"
+    assert _shell(SHOW_CONNECTION_SETTINGS, {**database, "KRING_DB_CONN_MAX_AGE": "0"}) == (
+        "0 False"
+    )
+    from django.conf import settings
+
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+
+
+def test_loading_the_wsgi_application_leaves_no_connection_to_inherit(tmp_path):
+    """gunicorn loads Kring once and forks (--preload): a connection opened while loading
+    would be shared by every process. Loading the WSGI module closes it."""
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.ensure_connection(); assert connection.connection is not None; "
+        "import kring.wsgi; print(connection.connection is None)"
+    )
+    assert _shell(code, {"DATABASE_URL": f"sqlite:///{tmp_path / 'kring.sqlite3'}"}) == "True"

@@ -3,6 +3,10 @@
 Each row carries the hash of the row before it, so that changing or removing a row breaks the
 chain, which ``manage.py verify_audit_log`` finds. Rows cannot be changed or deleted through
 the model; on PostgreSQL a trigger refuses it in the database as well.
+
+A request only inserts its rows, unsealed (no position, empty hashes): no lock shared by every
+audited request. The worker seals them into the chain (``kring.audit.log.seal``) — the one
+change the trigger lets through: an unsealed row getting its position and hashes, nothing else.
 """
 
 from __future__ import annotations
@@ -55,13 +59,29 @@ class AccessLog(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, default="ok")
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     request_id = models.CharField(_("request"), max_length=32, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Empty until the worker seals the row into the chain; then its place in the chain (in the
+    # order rows were sealed, not their ids: see kring.audit.log.seal) and the two hashes.
+    position = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hash"], condition=~models.Q(hash=""), name="audit_accesslog_hash_sealed"
+            )
+        ]
+        indexes = [
+            # What the worker has still to seal, in id order: a small partial index.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(position__isnull=True),
+                name="audit_accesslog_unsealed",
+            )
+        ]
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
 
@@ -78,7 +98,7 @@ class AccessLog(models.Model):
 
 
 class ChainHead(models.Model):
-    """The hash of the last row (a removed tail shows as a head that points nowhere), and the
+    """The hash of the last sealed row (a removed tail shows as a head that points nowhere), and the
     anchor: the hash just before the first row kept, after rows past their retention period
     were removed from the start of the chain."""
 

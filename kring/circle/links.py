@@ -121,7 +121,8 @@ def resolve(token: str, purpose: str = PersonalLink.Purpose.PORTAL) -> PersonalL
     if not token or len(token) > 100:
         return None
     link = (
-        PersonalLink.objects.select_related("participant", "participant__case")
+        # The region too: the page shows its office (kring.core.contact).
+        PersonalLink.objects.select_related("participant__case__region")
         .filter(token_hash=hash_token(token), purpose=purpose)
         .first()
     )

@@ -168,6 +168,8 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         DateAnswer.objects.filter(participant=participant).values_list("option_id", "answer")
     )
     suggested = list(participant.suggested.order_by("name").values_list("name", flat=True))
+    # Read once: the coordinators named on the page, and the one to call.
+    accepted = list(case.assignments.filter(state="accepted").select_related("coordinator"))
     return {
         "participant": participant,
         "case": case,
@@ -179,10 +181,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "options": [(option, answers.get(option.pk)) for option in options],
         "answer_choices": DateAnswer.Answer.choices,
         "suggested": suggested,
-        "coordinators": [
-            a.coordinator.full_name
-            for a in case.assignments.filter(state="accepted").select_related("coordinator")
-        ],
+        "coordinators": [a.coordinator.full_name for a in accepted],
         "willingness_form": forms.get("willingness_form")
         or PortalWillingnessForm(
             initial={"willingness": participant.willingness}, auto_id="willing_%s"
@@ -192,7 +191,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "view_form": forms.get("view_form")
         or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
         "error": forms.get("error"),
-        "contact": contact.for_case(case, participant=True),
+        "contact": contact.for_case(case, participant=True, accepted=accepted),
         "languages": languages.choices(languages.participant_languages()),
         "own_plan": (
             own_plan(participant) if phase in (Phase.AFTER_MEETING, Phase.ENDED) else None

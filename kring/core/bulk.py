@@ -977,9 +977,14 @@ def seed(
     # (a research export planned on the statistics of empty tables ran several times slower).
     if connection.vendor != "postgresql":
         return
+    # VACUUM as well where it can run (not inside a transaction, as in a test): it sets the
+    # visibility map that autovacuum would set on a database in use some time later, so that
+    # counts are answered from the index (the case list's count over a manager's 40,000
+    # cases: a heap scan of 7,300 blocks without it).
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         for model in MODELS:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _skip_checks() -> None:

@@ -17,7 +17,7 @@ from django.conf import settings
 from kring.accounts.models import Region
 
 if TYPE_CHECKING:
-    from kring.cases.models import Case
+    from kring.cases.models import Assignment, Case
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,27 @@ def office(region: Region | None) -> Contact:
     )
 
 
-def for_case(case: Case | None, *, participant: bool = False) -> CaseContact:
-    """The office of the case's region, and for a participant also their coordinator."""
+def for_case(
+    case: Case | None, *, participant: bool = False, accepted: list[Assignment] | None = None
+) -> CaseContact:
+    """The office of the case's region, and for a participant also their coordinator (the
+    first accepted assignment; ``accepted``: those assignments, with their coordinators, when
+    the caller read them already)."""
     if case is None:
         return CaseContact(office=organisation())
     coordinator = None
     if participant:
         from kring.cases.models import Assignment  # cases builds on accounts and core
 
-        assignment = (
-            case.assignments.filter(state=Assignment.State.ACCEPTED)
-            .select_related("coordinator")
-            .order_by("pk")
-            .first()
-        )
+        if accepted is None:
+            assignment = (
+                case.assignments.filter(state=Assignment.State.ACCEPTED)
+                .select_related("coordinator")
+                .order_by("pk")
+                .first()
+            )
+        else:
+            assignment = min(accepted, key=lambda a: a.pk, default=None)
         if assignment is not None and assignment.coordinator.phone:
             coordinator = Contact(
                 name=assignment.coordinator.full_name, phone=assignment.coordinator.phone

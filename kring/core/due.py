@@ -45,17 +45,17 @@ class NormDue:
 def aftercare_due(user: User, today: dt.date, *, within: dt.timedelta = WEEK) -> list[AftercareDue]:
     """The aftercare calls of ``user``'s cases due by ``today + within``, earliest first."""
     from kring.plans.models import AftercareCall
-    from kring.plans.services import aftercare_due as due_of
+    from kring.plans.services import aftercare_due_from, with_aftercare_starts
 
-    cases = (
+    cases = with_aftercare_starts(
         coordinated_cases(user)
         .filter(status__in=[Status.PLAN_DISTRIBUTED, Status.AFTERCARE])
         .exclude(pk__in=AftercareCall.objects.values("case_id"))
         .select_related("region", "municipality")
     )
     found = []
-    for case in cases:
-        due = due_of(case)
+    for case in cases:  # one query for them all, the dates included
+        due = aftercare_due_from(case.aftercare_meeting_at, case.aftercare_plan_at)  # type: ignore[attr-defined]
         if due is not None and due <= today + within:
             found.append(AftercareDue(case, due, due < today))
     return sorted(found, key=lambda item: (item.due, item.case.pk))

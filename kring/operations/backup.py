@@ -172,6 +172,11 @@ def backup(directory: Path, passphrase: str = "") -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     suffix = "pgdump" if is_postgres(config) else "sqlite3"
     final = directory / f"kring-{stamp}.{suffix}"
+    # The access log's rows that requests inserted since the worker's last round go into the
+    # chain first, so that the copy's chain covers all of them.
+    from kring.audit.log import seal
+
+    seal()
     with tempfile.TemporaryDirectory(dir=directory) as scratch:
         plain = Path(scratch) / final.name
         if is_postgres(config):

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Prefetch
+from django.db.models import F, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -657,13 +657,34 @@ def aftercare_due(case: Case) -> dt.date | None:
     """About four weeks after the meeting (or after the plan, without a meeting)."""
     meeting = Meeting.objects.filter(case=case, cancelled_at__isnull=True).first()
     if meeting is not None and meeting.starts_at is not None:
-        start = timezone.localdate(meeting.starts_at)
-    else:
-        first = PlanVersion.objects.filter(plan__case=case).order_by("number").first()
-        if first is None:
-            return None
-        start = timezone.localdate(first.finalised_at)
-    return start + dt.timedelta(days=settings.KRING_AFTERCARE_DAYS)
+        return aftercare_due_from(meeting.starts_at, None)
+    first = PlanVersion.objects.filter(plan__case=case).order_by("number").first()
+    return aftercare_due_from(None, first.finalised_at if first else None)
+
+
+def with_aftercare_starts(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases`` with what :func:`aftercare_due` reads per case, as two columns of the one
+    query (``aftercare_meeting_at``, ``aftercare_plan_at``): for lists, without a query per
+    case. Pass them to :func:`aftercare_due_from`."""
+    meeting = Meeting.objects.filter(case=OuterRef("pk"), cancelled_at__isnull=True).order_by(
+        "starts_at", "pk"
+    )
+    version = PlanVersion.objects.filter(plan__case=OuterRef("pk")).order_by("number")
+    return cases.annotate(
+        aftercare_meeting_at=Subquery(meeting.values("starts_at")[:1]),
+        aftercare_plan_at=Subquery(version.values("finalised_at")[:1]),
+    )
+
+
+def aftercare_due_from(
+    meeting_at: dt.datetime | None, plan_at: dt.datetime | None
+) -> dt.date | None:
+    """The aftercare date from the (first, not cancelled) meeting's start, else from the first
+    plan version's finalisation; None without either."""
+    start = meeting_at if meeting_at is not None else plan_at
+    if start is None:
+        return None
+    return timezone.localdate(start) + dt.timedelta(days=settings.KRING_AFTERCARE_DAYS)
 
 
 def aftercare_earliest(case: Case) -> dt.date | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from kring.cases.models import Case
 from kring.cases.norms import Norm, norm_for
@@ -14,6 +16,25 @@ register = template.Library()
 def norm(case: Case) -> Norm | None:
     """The time norm that applies to a case now (computed, no query)."""
     return norm_for(case)
+
+
+_BADGE = {
+    **dict.fromkeys(("declined", "withdrawn", "stopped"), "danger"),
+    "closed": "inactive",
+    **dict.fromkeys(("requested", "intake", "accepted"), "warning"),
+    **dict.fromkeys(("plan_distributed", "aftercare", "follow_up"), "success"),
+}
+
+
+@register.simple_tag
+def status_badge(case: Case) -> SafeString:
+    """The case's status as a badge, coloured by what it asks for (a tag, not an included
+    template: the case list draws one per row)."""
+    return format_html(
+        '<span class="utrecht-status-badge utrecht-status-badge--{}">{}</span>',
+        _BADGE.get(case.status, "active"),
+        case.get_status_display(),
+    )
 
 
 @register.filter

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kring.audit.log import verify
+from kring.audit.log import seal, unsealed, verify
 from kring.audit.models import AccessLog
 
 
@@ -19,10 +19,26 @@ class Command(BaseCommand):
             help="A head exported earlier (log stream, backup): it must still be in the chain.",
         )
 
+        parser.add_argument(
+            "--seal",
+            action="store_true",
+            help="Seal the rows waiting for the worker into the chain first (as it does).",
+        )
+
     def handle(self, *args: Any, head: list[str], **options: Any) -> None:
+        if options["seal"]:
+            self.stdout.write(f"Sealed {seal()} row(s) into the chain.")
         problems = verify(exported=head)
         if problems:
             for problem in problems:
                 self.stderr.write(problem)
             raise CommandError(f"The access log is not intact: {len(problems)} problem(s).")
-        self.stdout.write(f"The access log is intact ({AccessLog.objects.count()} rows).")
+        waiting = unsealed().count()
+        self.stdout.write(
+            f"The access log is intact ({AccessLog.objects.count() - waiting} rows sealed"
+            + (
+                f"; {waiting} recent row(s) waiting for the worker to seal them)."
+                if waiting
+                else ")."
+            )
+        )
