@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from kring.accounts.models import Organisation, User
-from kring.cases.access import managed_cases
+from kring.cases.access import managed_cases, managed_region_ids
 from kring.cases.models import Case
 
 
@@ -22,6 +22,22 @@ def research_cases(user: User | object) -> QuerySet[Case]:
     if user.is_regional_manager:
         return managed_cases(user)
     return Case.objects.none()
+
+
+def research_areas(user: User | object) -> list[str]:
+    """The same scope as :func:`research_cases`, as the areas of the dashboard's summary
+    (:mod:`kring.research.summary`): ``all``, or the manager's regions and the national inbox
+    if they hold it."""
+    from kring.research.summary import ALL, INBOX, area_of
+
+    if not isinstance(user, User) or not user.is_active:
+        return []
+    if user.is_researcher or user.is_administrator:
+        return [ALL]
+    if user.is_regional_manager:
+        areas = [area_of(pk) for pk in managed_region_ids(user)]
+        return [*areas, INBOX] if user.sees_national_inbox else areas
+    return []
 
 
 def is_national(user: User | object) -> bool:

@@ -485,14 +485,18 @@ def _cohort_days(cases: QuerySet[Case], period: Period) -> QuerySet[Case, Any]:
     """Per case of the cohort: its status, its intake date and the (local) day each step was
     first reached, as columns ``c_<name>`` (the steps are correlated subqueries, so no row is
     multiplied)."""
+    return _case_days(in_period(cases, period))
+
+
+def _case_days(cases: QuerySet[Case]) -> QuerySet[Case, Any]:
+    """:func:`_cohort_days` over ``cases``, whenever they were requested."""
     answered = Subquery(
         Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
         .order_by("answered_at")
         .values("answered_at")[:1]
     )
     return (
-        in_period(cases, period)
-        .order_by()
+        cases.order_by()
         .values(
             c_status=F("status"),
             c_intake_on=F("intake_on"),

@@ -19,7 +19,7 @@ from kring.audit import log as audit
 from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.research import report as reports
-from kring.research.access import financiers_for, research_cases
+from kring.research.access import financiers_for, research_areas
 from kring.research.views import (
     FIGURE_ROLES,
     PeriodForm,
@@ -61,7 +61,7 @@ def _report(
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return organisation, form, None
-    report = reports.financier_report(research_cases(user), organisation, form.period())
+    report = reports.summarised_report(research_areas(user), organisation, form.period())
     return organisation, form, report
 
 
