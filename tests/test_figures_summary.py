@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kring.accounts.models import Organisation
@@ -59,20 +60,25 @@ def comparable(value):
         )
     if isinstance(value, figures.Execution):
         mean = value.mean_satisfaction
-        return dataclasses.replace(value, mean_satisfaction=None if mean is None else round(mean, 9))
+        return dataclasses.replace(
+            value, mean_satisfaction=None if mean is None else round(mean, 9)
+        )
     if isinstance(value, reports.FinancierReport):
         return dataclasses.replace(value, execution=comparable(value.execution))
     return value
 
 
-def scopes(world) -> list[tuple[list[str], object]]:
+def scopes(world) -> list[tuple[list[str], QuerySet[Case]]]:
     west = summary.area_of(world.west.pk)
     return [
         ([summary.ALL], Case.objects.all()),
         ([west], Case.objects.filter(region=world.west)),
         ([summary.INBOX], Case.objects.filter(region__isnull=True)),
         (research_areas(world.manager), managed_cases(world.manager)),
-        ([west, summary.area_of(world.zuid.pk)], Case.objects.filter(region__in=[world.west, world.zuid])),
+        (
+            [west, summary.area_of(world.zuid.pk)],
+            Case.objects.filter(region__in=[world.west, world.zuid]),
+        ),
     ]
 
 

@@ -488,28 +488,27 @@ def _cohort_days(cases: QuerySet[Case], period: Period) -> QuerySet[Case, Any]:
     return _case_days(in_period(cases, period))
 
 
-def _case_days(cases: QuerySet[Case]) -> QuerySet[Case, Any]:
-    """:func:`_cohort_days` over ``cases``, whenever they were requested."""
+def _case_days(cases: QuerySet[Case], **extra: Any) -> QuerySet[Case, Any]:
+    """:func:`_cohort_days` over ``cases``, whenever they were requested (with ``extra``
+    columns)."""
     answered = Subquery(
         Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
         .order_by("answered_at")
         .values("answered_at")[:1]
     )
-    return (
-        cases.order_by()
-        .values(
-            c_status=F("status"),
-            c_intake_on=F("intake_on"),
-            c_requested=LocalDay("requested_at"),
-            # The day of the intake conversation; without it, the day the intake started.
-            c_intake=Coalesce(F("intake_on"), LocalDay(_first(Status.INTAKE))),
-            c_accepted=LocalDay(_first(Status.ACCEPTED)),
-            c_asked=LocalDay(_first(Status.COORDINATOR_ASSIGNED)),
-            c_held=LocalDay(_first(Status.HELD)),
-            c_plan=LocalDay(_first(Status.PLAN_DISTRIBUTED)),
-            c_aftercare=LocalDay(_first(Status.AFTERCARE)),
-            c_answered=LocalDay(answered),
-        )
+    return cases.order_by().values(
+        c_status=F("status"),
+        c_intake_on=F("intake_on"),
+        c_requested=LocalDay("requested_at"),
+        # The day of the intake conversation; without it, the day the intake started.
+        c_intake=Coalesce(F("intake_on"), LocalDay(_first(Status.INTAKE))),
+        c_accepted=LocalDay(_first(Status.ACCEPTED)),
+        c_asked=LocalDay(_first(Status.COORDINATOR_ASSIGNED)),
+        c_held=LocalDay(_first(Status.HELD)),
+        c_plan=LocalDay(_first(Status.PLAN_DISTRIBUTED)),
+        c_aftercare=LocalDay(_first(Status.AFTERCARE)),
+        c_answered=LocalDay(answered),
+        **extra,
     )
 
 

@@ -70,9 +70,7 @@ class FigureBucket(models.Model):
         verbose_name = _("figure bucket")
         verbose_name_plural = _("figure buckets")
         indexes = [
-            models.Index(
-                fields=["area", "financier", "month", "day"], name="research_bucket_key"
-            ),
+            models.Index(fields=["area", "financier", "month", "day"], name="research_bucket_key"),
             models.Index(fields=["month", "day"], name="research_bucket_day"),
         ]
 

@@ -11,6 +11,7 @@ marked through the entry that records it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -77,24 +78,24 @@ def _outcome(sender: Any, instance: AgreementOutcome, **kwargs: Any) -> None:
 
 
 def _plan_item(sender: Any, instance: Agreement | OrganisationRequest, **kwargs: Any) -> None:
-    _mark_through(
-        f"SELECT p.case_id, NULL FROM {_table(Plan)} p WHERE p.id = %s", instance.plan_id
-    )
+    _mark_through(f"SELECT p.case_id, NULL FROM {_table(Plan)} p WHERE p.id = %s", instance.plan_id)
 
 
 def connect() -> None:
     uid = "kring.research.figures"
     post_save.connect(_case_saved, sender=Case, dispatch_uid=f"{uid}.case")
     post_delete.connect(_case_deleted, sender=Case, dispatch_uid=f"{uid}.case")
-    for model in (CaseEvent, Meeting, Funding, CostItem, Plan, FollowUp):
+    direct: list[type[Model]] = [CaseEvent, Meeting, Funding, CostItem, Plan, FollowUp]
+    for model in direct:
         post_save.connect(_direct, sender=model, dispatch_uid=f"{uid}.{model.__name__}")
         post_delete.connect(_direct, sender=model, dispatch_uid=f"{uid}.{model.__name__}")
-    for model, handler in (
+    handlers: list[tuple[type[Model], Callable[..., None]]] = [
         (Attendance, _attendance),
         (Respondent, _respondent),
         (AgreementOutcome, _outcome),
         (Agreement, _plan_item),
         (OrganisationRequest, _plan_item),
-    ):
+    ]
+    for model, handler in handlers:
         post_save.connect(handler, sender=model, dispatch_uid=f"{uid}.{model.__name__}")
         post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}.{model.__name__}")

@@ -42,9 +42,6 @@ The loops over cases here run in the worker, the rebuild, or a page's refresh of
 changed since the last round: never over a page's cohort.
 """
 
-# The SQL below is put together from table names; values are parameters.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 import datetime as dt
@@ -131,7 +128,9 @@ class _Calendar:
 
     @classmethod
     def of(cls, days: Iterable[dt.date]) -> _Calendar:
-        return cls(dict(WorkingDayCount.objects.filter(day__in=set(days)).values_list("day", "working")))
+        return cls(
+            dict(WorkingDayCount.objects.filter(day__in=set(days)).values_list("day", "working"))
+        )
 
     def working_over(self, start: dt.date, end: dt.date, days: int) -> bool:
         first, last = self.days.get(start), self.days.get(end)
@@ -154,21 +153,11 @@ def _late(rule: figures._PhaseRule, start: dt.date, end: dt.date, calendar: _Cal
 def _case_values(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
     """Per case: its area, request day, status and the days each step was first reached, and
     whether it reached each stage of the funnel (as :func:`figures._cohort_days`)."""
-    days = figures._case_days(cases)
     reached = {
         f"r_{key}": figures._reached(status) for key, _label, status in STAGES if status is not None
     }
-    return days.values(
-        "c_status",
-        "c_intake_on",
-        "c_requested",
-        "c_intake",
-        "c_accepted",
-        "c_asked",
-        "c_held",
-        "c_plan",
-        "c_aftercare",
-        "c_answered",
+    return figures._case_days(
+        cases,
         c_pk=F("pk"),
         c_region=F("region_id"),
         r_follow_up=figures._answered(),
@@ -204,7 +193,7 @@ def _collect(cases: QuerySet[Case]) -> _Collected:
     attended = Q(attendance__information=True) | Q(attendance__private_time=True)
     attended |= Q(attendance__plan=True)
     meetings: dict[int, Data] = {}
-    for meeting in (
+    for found in (
         Meeting.objects.filter(case__in=scope, cancelled_at__isnull=True)
         .filter(Exists(CaseEvent.objects.filter(case=OuterRef("case"), to_status=Status.HELD)))
         .order_by()
@@ -216,6 +205,7 @@ def _collect(cases: QuerySet[Case]) -> _Collected:
             m_present=Count("attendance", filter=attended),
         )
     ):
+        meeting: dict[str, Any] = dict(found)
         data = meetings.setdefault(meeting["case_id"], {})
         present_count = meeting["m_present"]
         if present_count > 0:
@@ -285,9 +275,9 @@ def _collect(cases: QuerySet[Case]) -> _Collected:
         )
         .order_by()
     ):
-        data = items.setdefault(plan["case_id"], {})
+        counted: dict[str, Any] = dict(plan)
         for key in ("agreements", "requests", "agreed", "partly"):
-            _add(data, {f"i.{key}": plan[f"i_{key}"]})
+            _add(items.setdefault(plan["case_id"], {}), {f"i.{key}": counted[f"i_{key}"]})
     approved = Q(decision=Funding.Decision.APPROVED)
     pending = Q(decision=Funding.Decision.PENDING)
     money: dict[int, dict[int, Data]] = defaultdict(dict)
@@ -318,26 +308,28 @@ def _collect(cases: QuerySet[Case]) -> _Collected:
     ):
         funded = money[cost["case_id"]]
         if cost["financier"] in funded:  # the costs of a case this financier funds
-            _add(funded[cost["financier"]], {"c.total": _cents(cost["total"]), "c.items": cost["count"]})
+            _add(
+                funded[cost["financier"]],
+                {"c.total": _cents(cost["total"]), "c.items": cost["count"]},
+            )
 
     for row in rows:
         pk, day = row["c_pk"], _day(row["c_requested"])
         if day is None:
             continue
         area = area_of(row["c_region"])
-        data: Data = {"n": 1, f"nr.{area}": 1, "f.requested": 1}
-        for key, _label, status in STAGES:
-            flag = row.get(f"r_{key}")
-            if key != "requested" and flag:
-                data[f"f.{key}"] = 1
-        _add(data, answers.get(pk, {}))
-        figures_part = dict(data)
+        common: Data = {"n": 1, f"nr.{area}": 1, "f.requested": 1}
+        for key, _label, _status in STAGES:
+            if key != "requested" and row.get(f"r_{key}"):
+                common[f"f.{key}"] = 1
+        _add(common, answers.get(pk, {}))
+        figures_part = dict(common)
         _add(figures_part, _phases(row, rules, calendar))
         _add(figures_part, meetings.get(pk, {}))
         for where in (ALL, area):
             _add(buckets[(where, None, day)], figures_part)
         for financier, own in money.get(pk, {}).items():
-            report = dict(data)
+            report = dict(common)
             _add(report, items.get(pk, {}))
             _add(report, own)
             for where in (ALL, area):
@@ -420,9 +412,7 @@ def rebuild() -> int:
         while month <= end:
             following = month_start(month, REBUILD_MONTHS)
             collected = _collect(
-                Case.objects.filter(
-                    _requested_between(month, following - dt.timedelta(days=1))
-                )
+                Case.objects.filter(_requested_between(month, following - dt.timedelta(days=1)))
             )
             FigureBucket.objects.bulk_create(_rows(collected.buckets, month=False), batch_size=2000)
             FigureBucket.objects.bulk_create(
@@ -474,9 +464,11 @@ def _recompute(days: list[dt.date]) -> None:
     for month in months:
         month_days |= Q(day__gte=month, day__lt=month_start(month, 1))
     merged: dict[tuple[str, int | None, dt.date], Data] = defaultdict(dict)
-    for area, financier, day, data in FigureBucket.objects.filter(month=False).filter(
-        month_days
-    ).values_list("area", "financier_id", "day", "data"):
+    for area, financier, day, data in (
+        FigureBucket.objects.filter(month=False)
+        .filter(month_days)
+        .values_list("area", "financier_id", "day", "data")
+    ):
         _add(merged[(area, financier, month_start(day))], data)
     FigureBucket.objects.filter(month=True, day__in=months).delete()
     FigureBucket.objects.bulk_create(_rows(merged, month=True), batch_size=2000)
@@ -495,7 +487,9 @@ def _covering(period: Period) -> Q:
         if period.start <= month and last <= period.end:
             whole.append(month)
         else:
-            days |= Q(month=False, day__gte=max(month, period.start), day__lte=min(last, period.end))
+            days |= Q(
+                month=False, day__gte=max(month, period.start), day__lte=min(last, period.end)
+            )
     return Q(month=True, day__in=whole) | days
 
 
@@ -526,7 +520,11 @@ def _median(histogram: dict[int, int]) -> float | None:
 
 
 def _histogram(data: Data, prefix: str) -> dict[int, int]:
-    return {int(key[len(prefix) :]): count for key, count in data.items() if key.startswith(prefix) and count}
+    return {
+        int(key[len(prefix) :]): count
+        for key, count in data.items()
+        if key.startswith(prefix) and count
+    }
 
 
 def _funnel(data: Data) -> list[Stage]:
@@ -586,7 +584,9 @@ def _attendance_from(data: Data) -> Attendance:
 
 
 def _execution_from(data: Data) -> Execution:
-    by_outcome = {key: data.get(f"e.o.{key}", 0) for key, _label in AgreementOutcome.Outcome.choices}
+    by_outcome = {
+        key: data.get(f"e.o.{key}", 0) for key, _label in AgreementOutcome.Outcome.choices
+    }
     rated = sum(by_outcome.values())
     satisfaction_answers = data.get("e.sat_n", 0)
     return Execution(
@@ -632,7 +632,7 @@ def _area_names() -> dict[str, str]:
 
 def _merged(rows: list[Any]) -> Data:
     data: Data = {}
-    for _area, _day_, row in rows:
+    for _area, _bucket_day, row in rows:
         _add(data, row)
     return data
 
