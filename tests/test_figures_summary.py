@@ -16,11 +16,12 @@ from kring.accounts.models import Organisation
 from kring.cases.access import managed_cases
 from kring.cases.lifecycle import change_status
 from kring.cases.models import Case, Funding, Status
-from kring.core import periodic
+from kring.core import demo, periodic
 from kring.research import figures, summary
 from kring.research import report as reports
-from kring.research.access import research_areas
+from kring.research.access import financiers_for, research_areas, research_cases
 from kring.research.models import FigureBucket, FigureDirty
+from tests.test_dashboards import add_follow_ups_and_costs
 from tests.test_figures_sql import generated  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,27 @@ def test_an_empty_summary_has_no_figures(world):
         figures.dashboard(Case.objects.all(), period)
     )
     assert summary.dashboard([], period).requests.total == 0
+
+
+def test_the_summary_follows_generated_data_without_a_rebuild(world):
+    """The demo generator inserts in bulk and marks its cases itself; the pages' refresh then
+    gives the direct computation's figures, and the financiers the user may see are the ones
+    with fundings in their scope."""
+    demo.ensure_staff(demo.ensure_reference_data())
+    list(demo.generate(80, seed=3))
+    add_follow_ups_and_costs()
+    assert FigureDirty.objects.exists()
+    period = figures.Period(figures.month_start(timezone.localdate(), -60), timezone.localdate())
+    for areas, cases in scopes(world):
+        assert comparable(summary.dashboard(areas, period)) == comparable(
+            figures.dashboard(cases, period)
+        ), areas
+    assert not FigureDirty.objects.exists()
+    for user in (world.manager, world.researcher, world.other_manager):
+        expected = Organisation.objects.filter(fundings__case__in=research_cases(user)).distinct()
+        assert set(financiers_for(user)) == set(expected) != set()
+        organisation = financiers_for(user).first()
+        assert organisation is not None
+        assert comparable(
+            reports.summarised_report(research_areas(user), organisation, period)
+        ) == comparable(reports.financier_report(research_cases(user), organisation, period))

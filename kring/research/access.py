@@ -49,9 +49,12 @@ def may_export(user: User | object) -> bool:
 
 
 def financiers_for(user: User | object) -> QuerySet[Organisation]:
-    """The financiers of the cases in the user's scope."""
-    return (
-        Organisation.objects.filter(fundings__case__in=research_cases(user))
-        .distinct()
-        .order_by("name")
-    )
+    """The financiers of the cases in the user's scope: those with figures in the summary of
+    the user's areas (brought up to date first), so that the cost does not grow with the
+    number of cases. Equal to the organisations with a ``Funding`` of a case in
+    :func:`research_cases`."""
+    from kring.research import summary
+
+    return Organisation.objects.filter(
+        pk__in=summary.financier_buckets(research_areas(user)).values("financier_id")
+    ).order_by("name")

@@ -35,6 +35,11 @@ def mark_case(case_id: int | None) -> None:
         FigureDirty.objects.create(case_id=case_id)
 
 
+def mark_cases(case_ids: list[int]) -> None:
+    """Mark cases changed by bulk inserts or updates, which send no signals."""
+    FigureDirty.objects.bulk_create([FigureDirty(case_id=pk) for pk in case_ids], batch_size=2000)
+
+
 def _mark_through(sql_from: str, key: Any) -> None:
     """Mark the case that ``SELECT <case id> FROM <sql_from> WHERE … = key`` finds."""
     with connection.cursor() as cursor:

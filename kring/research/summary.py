@@ -52,7 +52,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kring.accounts.models import Organisation, Region
@@ -685,12 +687,22 @@ def _amount(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2) if cents else Decimal(0)
 
 
-def financier_cases(areas: Sequence[str]) -> dict[int, int]:
-    """Per financier with cases in ``areas``: how many (from the month buckets)."""
+def financier_buckets(areas: Sequence[str]) -> QuerySet[FigureBucket]:
+    """The month buckets of the financiers with cases in ``areas`` (after a refresh): at most
+    financiers × months × areas rows, whatever the number of cases."""
     refresh()
-    counts: dict[int, int] = defaultdict(int)
-    for financier, data in FigureBucket.objects.filter(
-        area__in=list(areas), month=True, financier__isnull=False
-    ).values_list("financier_id", "data"):
-        counts[financier] += data.get("n", 0)
-    return dict(counts)
+    return FigureBucket.objects.filter(area__in=list(areas), month=True, financier__isnull=False)
+
+
+def financier_case_count(areas: Sequence[str]) -> Subquery:
+    """For ``Organisation.objects.annotate()``: how many cases in ``areas`` the financier
+    funds (or was asked to), from its month buckets. A case is in one area of a scope (a
+    scope is ``all``, or regions and the national inbox), so the sum counts it once."""
+    requests = Cast(KeyTextTransform("n", "data"), IntegerField())
+    return Subquery(
+        FigureBucket.objects.filter(area__in=list(areas), month=True, financier=OuterRef("pk"))
+        .order_by()
+        .values("financier")
+        .annotate(total=Sum(requests))
+        .values("total")
+    )
