@@ -24,6 +24,7 @@ from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Attendance, CostItem, Meeting
 from kring.plans.models import Agreement, OrganisationRequest, Plan
 from kring.research import charts, figures
+from kring.research.signals import mark_cases
 from tests.factories import CaseFactory, UserFactory
 
 YEAR_2026 = figures.Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -545,12 +546,14 @@ def add_follow_ups_and_costs() -> None:
                 for agreement in plan.agreements.all()
             ]
         )
-    CostItem.objects.bulk_create(
+    costs = CostItem.objects.bulk_create(
         [
             CostItem(case_id=funding.case_id, funding=funding, description="Zaal", amount=75)
             for funding in Funding.objects.filter(costs__isnull=True)
         ]
     )
+    # Bulk inserts send no signals: the dashboard's summary is told of the costs here.
+    mark_cases([cost.case_id for cost in costs])
 
 
 def grow(count: int) -> None:

@@ -28,6 +28,7 @@ EXPECTED = {
     "messaging.outbox": "messaging",
     "operations.dead_tasks": "operations",
     "privacy.retention": "privacy",
+    "research.figures": "research",
 }
 
 

@@ -1262,6 +1262,10 @@ def insert(generated: list[Generated]) -> None:
         for case, number in zip(cases, ReferenceCounter.reserve(year, len(cases)), strict=True):
             case.reference = format_reference(year, number)
     Case.objects.bulk_create([item.case for item in generated])
+    # Bulk inserts send no signals: the dashboard's summary is told of the cases here.
+    from kring.research.signals import mark_cases
+
+    mark_cases([item.case.pk for item in generated])
     events: list[CaseEvent] = []
     questions: list[ConferenceQuestion] = []
     assignments: list[Assignment] = []

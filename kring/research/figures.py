@@ -485,27 +485,30 @@ def _cohort_days(cases: QuerySet[Case], period: Period) -> QuerySet[Case, Any]:
     """Per case of the cohort: its status, its intake date and the (local) day each step was
     first reached, as columns ``c_<name>`` (the steps are correlated subqueries, so no row is
     multiplied)."""
+    return _case_days(in_period(cases, period))
+
+
+def _case_days(cases: QuerySet[Case], **extra: Any) -> QuerySet[Case, Any]:
+    """:func:`_cohort_days` over ``cases``, whenever they were requested (with ``extra``
+    columns)."""
     answered = Subquery(
         Respondent.objects.filter(follow_up__case=OuterRef("pk"), answered_at__isnull=False)
         .order_by("answered_at")
         .values("answered_at")[:1]
     )
-    return (
-        in_period(cases, period)
-        .order_by()
-        .values(
-            c_status=F("status"),
-            c_intake_on=F("intake_on"),
-            c_requested=LocalDay("requested_at"),
-            # The day of the intake conversation; without it, the day the intake started.
-            c_intake=Coalesce(F("intake_on"), LocalDay(_first(Status.INTAKE))),
-            c_accepted=LocalDay(_first(Status.ACCEPTED)),
-            c_asked=LocalDay(_first(Status.COORDINATOR_ASSIGNED)),
-            c_held=LocalDay(_first(Status.HELD)),
-            c_plan=LocalDay(_first(Status.PLAN_DISTRIBUTED)),
-            c_aftercare=LocalDay(_first(Status.AFTERCARE)),
-            c_answered=LocalDay(answered),
-        )
+    return cases.order_by().values(
+        c_status=F("status"),
+        c_intake_on=F("intake_on"),
+        c_requested=LocalDay("requested_at"),
+        # The day of the intake conversation; without it, the day the intake started.
+        c_intake=Coalesce(F("intake_on"), LocalDay(_first(Status.INTAKE))),
+        c_accepted=LocalDay(_first(Status.ACCEPTED)),
+        c_asked=LocalDay(_first(Status.COORDINATOR_ASSIGNED)),
+        c_held=LocalDay(_first(Status.HELD)),
+        c_plan=LocalDay(_first(Status.PLAN_DISTRIBUTED)),
+        c_aftercare=LocalDay(_first(Status.AFTERCARE)),
+        c_answered=LocalDay(answered),
+        **extra,
     )
 
 

@@ -46,3 +46,48 @@ class WorkingDayCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.working}"
+
+
+class FigureBucket(models.Model):
+    """The dashboard's and the financiers' figures of the cases requested on one day (or in
+    one month) in one area, for one financier or for all cases: counts and histograms only
+    (see :mod:`kring.research.summary`). No personal data: numbers per area and day."""
+
+    area = models.CharField(_("area"), max_length=16)  # "all", "inbox" or "r<region id>"
+    financier = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("financier"),
+    )
+    month = models.BooleanField(_("whole month"), default=False)
+    day = models.DateField(_("day (or first day of the month)"))
+    data = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("figure bucket")
+        verbose_name_plural = _("figure buckets")
+        indexes = [
+            models.Index(fields=["area", "financier", "month", "day"], name="research_bucket_key"),
+            models.Index(fields=["month", "day"], name="research_bucket_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.financier_id or '-'} {self.day}"
+
+
+class FigureDirty(models.Model):
+    """A case whose figures changed since the last refresh of the summary (or a day, for a
+    case deleted). Only ids and dates."""
+
+    case_id = models.BigIntegerField(_("case id"), null=True, blank=True)
+    day = models.DateField(_("request day"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("changed figure")
+        verbose_name_plural = _("changed figures")
+
+    def __str__(self) -> str:
+        return f"{self.case_id or self.day}"

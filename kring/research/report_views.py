@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -19,7 +18,8 @@ from kring.audit import log as audit
 from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.research import report as reports
-from kring.research.access import financiers_for, research_cases
+from kring.research import summary
+from kring.research.access import financiers_for, research_areas
 from kring.research.views import (
     FIGURE_ROLES,
     PeriodForm,
@@ -38,7 +38,7 @@ def financiers(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     organisations = (
         financiers_for(user)
-        .annotate(case_count=Count("fundings__case", distinct=True))
+        .annotate(case_count=summary.financier_case_count(research_areas(user)))
         .order_by("name", "pk")
     )
     page = Paginator(organisations, settings.KRING_CASE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -61,7 +61,7 @@ def _report(
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return organisation, form, None
-    report = reports.financier_report(research_cases(user), organisation, form.period())
+    report = reports.summarised_report(research_areas(user), organisation, form.period())
     return organisation, form, report
 
 

@@ -25,8 +25,8 @@ from kring.accounts.models import Region, Role, User
 from kring.audit import log as audit
 from kring.cases.models import Case
 from kring.core.auth import roles_required, staff_user
-from kring.research import charts, figures
-from kring.research.access import is_national, research_cases
+from kring.research import charts, figures, summary
+from kring.research.access import is_national, research_areas
 
 FIGURE_ROLES = (Role.REGIONAL_MANAGER, Role.RESEARCHER, Role.ADMINISTRATOR)
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -111,6 +111,15 @@ class DashboardForm(PeriodForm):
         if region:
             return cases.filter(region_id=int(region))
         return cases
+
+    def areas(self, areas: list[str]) -> list[str]:
+        """As :meth:`apply`, for the summary's areas (the choices are the user's regions)."""
+        region = self.cleaned_data.get("region") if self.is_bound else ""
+        if region == INBOX:
+            return [summary.INBOX]
+        if region:
+            return [summary.area_of(int(region))]
+        return areas
 
 
 def region_choices(user: User) -> list[tuple[str, str]]:
@@ -278,7 +287,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "research/dashboard.html", context, status=400)
     chosen = str(form.cleaned_data.get("region") or "") if form.is_bound else ""
     period = form.period()
-    data = figures.dashboard(form.apply(research_cases(user)), period)
+    data = summary.dashboard(form.areas(research_areas(user)), period)
     if not is_national(user):  # a manager's small region must not point at one person
         data = replace(data, execution=data.execution.protected())
     parts_chart, sizes_chart = attendance_charts(data.attendance)
