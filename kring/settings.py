@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kring.messaging",
     "kring.core",
     "kring.operations",
+    "kring.demo",
 ]
 
 MIDDLEWARE = [

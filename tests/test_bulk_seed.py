@@ -1,4 +1,4 @@
-"""The bulk seeder (``seed --cases N``, kring.core.bulk): its cases have the demo's shape —
+"""The bulk seeder (``seed --cases N``, kring.demo.bulk): its cases have the demo's shape —
 every phase with what belongs to it, in the demo generator's proportions — and Kring's pages,
 the CSV export and the API's dataset work on them. No timings here: ``manage.py bench``."""
 
@@ -11,7 +11,8 @@ from django.db.models import Count, Max, Min
 from kring.accounts.models import User
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant
-from kring.core import bulk, demo
+from kring.demo import bulk
+from kring.demo import stories as demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Meeting
 from kring.operations.benchmark import PERSONA_KEYS, _export, _paths, _queries, _session

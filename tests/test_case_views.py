@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kring.cases.models import Case, CaseAction, Status, Variant
-from kring.core import demo
+from kring.demo import stories as demo
 from tests.factories import CaseFactory, case_in_status
 
 

@@ -19,7 +19,7 @@ from kring.accounts.models import Organisation, Region
 from kring.audit.models import AccessLog
 from kring.cases.models import Case, CaseEvent, Funding, Status
 from kring.circle.models import Category, Participant
-from kring.core import demo
+from kring.demo import stories as demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Attendance, CostItem, Meeting
 from kring.plans.models import Agreement, OrganisationRequest, Plan

@@ -23,7 +23,7 @@ from kring.accounts.models import Region
 from kring.audit.models import AccessLog
 from kring.cases.models import Case, CaseEvent, Status, Variant
 from kring.circle.models import Category, Participant, Willingness
-from kring.core import demo
+from kring.demo import stories as demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Attendance, Meeting
 from kring.plans.models import (

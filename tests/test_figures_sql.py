@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kring.cases.models import Case, CaseEvent, Status
 from kring.cases.norms import working_days_between
-from kring.core import demo
+from kring.demo import stories as demo
 from kring.research import figures
 from kring.research.models import WorkingDayCount
 from tests import figures_reference as reference

@@ -16,7 +16,8 @@ from kring.accounts.models import Organisation
 from kring.cases.access import managed_cases
 from kring.cases.lifecycle import change_status
 from kring.cases.models import Case, Funding, Status
-from kring.core import demo, periodic
+from kring.core import periodic
+from kring.demo import stories as demo
 from kring.research import figures, summary
 from kring.research import report as reports
 from kring.research.access import financiers_for, research_areas, research_cases

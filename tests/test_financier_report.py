@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from kring.accounts.models import Organisation
 from kring.audit.models import AccessLog
 from kring.cases.models import Case, Funding
-from kring.core import demo
+from kring.demo import stories as demo
 from kring.meetings.models import CostItem
 from kring.research import figures
 from kring.research import report as reports

@@ -22,7 +22,7 @@ from kring.cases.lifecycle import change_status
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle import links
 from kring.circle.models import Participant, PersonalLink
-from kring.core.management.commands.run import site_for
+from kring.demo.management.commands.run import site_for
 from kring.meetings import invitations
 from kring.meetings.models import Meeting
 from kring.messaging import outbox

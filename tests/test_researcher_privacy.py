@@ -6,7 +6,7 @@ import pytest
 
 from kring.cases.models import Case
 from kring.circle.models import Participant
-from kring.core import demo
+from kring.demo import stories as demo
 from tests.test_permission_matrix import EXPECTATIONS, _url, body_of
 
 

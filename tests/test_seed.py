@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from kring.accounts.models import PostcodeRange, Region, User
 from kring.cases.models import Assignment, Case, CaseEvent, Status, Variant
-from kring.core import demo
+from kring.demo import stories as demo
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kring.cases.access import coordinated_cases
 from kring.cases.models import Status
-from kring.core import demo
+from kring.demo import stories as demo
 from kring.meetings.models import Meeting
 from kring.plans.models import AftercareCall
 from tests.factories import case_in_status

@@ -1,6 +1,6 @@
 """Seeding at scale (issue 18): ``seed --cases 100000`` in minutes, not an hour.
 
-The demo's generator (:mod:`kring.core.demo`) builds a Django model instance for every row and
+The demo's generator (:mod:`kring.demo.stories`) builds a Django model instance for every row and
 inserts them with ``bulk_create``: about 80 rows a case, 13,000 rows a second on PostgreSQL —
 100,000 cases took over ten minutes. This seeder makes the same kinds of cases in the same
 proportions (the demo's vocabulary, weights and paths through the lifecycle, every phase with
@@ -54,7 +54,7 @@ from kring.cases.models import (
     format_reference,
 )
 from kring.circle.models import PROFESSIONALS, ContactMoment, Participant, Willingness
-from kring.core import demo
+from kring.demo import stories as demo
 from kring.followup.models import (
     CODE_ALPHABET,
     CODE_LENGTH,

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kring.core import bulk, demo
+from kring.demo import bulk
+from kring.demo import stories as demo
 
 
 class Command(BaseCommand):
