@@ -41,10 +41,10 @@ from kring.research.study import study_id
 from tests.factories import case_in_status
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-# The queries of one chunk, at most: cases, study IDs, history, circle, attendance, plans,
-# follow-up moments, respondents, outcomes (cases); moments, study IDs, respondents, outcomes
-# (answers).
-CASE_QUERIES = 9
+# The queries of one chunk: one for the cases with all their figures (issue 18: before, nine:
+# cases, study IDs, history, circle, attendance, plans, follow-up moments, respondents,
+# outcomes); moments, study IDs, respondents, outcomes (answers).
+CASE_QUERIES = 1
 RESPONDENT_QUERIES = 4
 
 
@@ -670,17 +670,18 @@ def test_the_queries_per_chunk_are_fixed(world):
     made = _cases(8, world.west)
     four = Case.objects.filter(pk__in=[c.pk for c in made[:4]])
     eight = Case.objects.filter(pk__in=[c.pk for c in made])
-    # The first export makes the study IDs: two more queries per chunk.
+    # The first export makes the study IDs: two more queries per chunk (none for the last,
+    # empty one).
     assert _queries(CASES, four, 2) == ((CASE_QUERIES + 2) * 2 + 1, 4)
-    # Then: nine per chunk, and one that finds no more cases.
+    # Then: one per chunk, and one that finds no more cases.
     assert _queries(CASES, four, 2) == (CASE_QUERIES * 2 + 1, 4)
     assert _queries(CASES, eight, 2) == ((CASE_QUERIES + 2) * 2 + CASE_QUERIES * 2 + 1, 8)
     assert _queries(CASES, eight, 2) == (CASE_QUERIES * 4 + 1, 8)
     assert _queries(CASES, eight, 3) == (CASE_QUERIES * 3, 8)  # the last chunk is short
-    # A chunk without a meeting, a plan or a follow-up moment skips looking for their parts.
+    # A chunk without a meeting, a plan or a follow-up moment: the same one query.
     alone = Case.objects.filter(pk=world.case.pk)
-    assert _queries(CASES, alone, 2) == (CASE_QUERIES + 2 - 4, 1)
-    assert _queries(CASES, alone, 2) == (CASE_QUERIES - 4, 1)
+    assert _queries(CASES, alone, 2) == (CASE_QUERIES + 2, 1)
+    assert _queries(CASES, alone, 2) == (CASE_QUERIES, 1)
     assert _queries(RESPONDENTS, four, 1) == (RESPONDENT_QUERIES * 4 + 1, 4)
     assert _queries(RESPONDENTS, eight, 2) == (RESPONDENT_QUERIES * 4 + 1, 8)
     assert _queries(RESPONDENTS, eight, 3) == (RESPONDENT_QUERIES * 3, 8)
