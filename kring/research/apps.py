@@ -7,4 +7,7 @@ class ResearchConfig(AppConfig):
     verbose_name = _("Research")
 
     def ready(self) -> None:
-        from kring.research import sqlite_days  # noqa: F401 - registers its SQLite function
+        from kring.research import (
+            jobs,  # noqa: F401 - registers its periodic jobs
+            sqlite_days,  # noqa: F401 - registers its SQLite function
+        )

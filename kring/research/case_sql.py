@@ -75,18 +75,14 @@ def _day(expression: str) -> str:
     parameter: the zone's name."""
     if connection.vendor == "postgresql":
         return f"((({expression}) AT TIME ZONE %s)::date - DATE '2000-01-01')"
-    return f"CAST(julianday({sqlite_days.FUNCTION}({expression}, %s)) AS INTEGER)"
+    return f"{sqlite_days.DAY_NUMBER}({expression}, %s)"
 
 
 def _quarter(expression: str) -> str:
     """'YYYY-Qn' of a timestamp's local day; one parameter: the zone's name."""
     if connection.vendor == "postgresql":
         return f"to_char((({expression}) AT TIME ZONE %s)::date, 'YYYY-\"Q\"Q')"
-    day = f"{sqlite_days.FUNCTION}({expression}, %s)"
-    return (
-        f"(CAST(strftime('%%Y', {day}) AS INTEGER) || '-Q' || "
-        f"((CAST(strftime('%%m', {day}) AS INTEGER) + 2) / 3))"
-    )
+    return f"{sqlite_days.QUARTER}({expression}, %s)"
 
 
 def _count_if(condition: str) -> str:

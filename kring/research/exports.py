@@ -113,7 +113,7 @@ def end_line(count: int) -> str:
     return f"{END_MARKER} rows={count}\r\n"
 
 
-def _counted(rows: Iterable[list[Cell]], counter: list[int]) -> Iterator[list[Cell]]:
+def counted(rows: Iterable[list[Cell]], counter: list[int]) -> Iterator[list[Cell]]:
     for row in rows:
         counter[0] += 1
         yield row
@@ -124,7 +124,7 @@ def ended_csv_pieces(
 ) -> Iterator[bytes]:
     """The CSV in pieces, ending with the end line (only once every row was written)."""
     counter = [0]
-    yield from csv_pieces(columns, _counted(rows, counter), dialect)
+    yield from csv_pieces(columns, counted(rows, counter), dialect)
     yield end_line(counter[0]).encode()
 
 
