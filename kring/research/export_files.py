@@ -103,8 +103,7 @@ def claim(job_id: int, worker: str, now: dt.datetime | None = None) -> ExportFil
     """Take the job if it is waiting, or being made by a worker whose lease ran out."""
     now = now or timezone.now()
     taken = ExportFile.objects.filter(
-        Q(state=ExportFile.State.QUEUED)
-        | Q(state=ExportFile.State.RUNNING, claimed_until__lt=now),
+        Q(state=ExportFile.State.QUEUED) | Q(state=ExportFile.State.RUNNING, claimed_until__lt=now),
         pk=job_id,
         attempts__lt=MAX_ATTEMPTS,
     ).update(
@@ -119,10 +118,8 @@ def claim(job_id: int, worker: str, now: dt.datetime | None = None) -> ExportFil
 
 def _progress(job: ExportFile, worker: str, rows: Iterable[list[Cell]]) -> Iterator[list[Cell]]:
     """The rows, with the job's progress and lease written every few thousand."""
-    done = 0
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
         yield row
-        done += 1
         if done % PROGRESS_EVERY == 0:
             kept = ExportFile.objects.filter(pk=job.pk, claimed_by=worker).update(
                 rows_done=done, claimed_until=timezone.now() + LEASE
@@ -143,7 +140,9 @@ def write(job: ExportFile, dataset: Dataset, rows: Iterable[list[Cell]], target:
         else:
             dialect = exports.DUTCH if job.fmt == "nl.csv" else exports.INTERNATIONAL
             counter = [0]
-            for piece in exports.csv_pieces(dataset.columns, exports.counted(rows, counter), dialect):
+            for piece in exports.csv_pieces(
+                dataset.columns, exports.counted(rows, counter), dialect
+            ):
                 out.write(piece)
             count = counter[0]
             out.write(exports.end_line(count).encode())
@@ -158,9 +157,11 @@ def build(job_id: int, worker: str = "") -> ExportFile | None:
         from kring.messaging import outbox
 
         worker = outbox.worker_name
-    job = claim(job_id, worker)
-    if job is None:
+    claimed = claim(job_id, worker)
+    if claimed is None:
         return None
+    job = claimed
+    pk = job.pk
     dataset = DATASETS[job.dataset]
     part, final = part_path(job), final_path(job)
     try:
@@ -200,7 +201,7 @@ def build(job_id: int, worker: str = "") -> ExportFile | None:
             finished_at=None if again else timezone.now(),
         )
         if again:
-            transaction.on_commit(lambda: enqueue(job.pk))
+            transaction.on_commit(lambda: enqueue(pk))
         else:
             notify(ExportFile.objects.get(pk=job.pk))
         return ExportFile.objects.get(pk=job.pk)
