@@ -50,12 +50,17 @@ def directory() -> Path:
     return path
 
 
+def _stem(job: ExportFile) -> str:
+    # The moment of asking too: a file never passes for another job's with the same number.
+    return f"export-{job.pk}-{job.created_at:%Y%m%d%H%M%S%f}"
+
+
 def final_path(job: ExportFile) -> Path:
-    return directory() / f"export-{job.pk}.{job.fmt}"
+    return directory() / f"{_stem(job)}.{job.fmt}"
 
 
 def part_path(job: ExportFile) -> Path:
-    return directory() / f"export-{job.pk}.{job.fmt}.part"
+    return directory() / f"{_stem(job)}.{job.fmt}.part"
 
 
 def filename(job: ExportFile) -> str:
