@@ -34,7 +34,7 @@ from kring.plans.models import (
     Plan,
     PlanVersion,
 )
-from kring.research import dataset, exports
+from kring.research import case_sql, dataset, exports
 from kring.research.dataset import CASES, RESPONDENTS, Period
 from kring.research.management.commands.bench_export import follow_ups
 from kring.research.study import study_id
@@ -660,9 +660,14 @@ def _cases(count: int, region: Region) -> list[Case]:
 
 
 def _queries(ds: dataset.Dataset, cases: Any, chunk_size: int) -> tuple[int, int]:
+    """The queries per chunk (without the cases' export's two per export on PostgreSQL, which
+    turn JIT off and on: see kring/research/case_sql.py), and the rows."""
     with CaptureQueriesContext(connection) as queries:
         rows = list(ds.rows(cases, chunk_size=chunk_size))
-    return len(queries), len(rows)
+    setup = case_sql.setup_queries() if ds is CASES else 0
+    if setup:
+        assert [q["sql"] for q in (queries[0], queries[-1])] == ["SET jit = off", "RESET jit"]
+    return len(queries) - setup, len(rows)
 
 
 @pytest.mark.django_db

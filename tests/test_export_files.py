@@ -71,6 +71,7 @@ def test_a_large_export_is_made_by_the_worker_and_downloaded_whole(many, client,
     job.refresh_from_db()
     assert job.state == ExportFile.State.DONE
     assert (job.rows_done, job.rows_total, job.percent) == (13, 13, 100)
+    assert job.finished_at is not None and job.expires_at is not None
     assert job.expires_at == job.finished_at + dt.timedelta(hours=24)
     page = client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/", **EN).content.decode()
     assert "http-equiv" not in page
@@ -168,7 +169,7 @@ def test_expiry_removes_the_file(many, client):
     _run_tasks()
     job.refresh_from_db()
     path = export_files.directory() / job.path
-    assert path.is_file()
+    assert path.is_file() and job.expires_at is not None
     assert export_files.sweep(now=job.expires_at - dt.timedelta(minutes=1)) == (0, 0)
     assert path.is_file()
     assert export_files.sweep(now=job.expires_at + dt.timedelta(seconds=1)) == (0, 1)
@@ -210,6 +211,7 @@ def test_a_worker_stopped_halfway_leaves_no_file_marked_done(many, monkeypatch):
     # puts it back in the queue and removes the half file.
     assert export_files.build(job.pk, "worker-2") is None
     assert export_files.part_path(job).exists()
+    assert job.claimed_until is not None
     later = job.claimed_until + dt.timedelta(seconds=1)
     assert export_files.sweep(now=later) == (1, 0)
     job.refresh_from_db()

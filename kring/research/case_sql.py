@@ -359,12 +359,31 @@ def case_chunk_rows(
     return rows, [record[0] for record in fetched]
 
 
+# PostgreSQL estimates the chunk's statement high enough (joins of grouped derived tables) to
+# compile it with JIT, which costs ~150 ms per chunk against ~45 ms for the query itself: the
+# export turns JIT off for its own session while it runs (two statements per export, not per
+# chunk).
+
+
+def setup_queries() -> int:
+    return 2 if connection.vendor == "postgresql" else 0
+
+
 def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
     statement = Statement()
-    last = 0
-    while True:
-        rows, keys = case_chunk_rows(statement, scope, last, size)
-        yield from rows
-        if len(rows) < size:
-            return
-        last = keys[-1]
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+    try:
+        last = 0
+        while True:
+            rows, keys = case_chunk_rows(statement, scope, last, size)
+            yield from rows
+            if len(rows) < size:
+                return
+            last = keys[-1]
+    finally:
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET jit")
