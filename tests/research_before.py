@@ -296,3 +296,20 @@ def _case_chunk(chunk: list[dict[str, Any]]) -> Iterator[Row]:
         values["recommend_yes"] = given.get("n_recommend_yes", 0) if first else None
         values["new_conference_yes"] = given.get("n_new_conference_yes", 0) if first else None
         yield _row(CASE_COLUMNS, values)
+
+
+def csv_pieces(columns: Any, rows: Any, dialect: Any) -> Iterator[bytes]:
+    """The CSV as kring/research/exports.py wrote it before issue 18: every cell through
+    csv_cell."""
+    from kring.research import exports
+
+    writer = exports._writer(dialect)
+    yield (exports.BOM + writer.writerow([column.name for column in columns])).encode()
+    piece: list[str] = []
+    for row in rows:
+        piece.append(writer.writerow([exports.csv_cell(value, dialect) for value in row]))
+        if len(piece) >= exports.ROWS_PER_PIECE:
+            yield "".join(piece).encode()
+            piece = []
+    if piece:
+        yield "".join(piece).encode()

@@ -6,7 +6,6 @@ of the export tests."""
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import pytest
 
@@ -14,7 +13,7 @@ from kring.accounts.models import CoordinatorProfile, Region, User
 from kring.cases.models import Case
 from kring.core import bulk, demo
 from kring.research import exports
-from kring.research.dataset import CASES, Period
+from kring.research.dataset import CASES, RESPONDENTS, Period
 from kring.research.management.commands.bench_export import follow_ups
 from tests import research_before, test_dataset_export
 
@@ -23,10 +22,6 @@ pytestmark = pytest.mark.django_db
 # The export tests' hand-made cases, as fixtures here too.
 built = test_dataset_export.built
 dangerous = test_dataset_export.dangerous
-
-
-def _csv(rows: Any) -> bytes:
-    return b"".join(exports.ended_csv_pieces(CASES.columns, rows))
 
 
 @pytest.fixture
@@ -65,7 +60,15 @@ def test_the_fast_rows_equal_the_old_ones(generated, chunk):
         assert [type(cell) for cell in new] == [type(cell) for cell in old], old[0]
         assert new == old, old[0]
     for dialect in (exports.INTERNATIONAL, exports.DUTCH):
-        assert _csv(iter(after)) == _csv(iter(before))
-        assert b"".join(exports.ended_csv_pieces(CASES.columns, iter(after), dialect)) == b"".join(
-            exports.ended_csv_pieces(CASES.columns, iter(before), dialect)
-        )
+        new = b"".join(exports.csv_pieces(CASES.columns, iter(after), dialect))
+        old = b"".join(research_before.csv_pieces(CASES.columns, iter(before), dialect))
+        assert new == old, dialect
+
+
+def test_the_answers_csv_is_written_as_before(generated):
+    rows = list(RESPONDENTS.rows(Case.objects.all()))
+    assert len(rows) > 100
+    for dialect in (exports.INTERNATIONAL, exports.DUTCH):
+        new = b"".join(exports.csv_pieces(RESPONDENTS.columns, iter(rows), dialect))
+        old = b"".join(research_before.csv_pieces(RESPONDENTS.columns, iter(rows), dialect))
+        assert new == old, dialect

@@ -94,8 +94,17 @@ def csv_pieces(
     writer = _writer(dialect)
     yield (BOM + writer.writerow([column.name for column in columns])).encode()
     piece: list[str] = []
+    # Whole numbers and empty cells go to the writer as they are (it writes str(n) and ""
+    # for them, as csv_cell would); the rest through csv_cell. A bool is not an int here.
     for row in rows:
-        piece.append(writer.writerow([csv_cell(value, dialect) for value in row]))
+        piece.append(
+            writer.writerow(
+                [
+                    value if value is None or value.__class__ is int else csv_cell(value, dialect)
+                    for value in row
+                ]
+            )
+        )
         if len(piece) >= ROWS_PER_PIECE:
             yield "".join(piece).encode()
             piece = []
