@@ -56,9 +56,9 @@ def test_the_fast_rows_equal_the_old_ones(generated, chunk):
         if len({row[index] for row in after}) < 2
     ]
     assert all(name.startswith("circle_") for name in same) and len(same) <= 4, same
-    for old, new in zip(before, after, strict=True):
-        assert [type(cell) for cell in new] == [type(cell) for cell in old], old[0]
-        assert new == old, old[0]
+    for was, now in zip(before, after, strict=True):
+        assert [type(cell) for cell in now] == [type(cell) for cell in was], was[0]
+        assert now == was, was[0]
     for dialect in (exports.INTERNATIONAL, exports.DUTCH):
         new = b"".join(exports.csv_pieces(CASES.columns, iter(after), dialect))
         old = b"".join(research_before.csv_pieces(CASES.columns, iter(before), dialect))
