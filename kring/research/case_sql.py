@@ -86,7 +86,7 @@ def _quarter(expression: str) -> str:
 
 
 def _count_if(condition: str) -> str:
-    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+    return f"COUNT(*) FILTER (WHERE {condition})"
 
 
 def _days(start: str, end: str) -> str:
@@ -129,7 +129,7 @@ def _statement(chunk_sql: str) -> str:
     categories = ", ".join(
         f"{_count_if(f'category = {_quoted(value)}')} AS c_{value}" for value in Category.values
     )
-    plans_of_chunk = f"SELECT id FROM {plan} WHERE case_id IN (SELECT id FROM chunk)"
+    plans_of_chunk = "SELECT id FROM plans"
     parts = [
         ("agreements", f"SELECT plan_id, COUNT(*) AS n FROM {_table(Agreement)}"),
         ("requests", f"SELECT plan_id, COUNT(*) AS n FROM {_table(OrganisationRequest)}"),
@@ -176,7 +176,8 @@ moments AS (
     MIN(opened_at) OVER (PARTITION BY case_id) AS first_opened
   FROM {follow_up} WHERE case_id IN (SELECT id FROM chunk)
 ),
-firsts AS (SELECT id, case_id, months, state, first_opened FROM moments WHERE place = 1)
+firsts AS (SELECT id, case_id, months, state, first_opened FROM moments WHERE place = 1),
+plans AS (SELECT id, case_id, outcome FROM {plan} WHERE case_id IN (SELECT id FROM chunk))
 SELECT
   ch.id AS id, s.study_id AS study_id, ch.variant AS variant, r.name AS region,
   {_quarter("ch.requested_at")} AS quarter, ch.status AS status,
@@ -227,7 +228,7 @@ LEFT JOIN (
   WHERE meeting_id IN (SELECT id FROM {meeting} WHERE case_id IN (SELECT id FROM chunk))
   GROUP BY meeting_id
 ) AS att ON att.meeting_id = m.id
-LEFT JOIN {plan} AS p ON p.case_id = ch.id
+LEFT JOIN plans AS p ON p.case_id = ch.id
 {part_joins}
 {delivered}
 LEFT JOIN firsts AS f ON f.case_id = ch.id
