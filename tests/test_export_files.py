@@ -62,7 +62,8 @@ def test_a_large_export_is_made_by_the_worker_and_downloaded_whole(many, client,
     job = _ask(client, dataset="zaken", fmt="csv")
     assert job.state == ExportFile.State.QUEUED and job.requested_by == many.researcher
     page = client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/", **EN).content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in page
+    assert 'data-hx-trigger="every 3s"' in page  # follows the progress with JavaScript
+    assert f'href="/onderzoek/gegevens/bestanden/{job.pk}/">Refresh now' in page  # and without
     assert "Waiting for the worker." in page
     assert f"/onderzoek/gegevens/bestanden/{job.pk}/download" not in page
     assert client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/download").status_code == 404
@@ -74,7 +75,7 @@ def test_a_large_export_is_made_by_the_worker_and_downloaded_whole(many, client,
     assert job.finished_at is not None and job.expires_at is not None
     assert job.expires_at == job.finished_at + dt.timedelta(hours=24)
     page = client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/", **EN).content.decode()
-    assert "http-equiv" not in page
+    assert "data-hx-trigger" not in page  # done: no more polling
     assert "The file is ready: 13 rows." in page
     dutch = client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/", HTTP_ACCEPT_LANGUAGE="nl")
     assert "Het bestand is klaar: 13 rijen." in dutch.content.decode()
@@ -241,7 +242,7 @@ def test_a_failure_is_tried_again_then_shown_clearly(many, client, monkeypatch):
     assert job.state == ExportFile.State.FAILED
     assert not list(export_files.directory().glob(f"export-{job.pk}.*"))
     page = client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/", **EN).content.decode()
-    assert "The file could not be made" in page and "http-equiv" not in page
+    assert "The file could not be made" in page and "data-hx-trigger" not in page
     dutch = client.get(f"/onderzoek/gegevens/bestanden/{job.pk}/", HTTP_ACCEPT_LANGUAGE="nl")
     assert "Het bestand kon niet worden gemaakt" in dutch.content.decode()
     assert OutboxMessage.objects.filter(purpose="research.export_file").count() == 1
