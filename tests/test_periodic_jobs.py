@@ -27,6 +27,7 @@ EXPECTED = {
     "meetings.reminders": "meetings",
     "messaging.outbox": "messaging",
     "operations.dead_tasks": "operations",
+    "research.export_files": "research",
 }
 
 
