@@ -531,9 +531,10 @@ class Page:
 def case_page(cases: QuerySet[Case], period: Period, after: int, size: int) -> Page:
     """``size`` cases after the case ``after``: the same rows as :func:`case_rows` gives for
     them, in the same order, in one query (the next page's first case read along)."""
-    rows, keys = case_sql.case_chunk_rows(
-        case_sql.Statement(), period.apply(cases), after, size + 1
-    )
+    with case_sql.without_jit():
+        rows, keys = case_sql.case_chunk_rows(
+            case_sql.Statement(), period.apply(cases), after, size + 1
+        )
     more = len(rows) > size
     return Page(rows[:size], keys[size - 1] if more else None)
 
