@@ -357,6 +357,11 @@ KRING_FOLLOW_UP_ANSWER_DAYS = envint("KRING_FOLLOW_UP_ANSWER_DAYS", 28, minimum=
 KRING_FOLLOW_UP_REMINDER_DAYS = envint("KRING_FOLLOW_UP_REMINDER_DAYS", 10, minimum=1)
 # The research line's phone number, printed in follow-up invitations (answering by phone).
 KRING_RESEARCH_PHONE = envstr("KRING_RESEARCH_PHONE", "")
+# Research exports (issue 18): one with more rows than this is built by the worker into a file
+# (downloaded whole, deleted after KRING_EXPORT_RETAIN_HOURS); smaller ones stream directly.
+KRING_EXPORT_DIRECT_MAX_ROWS = envint("KRING_EXPORT_DIRECT_MAX_ROWS", 20000, minimum=0)
+KRING_EXPORT_RETAIN_HOURS = envint("KRING_EXPORT_RETAIN_HOURS", 24, minimum=1)
+KRING_EXPORT_DIR = Path(envstr("KRING_EXPORT_DIR", str(BASE_DIR / "var" / "exports")))
 # Access-log entries are kept this long (BIO: long enough to investigate an incident).
 KRING_RETAIN_LOG_DAYS = envint("KRING_RETAIN_LOG_DAYS", 365, minimum=30)
 # The access log's chain is an HMAC with this key, kept outside the database (an attacker who

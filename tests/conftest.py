@@ -38,11 +38,13 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _kring_test_settings(settings, request):
+def _kring_test_settings(settings, request, tmp_path_factory):
     # pytest-django swaps in the in-memory mail backend; Kring's mail goes through the outbox.
     settings.EMAIL_BACKEND = "kring.messaging.backend.OutboxBackend"
     settings.KRING_DEMO_MAILBOX = True
     settings.EMAIL_HOST = ""
+    # Research export files (issue 18) go to a temporary directory, never var/.
+    settings.KRING_EXPORT_DIR = tmp_path_factory.mktemp("exports")
     # The cache lives in the database (rate limits, used one-time codes): clear it for tests
     # that use the database, so that one test's sign-ins do not count against the next.
     uses_db = bool({"db", "transactional_db"} & set(request.fixturenames)) or bool(

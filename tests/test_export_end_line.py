@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kring.cases.models import Case
-from kring.research import dataset, exports
+from kring.research import case_sql, exports
 from tests.factories import CaseFactory
 from tests.test_dataset_export import EN, csv_rows
 
@@ -61,15 +61,15 @@ def test_an_error_while_the_rows_are_read_leaves_no_end_line(many, client, monke
     """The server stops sending halfway (here: reading the rows fails after five, as when a
     worker is killed at its timeout): the client has a 200 and part of a file, which the
     end line's absence gives away."""
-    chunk = dataset._case_chunk
+    rows = case_sql.case_rows
 
     def failing(*args: Any, **kwargs: Any):
-        for number, row in enumerate(chunk(*args, **kwargs)):
+        for number, row in enumerate(rows(*args, **kwargs)):
             if number == 5:
                 raise ConnectionError("the worker was stopped")
             yield row
 
-    monkeypatch.setattr(dataset, "_case_chunk", failing)
+    monkeypatch.setattr(case_sql, "case_rows", failing)
     client.force_login(many.researcher)
     response = client.get("/onderzoek/gegevens/zaken.csv", **EN)
     assert response.status_code == 200  # the status went out before the rows

@@ -28,6 +28,7 @@ EXPECTED = {
     "messaging.outbox": "messaging",
     "operations.dead_tasks": "operations",
     "privacy.retention": "privacy",
+    "research.export_files": "research",
     "research.figures": "research",
 }
 

@@ -15,6 +15,8 @@ from kring.cases.models import Assignment, BottomLine, Case, Funding, Status
 from kring.circle.models import InformationNeed, Participant
 from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
 from kring.messaging.models import OutboxAttachment, OutboxMessage
+from kring.research import export_files
+from kring.research.dataset import DATASETS
 from tests.factories import case_in_status
 
 ROLES = [
@@ -237,6 +239,10 @@ EXPECTATIONS = {
     "dataset_dictionary": RESEARCHER_ONLY,
     "dataset_download_nl": RESEARCHER_ONLY,
     "dataset_dictionary_nl": RESEARCHER_ONLY,
+    # Export files (issue 18): asked for by a researcher; a file is only its requester's.
+    "export_file_request": RESEARCHER_POST,
+    "export_file": RESEARCHER_ONLY,
+    "export_file_download": RESEARCHER_ONLY,
     "outbox_list": ADMIN_ONLY,
     # A message to a participant of world.case: its manager, its coordinator, administrators.
     "outbox_message": expect(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, OK),
@@ -442,6 +448,12 @@ def _url(name, world):
         return reverse(name, args=["zaken"])
     if name == "dataset_dictionary":
         return reverse(name, args=["zaken"])
+    if name in ("export_file", "export_file_download"):
+        job = export_files.request_export(
+            world.researcher, DATASETS["zaken"], "csv", export_files.Period()
+        )
+        export_files.build(job.pk, "matrix")
+        return reverse(name, args=[job.pk])
     if name in PLAN_URLS:
         held_with_plan(world.case)
         return reverse(name, args=[world.case.reference])

@@ -37,8 +37,21 @@ def test_generated_cases_have_their_meeting_before_the_plan_and_no_negative_dura
     assert negative == []
 
 
-def test_a_span_that_runs_backwards_is_refused():
-    day = dt.date(2026, 3, 1)
-    assert dataset._days(day, day + dt.timedelta(days=3)) == 3
-    assert dataset._days(day, day) == 0
-    assert dataset._days(day + dt.timedelta(days=3), day) is None
+@pytest.mark.django_db
+def test_a_span_that_runs_backwards_is_refused(world):
+    """Three days forward, none, and backwards (the preparation before the acceptance): 3, 0
+    and empty — computed in SQL since issue 18 (kring/research/case_sql.py)."""
+    start = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    Case.objects.filter(pk=world.case.pk).update(requested_at=start)
+    for days, status in [(3, Status.INTAKE), (3, Status.ACCEPTED), (1, Status.PREPARATION)]:
+        CaseEvent.objects.create(
+            case=world.case,
+            action="status.changed",
+            to_status=status,
+            at=start + dt.timedelta(days),
+        )
+    columns = [c.name for c in dataset.CASES.columns]
+    (row,) = [dict(zip(columns, r, strict=True)) for r in dataset.CASES.rows(Case.objects.all())]
+    assert row["days_request_to_intake"] == 3
+    assert row["days_intake_to_accepted"] == 0
+    assert row["days_accepted_to_coordinator"] is None

@@ -32,6 +32,9 @@ PURPOSES: dict[str, Promise] = {
         "message purpose", "Reminder of the follow-up questionnaire"
     ),
     "followup.opened": pgettext_lazy("message purpose", "Follow-up opened, to researchers"),
+    "research.export_file": pgettext_lazy(
+        "message purpose", "Research export file ready, to the researcher"
+    ),
     "account": pgettext_lazy("message purpose", "Account: sign-in and password"),
     "staff.digest": pgettext_lazy("message purpose", "Daily email of what is due, to staff"),
 }

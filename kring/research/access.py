@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from kring.accounts.models import Organisation, User
 from kring.cases.access import managed_cases, managed_region_ids
 from kring.cases.models import Case
+from kring.research.models import ExportFile
 
 
 def research_cases(user: User | object) -> QuerySet[Case]:
@@ -58,3 +59,10 @@ def financiers_for(user: User | object) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         pk__in=summary.financier_buckets(research_areas(user)).values("financier_id")
     ).order_by("name")
+
+
+def export_files_for(user: User | object) -> QuerySet[ExportFile]:
+    """The export files a researcher asked for: nobody sees another's."""
+    if not isinstance(user, User) or not may_export(user):
+        return ExportFile.objects.none()
+    return ExportFile.objects.filter(requested_by=user)

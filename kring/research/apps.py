@@ -7,7 +7,7 @@ class ResearchConfig(AppConfig):
     verbose_name = _("Research")
 
     def ready(self) -> None:
-        # The periodic jobs, the marks of changed figures and the SQLite function.
+        # The periodic jobs, the marks of changed figures and the SQLite functions.
         from kring.research import jobs, signals, sqlite_days  # noqa: F401
 
         signals.connect()

@@ -94,8 +94,17 @@ def csv_pieces(
     writer = _writer(dialect)
     yield (BOM + writer.writerow([column.name for column in columns])).encode()
     piece: list[str] = []
+    # Whole numbers and empty cells go to the writer as they are (it writes str(n) and ""
+    # for them, as csv_cell would); the rest through csv_cell. A bool is not an int here.
     for row in rows:
-        piece.append(writer.writerow([csv_cell(value, dialect) for value in row]))
+        piece.append(
+            writer.writerow(
+                [
+                    value if value is None or value.__class__ is int else csv_cell(value, dialect)
+                    for value in row
+                ]
+            )
+        )
         if len(piece) >= ROWS_PER_PIECE:
             yield "".join(piece).encode()
             piece = []
@@ -113,7 +122,7 @@ def end_line(count: int) -> str:
     return f"{END_MARKER} rows={count}\r\n"
 
 
-def _counted(rows: Iterable[list[Cell]], counter: list[int]) -> Iterator[list[Cell]]:
+def counted(rows: Iterable[list[Cell]], counter: list[int]) -> Iterator[list[Cell]]:
     for row in rows:
         counter[0] += 1
         yield row
@@ -124,7 +133,7 @@ def ended_csv_pieces(
 ) -> Iterator[bytes]:
     """The CSV in pieces, ending with the end line (only once every row was written)."""
     counter = [0]
-    yield from csv_pieces(columns, _counted(rows, counter), dialect)
+    yield from csv_pieces(columns, counted(rows, counter), dialect)
     yield end_line(counter[0]).encode()
 
 

@@ -19,14 +19,22 @@ def study_ids(case_ids: Iterable[int]) -> dict[int, str]:
     known = dict(
         StudyCase.objects.filter(case_id__one_of=wanted).values_list("case_id", "study_id")
     )
-    missing = wanted - known.keys()
+    known.update(make_study_ids(wanted - known.keys()))
+    return known
+
+
+def make_study_ids(case_ids: Iterable[int]) -> dict[int, str]:
+    """Study IDs for cases known to have none yet (two queries; or another worker's, if it
+    made them first)."""
+    missing = set(case_ids)
+    made: dict[int, str] = {}
     while missing:  # a second pass only if a random ID was taken (or another worker won)
         StudyCase.objects.bulk_create(
             [StudyCase(case_id=pk, study_id=new_study_id()) for pk in missing],
             ignore_conflicts=True,
         )
-        known.update(
+        made.update(
             StudyCase.objects.filter(case_id__in=missing).values_list("case_id", "study_id")
         )
-        missing = wanted - known.keys()
-    return known
+        missing -= made.keys()
+    return made

@@ -30,6 +30,17 @@ urlpatterns: list[URLPattern] = [
     path(
         "onderzoek/gegevens/<str:dataset>.<str:fmt>", export_views.download, name="dataset_download"
     ),
+    path(
+        "onderzoek/gegevens/bestanden/",
+        export_views.export_file_request,
+        name="export_file_request",
+    ),
+    path("onderzoek/gegevens/bestanden/<int:pk>/", export_views.export_file, name="export_file"),
+    path(
+        "onderzoek/gegevens/bestanden/<int:pk>/download",
+        export_views.export_file_download,
+        name="export_file_download",
+    ),
     path("onderzoek/financiers/", report_views.financiers, name="financiers"),
     path("onderzoek/financiers/<int:pk>/", report_views.report, name="financier_report"),
     path(
