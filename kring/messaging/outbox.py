@@ -210,11 +210,6 @@ def claim(
     )
 
 
-def _sent(message: OutboxMessage, *, mailbox: bool = False) -> None:
-    """Write one delivery down at once, in one commit with what hangs on it."""
-    _write_all_sent([message], mailbox=mailbox)
-
-
 def _write_all_sent(messages: list[OutboxMessage], *, mailbox: bool = False) -> None:
     """Write deliveries down in one commit: an update per message, plus one per calendar
     attachment, plus the receivers of ``message_sent`` (once for them all)."""
@@ -327,10 +322,8 @@ def send(messages: list[OutboxMessage]) -> dict[int, str]:
     worker's successor from sending it again (``release_abandoned``)."""
     outcome: dict[int, str] = {}
     if settings.KRING_DEMO_MAILBOX:
-        for message in messages:
-            _sent(message, mailbox=True)
-            outcome[message.pk] = OutboxMessage.Status.SENT
-        return outcome
+        _write_all_sent(messages, mailbox=True)
+        return {message.pk: OutboxMessage.Status.SENT for message in messages}
     smtp = HandOverBackend(fail_silently=False)
     taken: list[OutboxMessage] = []
     try:
