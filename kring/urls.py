@@ -14,12 +14,12 @@ from kring.circle import urls as circle
 from kring.core import urls as core
 from kring.followup import urls as followup
 from kring.meetings import urls as meetings
-from kring.messaging import urls as messaging
 from kring.operations import urls as operations
 from kring.operations import views as operations_views
 from kring.plans import urls as plans
 from kring.privacy import urls as privacy
 from kring.research import urls as research
+from kring.work import urls as work
 
 # The admin signs in through the same page as the rest of Kring.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -34,6 +34,7 @@ urlpatterns = [
     path("taal/", set_language, name="set_language"),
     path("account/", include("allauth.urls")),
     *core.urlpatterns,
+    *work.urlpatterns,
     *operations.urlpatterns,
     *accounts.urlpatterns,
     # Before zaken/<reference>/: the case list, a new case and the question check.
@@ -48,7 +49,6 @@ urlpatterns = [
     *plans.urlpatterns,
     *followup.urlpatterns,
     *research.urlpatterns,
-    *messaging.urlpatterns,
     path("admin/", admin.site.urls),
 ]
 

@@ -16,11 +16,13 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kring.accounts.models import CoordinatorProfile
+from kring.cases import contact as case_contact
+from kring.cases import emails
 from kring.circle.models import Category, Participant
 from kring.core import contact
 from kring.meetings.letters import invitation_letter_pdf
 from kring.meetings.models import Meeting
-from kring.messaging import emails, outbox
+from kring.messaging import outbox
 
 WEST_OFFICE = {"phone": "020 555 01 23", "email": "west@kring.test"}
 
@@ -55,13 +57,13 @@ def test_a_region_office_fills_its_gaps_from_the_organisation(offices):
 
 
 def test_only_a_participant_is_given_the_coordinators_number(offices):
-    for_participant = contact.for_case(offices.case, participant=True)
+    for_participant = case_contact.for_case(offices.case, participant=True)
     assert for_participant.coordinator is not None
     assert for_participant.coordinator.phone == "06 11 22 33 44"
-    assert contact.for_case(offices.case).coordinator is None
+    assert case_contact.for_case(offices.case).coordinator is None
     offices.coordinator.phone = ""
     offices.coordinator.save(update_fields=["phone"])
-    assert contact.for_case(offices.case, participant=True).coordinator is None
+    assert case_contact.for_case(offices.case, participant=True).coordinator is None
 
 
 def test_the_footer_names_a_number_an_address_and_the_required_pages(offices, client):

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from kring.accounts.models import User
 from kring.cases.models import Case, Status
-from kring.core import due
 from kring.meetings.models import Meeting
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.plans.models import Plan, PlanVersion
+from kring.work import due
 from tests.factories import case_in_status
 
 

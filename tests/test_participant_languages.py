@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
+from kring.cases import emails
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle import links
 from kring.circle.models import Participant
@@ -28,7 +29,6 @@ from kring.core import dates, languages
 from kring.followup import services as follow_up_services
 from kring.followup.models import FollowUp
 from kring.meetings.models import DateOption, Meeting
-from kring.messaging import emails
 from tests.test_followup_services import DUE, ready_for_follow_up
 from tests.test_own_page_phases import person, scheduled, set_status
 from tests.test_requests import VALID

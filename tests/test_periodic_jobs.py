@@ -19,7 +19,6 @@ from kring.operations.management.commands.worker import sweep_once
 EXPECTED = {
     "audit.log_head": "audit",
     "audit.seal": "audit",
-    "core.digests": "core",
     "core.expired_sessions": "core",
     "core.rate_limits": "core",
     "core.used_codes": "core",
@@ -30,6 +29,7 @@ EXPECTED = {
     "privacy.retention": "privacy",
     "research.export_files": "research",
     "research.figures": "research",
+    "work.digests": "work",
 }
 
 

@@ -181,7 +181,7 @@ def test_the_requester_hears_again_only_when_the_date_changes(world, client):
 def test_the_news_is_part_of_the_step(world, monkeypatch):
     """Stored in the step's own transaction: if the step fails after the email was stored,
     neither the step nor the email remains."""
-    from kring.messaging import emails
+    from kring.cases import emails
 
     stored = emails.request_accepted
 

@@ -149,7 +149,7 @@ def test_nobody_else_reaches_a_persons_data(world, client, ahmed):
 
 @pytest.mark.django_db
 def test_erasure_reaches_messages_to_an_old_address_and_the_requesters_story(world, client, ahmed):
-    from kring.messaging import emails
+    from kring.cases import emails
 
     emails.personal_link(ahmed, "https://kring.test/p/x/")
     Participant.objects.filter(pk=ahmed.pk).update(email="nieuw@voorbeeld.test")

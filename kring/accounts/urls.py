@@ -1,4 +1,4 @@
-"""A staff member's own profile and settings.
+"""A staff member's own profile and settings, and whom everyone can reach (the offices).
 
 ``urlpatterns`` are at the site's root; ``case_urlpatterns`` under ``zaken/<reference>/``
 (kring/urls.py includes them)."""
@@ -12,6 +12,7 @@ from kring.accounts import views
 urlpatterns: list[URLPattern] = [
     path("profiel/", views.coordinator_profile, name="coordinator_profile"),
     path("profiel/dagoverzicht/", views.digest_setting, name="digest_setting"),
+    path("contact/", views.contact_page, name="contact"),
 ]
 
 case_urlpatterns: list[URLPattern] = []

@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kring.accounts import services
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.forms import CoordinatorProfileForm, DigestForm
-from kring.accounts.models import CoordinatorProfile, Role
-from kring.core.auth import roles_required, staff_user
+from kring.accounts.models import CoordinatorProfile, Region, Role
+from kring.core import contact
 
 
 @login_required
@@ -64,3 +65,13 @@ def digest_setting(request: HttpRequest) -> HttpResponse:
         else _("You no longer receive the daily email."),
     )
     return redirect("digest_setting")
+
+
+def contact_page(request: HttpRequest) -> HttpResponse:
+    """Whom to reach: the organisation and every region's office."""
+    regions = Region.objects.order_by("name")
+    return render(
+        request,
+        "core/contact.html",
+        {"organisation": contact.organisation(), "offices": [contact.office(r) for r in regions]},
+    )

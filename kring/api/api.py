@@ -31,7 +31,6 @@ from kring.api import services
 from kring.api.auth import ClientSecret, RateLimited, ScopeRefused, caller, role
 from kring.api.middleware import API_VERSION
 from kring.api.models import ApiClient, ApiSubmission, Scope
-from kring.api.problems import PROBLEM_TYPE, camel, problem
 from kring.api.schemas import (
     Aanvraag,
     AanvraagIn,
@@ -49,6 +48,7 @@ from kring.api.schemas import (
 from kring.audit import log as audit
 from kring.cases.forms import POSTCODE, RequestForm
 from kring.cases.models import Case, Status
+from kring.core.problems import PROBLEM_TYPE, camel, problem
 from kring.research import export_views
 from kring.research import report as reports
 from kring.research import views as research_views

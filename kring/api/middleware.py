@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from kring.api.problems import PROBLEM_TYPE, problem
+from kring.core.problems import PROBLEM_TYPE, problem
 
 API_PREFIX = "/api/"
 API_VERSION = "1.0.0"

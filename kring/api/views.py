@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Organisation, Region, Role
 from kring.api import services
 from kring.api.models import ApiClient, Scope
-from kring.core.auth import roles_required, staff_user
 
 TEMPLATE = "api/clients.html"
 

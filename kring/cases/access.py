@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 
 from kring.accounts.models import User
 from kring.cases.models import Assignment, Case
+from kring.messaging.models import OutboxMessage
 
 
 def refused(request: HttpRequest, reference: str) -> Http404:
@@ -152,3 +153,22 @@ def get_managed_case(request: HttpRequest, reference: str) -> Case:
     if not isinstance(user, User):
         raise Http404
     return _case_in(managed_cases(user), request, reference)
+
+
+# --- Messages ------------------------------------------------------------------------
+# An administrator sees every message (the outbox, or the demo mailbox). A regional manager and
+# a coordinator see the messages sent to the participants of the cases whose people they may
+# see (``cases_with_people``): what a participant received, exactly. Nothing else — not the
+# mail between staff about a case, nor another case's. Anything outside the scope is a 404.
+
+
+def messages_for(user: User | object) -> QuerySet[OutboxMessage]:
+    if not isinstance(user, User) or not user.is_active:
+        return OutboxMessage.objects.none()
+    if user.is_administrator:
+        return OutboxMessage.objects.all()
+    return OutboxMessage.objects.filter(participant__isnull=False, case__in=cases_with_people(user))
+
+
+def sees_all_messages(user: User | object) -> bool:
+    return isinstance(user, User) and user.is_active and user.is_administrator

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import Municipality, Organisation, Region, User
+from kring.cases import emails
 from kring.cases.lifecycle import CaseError, change_status, touch
 from kring.cases.models import (
     BottomLine,
@@ -27,7 +28,6 @@ from kring.cases.models import (
     Funding,
     Status,
 )
-from kring.messaging import emails
 
 MAX_QUESTIONS = 3
 # While the intake may still be edited.

@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import Role, User
-from kring.cases import requester_news
+from kring.cases import emails, requester_news
 from kring.cases.access import coordinates, manages
 from kring.cases.models import (
     COORDINATION_ENDED,
@@ -34,7 +34,6 @@ from kring.cases.models import (
     ConflictOfInterest,
     Status,
 )
-from kring.messaging import emails
 
 
 class CaseError(Exception):

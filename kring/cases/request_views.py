@@ -15,13 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Municipality, Role
 from kring.cases.access import managed_cases
 from kring.cases.forms import PublicRequestForm, StaffRequestForm
 from kring.cases.intake import create_request, inbox_name
 from kring.cases.models import Case
 from kring.core import once, ratelimit
-from kring.core.auth import roles_required, staff_user
 
 SESSION_KEY = "kring:request-reference"
 

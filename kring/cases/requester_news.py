@@ -22,8 +22,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from kring.cases import emails
 from kring.cases.models import Case, CaseAction, CaseEvent
-from kring.messaging import emails
 
 ACCEPTED = CaseAction.REQUESTER_ACCEPTED
 COORDINATOR_FOUND = CaseAction.REQUESTER_COORDINATOR_FOUND

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases import intake, lifecycle, matching
@@ -54,7 +55,6 @@ from kring.cases.next_step import next_step
 from kring.cases.norms import norm_for
 from kring.cases.paging import seek_page
 from kring.cases.questions import GOOD_EXAMPLES, check_question
-from kring.core.auth import roles_required, staff_user
 
 # From here on the conference, the plan, its copies and the aftercare have pages.
 CONFERENCE = frozenset(

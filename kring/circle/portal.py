@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from kring.audit import log as audit
+from kring.cases import contact
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import FINAL_STATUSES, Case, Status
 from kring.circle import links, services
@@ -35,7 +36,7 @@ from kring.circle.forms import (
     PortalWillingnessForm,
 )
 from kring.circle.models import Participant, PersonalLink, Willingness
-from kring.core import contact, languages, once, ratelimit
+from kring.core import languages, once, ratelimit
 from kring.followup import portal as follow_up_portal
 from kring.meetings import services as meeting_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from kring.cases import emails
 from kring.cases.models import FINAL_STATUSES, CaseAction
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
 from kring.circle.services import normalise_phone
-from kring.messaging import emails
 
 
 def holders(kind: str, value: str) -> list[Participant]:

@@ -273,7 +273,7 @@ def remove_information_need(need: InformationNeed, *, user: User) -> None:
 
 def send_personal_link(participant: Participant, *, user: User) -> None:
     """Email a new personal link (earlier links keep working), with its history entry."""
-    from kring.messaging import emails
+    from kring.cases import emails
 
     if participant.declined:
         raise CaseError(

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
-from kring.cases.access import get_people_case
+from kring.cases.access import get_people_case, messages_for
 from kring.cases.forms import VersionForm, on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
@@ -29,9 +30,7 @@ from kring.circle.forms import (
 )
 from kring.circle.models import ContactMoment, InformationNeed, Participant
 from kring.circle.picture import circle_rings, circle_svg
-from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
-from kring.messaging.access import messages_for
 
 CASE_ROLES = (Role.REGIONAL_MANAGER, Role.COORDINATOR)
 

@@ -1,4 +1,5 @@
-"""Whom people can reach: the organisation, a region's office, and a case's coordinator.
+"""Whom people can reach: the organisation and a region's office (a case's contacts, with its
+coordinator, are in kring.cases.contact).
 
 Every page a citizen reads, every email and every letter names someone to call or write to.
 The organisation's details are settings (``KRING_CONTACT_*``); a region's office has its own
@@ -10,14 +11,18 @@ else, is referred to the office.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.conf import settings
 
-from kring.accounts.models import Region
 
-if TYPE_CHECKING:
-    from kring.cases.models import Assignment, Case
+class Office(Protocol):
+    """What a region gives of its office (``accounts.Region``)."""
+
+    name: str
+    phone: str
+    email: str
+    postal_address: str
 
 
 @dataclass(frozen=True)
@@ -26,15 +31,6 @@ class Contact:
     phone: str = ""
     email: str = ""
     address: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CaseContact:
-    """What a letter, an email or the own page shows: the coordinator (for participants, when
-    they gave a phone number) and the office."""
-
-    office: Contact
-    coordinator: Contact | None = None
 
 
 def organisation() -> Contact:
@@ -46,7 +42,7 @@ def organisation() -> Contact:
     )
 
 
-def office(region: Region | None) -> Contact:
+def office(region: Office | None) -> Contact:
     """A region's office, its gaps filled with the organisation's details."""
     main = organisation()
     if region is None:
@@ -58,31 +54,3 @@ def office(region: Region | None) -> Contact:
         email=region.email or main.email,
         address=lines or main.address,
     )
-
-
-def for_case(
-    case: Case | None, *, participant: bool = False, accepted: list[Assignment] | None = None
-) -> CaseContact:
-    """The office of the case's region, and for a participant also their coordinator (the
-    first accepted assignment; ``accepted``: those assignments, with their coordinators, when
-    the caller read them already)."""
-    if case is None:
-        return CaseContact(office=organisation())
-    coordinator = None
-    if participant:
-        from kring.cases.models import Assignment  # cases builds on accounts and core
-
-        if accepted is None:
-            assignment = (
-                case.assignments.filter(state=Assignment.State.ACCEPTED)
-                .select_related("coordinator")
-                .order_by("pk")
-                .first()
-            )
-        else:
-            assignment = min(accepted, key=lambda a: a.pk, default=None)
-        if assignment is not None and assignment.coordinator.phone:
-            coordinator = Contact(
-                name=assignment.coordinator.full_name, phone=assignment.coordinator.phone
-            )
-    return CaseContact(office=office(case.region), coordinator=coordinator)

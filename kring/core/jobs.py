@@ -2,13 +2,11 @@
 
 import datetime as dt
 
-from kring.core import due, once, ratelimit
+from kring.core import once, ratelimit
 from kring.core.periodic import register
 
 register("core.rate_limits", lambda worker: ratelimit.sweep())
 register("core.used_codes", lambda worker: once.sweep())
-# Once a day per staff member: the claimed date moves on.
-register("core.digests", lambda worker: due.send_digests(), every=dt.timedelta(seconds=30))
 # Signed-in sessions past their expiry (10 hours at most) are deleted.
 register(
     "core.expired_sessions", lambda worker: _clear_expired_sessions(), every=dt.timedelta(hours=1)

@@ -81,7 +81,7 @@ class ControlCharactersMiddleware:
         if self._hostile(request):
             if request.path.startswith("/api/"):
                 # The API answers every error as a problem document, this one too.
-                from kring.api.problems import problem
+                from kring.core.problems import problem
 
                 return problem(request, 400)
             return HttpResponse(render_to_string("400.html"), status=400)

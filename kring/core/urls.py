@@ -1,4 +1,4 @@
-"""The front page, the staff's start page and the site's fixed pages.
+"""The front page and the site's fixed pages.
 
 ``urlpatterns`` are at the site's root; ``case_urlpatterns`` under ``zaken/<reference>/``
 (kring/urls.py includes them)."""
@@ -11,7 +11,6 @@ from kring.core import views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
-    path("contact/", views.contact_page, name="contact"),
     path(
         "toegankelijkheidsverklaring/",
         views.accessibility_statement,
@@ -19,7 +18,6 @@ urlpatterns: list[URLPattern] = [
     ),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("werk/", views.start, name="start"),
 ]
 
 case_urlpatterns: list[URLPattern] = []

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases.access import get_managed_case
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
-from kring.core.auth import roles_required, staff_user
 from kring.followup import follow_on as service
 
 

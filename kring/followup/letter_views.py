@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases.access import get_managed_case
-from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.followup import access, letters
 from kring.followup.models import ContactAttempt, FollowUp

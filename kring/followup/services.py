@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kring.accounts.models import User
+from kring.cases import emails
 from kring.cases.lifecycle import CaseError, change_status
 from kring.cases.models import FINAL_STATUSES, Case, CaseAction, Status
 from kring.circle import links
@@ -35,7 +36,7 @@ from kring.followup.models import (
     new_code,
 )
 from kring.meetings.models import Meeting
-from kring.messaging import emails, outbox
+from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.plans.models import Agreement, PlanVersion
 

@@ -29,13 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases.forms import VersionForm, on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, Status
 from kring.circle.models import Category
-from kring.core.auth import roles_required, staff_user
 from kring.followup import services
 from kring.followup.access import follow_ups_for, get_follow_up, get_respondent, respondents_for
 from kring.followup.forms import (

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kring.accounts.models import User
+from kring.cases import emails
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import CaseAction, Status
 from kring.circle import links
@@ -29,7 +30,7 @@ from kring.circle.models import Participant, Willingness
 from kring.meetings.calendar import meeting_ics
 from kring.meetings.letters import invitation_letter_pdf
 from kring.meetings.models import Invitation, Meeting
-from kring.messaging import emails, outbox
+from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 
 logger = logging.getLogger("kring.invitations")

@@ -15,16 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role, User
 from kring.audit import log as audit
+from kring.cases import confirm
 from kring.cases.access import coordinates, get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, Status
 from kring.circle.access import get_participant_for_user
 from kring.circle.models import Participant
-from kring.core import confirm
-from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.meetings import invitations, services
 from kring.meetings.forms import AnswerForm, CancelForm, CostForm, DateOptionForm, VenueForm

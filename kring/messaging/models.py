@@ -6,8 +6,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kring.cases.models import Case
-
 
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):
@@ -19,7 +17,7 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(_("stored"), default=timezone.now, db_index=True)
     purpose = models.CharField(_("purpose"), max_length=60)
     case = models.ForeignKey(
-        Case,
+        "cases.Case",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -37,7 +37,6 @@ from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from kring.cases.models import Case
 from kring.core.logfilters import redact
 from kring.messaging.models import OutboxAttachment, OutboxMessage
 from kring.messaging.smtp import ClaimLost, HandOverBackend
@@ -75,7 +74,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def store(
-    email: EmailMessage, *, purpose: str, case: Case | None = None, participant: Any = None
+    email: EmailMessage, *, purpose: str, case: Any = None, participant: Any = None
 ) -> OutboxMessage:
     """Store a Django email in the outbox; the worker sends it after the commit."""
     html = ""

@@ -21,15 +21,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
+from kring.cases import confirm
 from kring.cases.access import cases_with_people, coordinates, get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import BottomLine, Case, Status
 from kring.circle.models import Participant, Willingness
-from kring.core import confirm
-from kring.core.auth import roles_required, staff_user
 from kring.meetings.models import Attendance, Meeting
 from kring.plans import services
 from kring.plans.conference_forms import (

@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
+from kring.cases import emails
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import CaseAction
 from kring.circle import links
 from kring.circle.models import Participant, Willingness
-from kring.messaging import emails, outbox
+from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.plans import document
 from kring.plans.models import Delivery, Plan, PlanVersion

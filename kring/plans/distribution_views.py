@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
 from kring.cases.access import get_people_case
 from kring.cases.lifecycle import CaseError, available_transitions
 from kring.cases.models import Case, Status
 from kring.circle.models import Participant, Willingness
-from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.plans import distribution as copies
 from kring.plans import document, services

@@ -28,15 +28,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit import log as audit
+from kring.cases import confirm
 from kring.cases.access import get_people_case
 from kring.cases.forms import on_version
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case, Status
 from kring.circle.models import Participant
-from kring.core import confirm
-from kring.core.auth import roles_required, staff_user
 from kring.plans import precision, services
 from kring.plans.forms import (
     ITEM_FORMS,

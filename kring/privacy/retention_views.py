@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
-from kring.core.auth import roles_required, staff_user
 from kring.privacy import retention
 
 PAGE_SIZE = 50

@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Role
 from kring.audit.models import AccessLog, ErasureRequest
 from kring.cases.access import get_managed_case, managed_cases
 from kring.cases.lifecycle import CaseError
 from kring.cases.models import Case
 from kring.circle.models import Participant
-from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.privacy import display, rights
 

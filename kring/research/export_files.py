@@ -217,7 +217,8 @@ def build(job_id: int, worker: str = "") -> ExportFile | None:
 
 def notify(job: ExportFile) -> None:
     """Tell the researcher the file is ready (or could not be made): no data in the email."""
-    from kring.messaging import emails, outbox
+    from kring.cases import emails
+    from kring.messaging import outbox
 
     user = job.requested_by
     if not user.email:

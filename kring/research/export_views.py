@@ -17,9 +17,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kring.accounts.auth import staff_user
 from kring.accounts.models import User
 from kring.audit import log as audit
-from kring.core.auth import staff_user
 from kring.core.downloads import attachment
 from kring.research import export_files, exports
 from kring.research.access import export_files_for, may_export, research_cases

@@ -13,9 +13,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Organisation, User
 from kring.audit import log as audit
-from kring.core.auth import roles_required, staff_user
 from kring.core.downloads import attachment
 from kring.research import report as reports
 from kring.research import summary

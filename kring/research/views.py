@@ -21,10 +21,10 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kring.accounts.auth import roles_required, staff_user
 from kring.accounts.models import Region, Role, User
 from kring.audit import log as audit
 from kring.cases.models import Case
-from kring.core.auth import roles_required, staff_user
 from kring.research import charts, figures, summary
 from kring.research.access import is_national, research_areas
 

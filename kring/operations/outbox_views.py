@@ -1,7 +1,7 @@
 """The outbox (the demo mailbox): every stored message, searchable, with its HTML version and
 attachments. Administrators see every message; a regional manager and a coordinator open the
 messages sent to the participants of their cases, from the participant's page (see
-``kring.messaging.access``)."""
+``kring.cases.access``)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from kring.accounts.auth import roles_required
 from kring.accounts.models import Role
 from kring.audit import log as audit
-from kring.core.auth import roles_required
+from kring.cases.access import messages_for, sees_all_messages
 from kring.core.logfilters import redact
 from kring.messaging import outbox, purposes
-from kring.messaging.access import messages_for, sees_all_messages
 from kring.messaging.models import OutboxAttachment, OutboxMessage
 
 PAGE_SIZE = 25

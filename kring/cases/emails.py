@@ -11,8 +11,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kring.cases import contact
 from kring.cases.models import Assignment, Case
-from kring.core import contact
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 

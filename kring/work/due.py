@@ -19,10 +19,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from kring.accounts.models import User
+from kring.cases import emails
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.models import Case, Status
 from kring.cases.norms import INTAKE_WAITING, Norm, norm_for
-from kring.messaging import emails, outbox
+from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 
 logger = logging.getLogger("kring.digest")

@@ -1,0 +1,87 @@
+"""‘Mijn zaken’ (/werk/): the staff's start page, per role the cases that need their action
+first and what falls due (kring.work.due)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from kring.accounts.auth import staff_user
+from kring.accounts.models import Role
+from kring.cases.access import coordinated_cases, managed_cases
+from kring.cases.lifecycle import ACTION_BY
+from kring.cases.models import Assignment, Case, Status
+from kring.cases.norms import over_norm
+from kring.followup.access import follow_ups_for
+from kring.followup.views import section_counts
+from kring.messaging.models import OutboxMessage
+from kring.work import due
+
+START_LIMIT = 15
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """‘Mijn zaken’: per role the cases that need this person's action first."""
+    user = staff_user(request)
+    context: dict[str, object] = {"roles": user.roles}
+    assignments = Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(
+            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
+        ).select_related("coordinator"),
+        to_attr="active_assignments",
+    )
+    if user.is_regional_manager:
+        mine = managed_cases(user)
+        waiting = [s for s, role in ACTION_BY.items() if role == Role.REGIONAL_MANAGER]
+        action = mine.filter(status__in=waiting)
+        context["manager_action"] = list(
+            action.select_related("region", "municipality")
+            .prefetch_related(assignments)
+            .order_by("status_changed_at")[:START_LIMIT]
+        )
+        context["manager_action_count"] = action.count()
+        context["manager_late_count"] = mine.filter(over_norm()).count()
+        context["manager_by_status"] = _counts_by_status(mine)
+        context["manager_norms"] = due.norms(user, timezone.localdate())
+    if user.is_coordinator:
+        context["aftercare_due"] = due.aftercare_due(user, timezone.localdate())
+        context["meetings_this_week"] = due.meetings_this_week(user, timezone.now())
+        mine = coordinated_cases(user)
+        context["coordinator_offered"] = list(
+            mine.filter(
+                status=Status.COORDINATOR_ASSIGNED,
+                assignments__coordinator=user,
+                assignments__state=Assignment.State.OFFERED,
+            )
+            .select_related("region", "municipality")
+            .prefetch_related(assignments)
+            .order_by("status_changed_at")[:START_LIMIT]
+        )
+        context["coordinator_active"] = list(
+            mine.exclude(status=Status.COORDINATOR_ASSIGNED)
+            .select_related("region", "municipality")
+            .prefetch_related(assignments)
+            .order_by("status_changed_at")[:START_LIMIT]
+        )
+    if user.is_researcher:
+        counts = section_counts(follow_ups_for(user), timezone.localdate())
+        context["follow_ups_due"] = counts["due"]
+        context["follow_ups_overdue"] = counts["overdue"]
+    if user.is_administrator:
+        context["outbox_failed"] = OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.FAILED
+        ).count()
+        context["outbox_waiting"] = OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.QUEUED
+        ).count()
+    return render(request, "work/start.html", context)
+
+
+def _counts_by_status(cases: QuerySet[Case]) -> list[tuple[str, int]]:
+    counts = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+    return [(str(Status(s).label), counts[s]) for s in Status.values if counts.get(s)]
