@@ -2,7 +2,7 @@
 and effects on the case's moves. A phase whose hooks were not registered fails here — the move
 would otherwise pass silently without them."""
 
-from kring.cases import lifecycle
+from kring.cases import lifecycle, next_step
 from kring.cases.models import FINAL_STATUSES, Status
 
 
@@ -24,6 +24,16 @@ def test_a_case_that_ends_ends_its_links_and_its_follow_up():
             "kring.circle.hooks.end_the_links",
             "kring.followup.hooks.cancel_the_follow_up",
         ], status
+
+
+def test_the_meeting_and_the_plan_name_the_coordinator_s_next_step():
+    assert next_step.registered() == {
+        Status.SCHEDULED: "kring.meetings.hooks.prepare_or_record_the_meeting",
+        Status.HELD: "kring.plans.hooks.write_and_distribute_the_plan",
+        Status.PLAN_WITHOUT_MEETING: "kring.plans.hooks.write_and_distribute_the_plan",
+        Status.PLAN_DISTRIBUTED: "kring.plans.hooks.record_the_aftercare_call",
+        Status.AFTERCARE: "kring.plans.hooks.record_the_aftercare_call",
+    }
 
 
 def test_other_moves_have_no_hooks():

@@ -3,14 +3,18 @@
 The case page's "Next step" box names it with its button: a link to the page where it is
 done, or the status move itself. When nothing is due for this user, it says who is expected
 to act instead (never "nothing to do" while a step of theirs waits elsewhere on the page).
+
+The request's steps are the regional manager's and live here; from the preparation on, each
+phase registers the coordinator's step for its statuses with ``coordinator_step`` in its
+``hooks.py`` (meetings: the meeting; plans: the plan, its copies and the aftercare call).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +38,7 @@ class NextStep:
     waiting: bool = False
 
 
-def _move(case: Case, user: User, target: str, text: Promise) -> NextStep | None:
+def move(case: Case, user: User, target: str, text: Promise) -> NextStep | None:
     transition = TRANSITIONS.get((case.status, target))
     if transition is None or not user_may(user, transition, case):
         return None
@@ -43,14 +47,14 @@ def _move(case: Case, user: User, target: str, text: Promise) -> NextStep | None
     return NextStep(text=text, button=transition.label, transition=transition)
 
 
-def _link(name: str, case: Case, text: Promise, button: Promise, anchor: str = "") -> NextStep:
+def link(name: str, case: Case, text: Promise, button: Promise, anchor: str = "") -> NextStep:
     return NextStep(text=text, button=button, url=reverse(name, args=[case.reference]) + anchor)
 
 
 def _manager_step(case: Case, user: User) -> NextStep | None:
     status = case.status
     if status == S.REQUESTED:
-        return _link(
+        return link(
             "case_intake",
             case,
             _("Talk with the requester and record the intake conversation."),
@@ -58,15 +62,15 @@ def _manager_step(case: Case, user: User) -> NextStep | None:
         )
     if status == S.INTAKE:
         if not case.questions.exists():
-            return _link(
+            return link(
                 "case_intake",
                 case,
                 _("Put the conference question, then accept the case."),
                 _("Put the conference question"),
             )
-        return _move(case, user, S.ACCEPTED, _("The question is put: accept the case."))
+        return move(case, user, S.ACCEPTED, _("The question is put: accept the case."))
     if status == S.ACCEPTED:
-        return _link(
+        return link(
             "case_match",
             case,
             _("Choose a coordinator and ask them to take the case."),
@@ -75,84 +79,53 @@ def _manager_step(case: Case, user: User) -> NextStep | None:
     return None
 
 
-def _coordinator_step(case: Case, user: User) -> NextStep | None:
-    from kring.meetings.models import Meeting
-    from kring.plans import distribution
-    from kring.plans.models import AftercareCall, Plan
-    from kring.plans.services import latest_version, plan_of
+Step = Callable[[Case, User], NextStep | None]
+_coordinator_steps: dict[str, Step] = {}
 
+
+def coordinator_step(*statuses: str) -> Callable[[Step], Step]:
+    """Register the coordinator's step for cases in ``statuses`` (one function per status)."""
+
+    def register(step: Step) -> Step:
+        for status in statuses:
+            if status in _coordinator_steps:
+                raise ValueError(f"A coordinator's step for {status} is registered already.")
+            _coordinator_steps[status] = step
+        return step
+
+    return register
+
+
+def registered() -> dict[str, str]:
+    """Status -> the registered step's dotted name (for the tests)."""
+    return {s: f"{f.__module__}.{f.__qualname__}" for s, f in sorted(_coordinator_steps.items())}
+
+
+def _coordinator_step(case: Case, user: User) -> NextStep | None:
     status = case.status
     if status == S.PREPARATION:
         if not case.participants.exists():
-            return _link(
+            return link(
                 "circle",
                 case,
                 _("Map the circle: add the people who belong to it."),
                 _("Add people to the circle"),
             )
         if not case.date_options.exists():
-            return _link(
+            return link(
                 "dates",
                 case,
                 _("Propose dates for the meeting and ask the circle which suit them."),
                 _("Propose dates"),
             )
-        return _link(
+        return link(
             "dates",
             case,
             _("Choose the date that suits the circle best."),
             _("Choose a date"),
         )
-    if status == S.SCHEDULED:
-        meeting = Meeting.objects.filter(case=case, cancelled_at__isnull=True).first()
-        if meeting is not None and meeting.starts_at and meeting.starts_at <= timezone.now():
-            return _link(
-                "conference",
-                case,
-                _("The meeting has taken place: record who came and what was decided."),
-                _("Record the conference"),
-            )
-        if meeting is not None and not meeting.invitations.exists():
-            return _link(
-                "meeting",
-                case,
-                _("Set the place and food, then send the invitations."),
-                _("Place, food and invitations"),
-            )
-        return _link(
-            "meeting",
-            case,
-            _("Prepare the meeting: the place, the food, the invitations."),
-            _("Place, food and invitations"),
-        )
-    if status in (S.HELD, S.PLAN_WITHOUT_MEETING):
-        plan = plan_of(case)
-        if plan.outcome != Plan.Outcome.ACCEPTED or latest_version(plan) is None:
-            return _link(
-                "plan",
-                case,
-                _("Write down the plan and finalise it once the circle accepted it."),
-                _("Write and finalise the plan"),
-            )
-        if distribution.missing(plan):
-            return _link(
-                "plan_distribution",
-                case,
-                _("Give everyone in the circle a copy of the plan."),
-                _("A copy for everyone"),
-            )
-        return _move(case, user, S.PLAN_DISTRIBUTED, _("Everyone has the plan: record it."))
-    if (
-        status in (S.PLAN_DISTRIBUTED, S.AFTERCARE)
-        and not AftercareCall.objects.filter(case=case).exists()
-    ):
-        return _link(
-            "aftercare",
-            case,
-            _("Call the circle about four weeks after the meeting, and record the call."),
-            _("Record the aftercare call"),
-        )
-    return None
+    step = _coordinator_steps.get(status)
+    return step(case, user) if step is not None else None
 
 
 def next_step(case: Case, user: User) -> NextStep:
