@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kring.plans",
     "kring.followup",
     "kring.research",
+    "kring.portal",
     "kring.work",
     "kring.audit",
     "kring.privacy",

@@ -17,6 +17,7 @@ from kring.meetings import urls as meetings
 from kring.operations import urls as operations
 from kring.operations import views as operations_views
 from kring.plans import urls as plans
+from kring.portal import urls as portal
 from kring.privacy import urls as privacy
 from kring.research import urls as research
 from kring.work import urls as work
@@ -45,6 +46,7 @@ urlpatterns = [
     ),
     *privacy.urlpatterns,
     *circle.urlpatterns,
+    *portal.urlpatterns,
     *meetings.urlpatterns,
     *plans.urlpatterns,
     *followup.urlpatterns,

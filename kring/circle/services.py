@@ -323,17 +323,15 @@ def removal_refusal(participant: Participant) -> Promise | None:
     """Why ``participant`` cannot be removed from the circle (None: they can). Someone added
     by mistake can be removed while nothing was sent to them and nothing of the meeting or
     the plan names them; after that, a duplicate is merged instead."""
-    from kring.meetings.models import Attendance, Invitation
-    from kring.messaging.models import OutboxMessage
-    from kring.plans.models import Agreement, Delivery, Endorsement, Plan
-
+    # The later phases' records are read through their relations to the participant (the
+    # circle does not import the phases built on it).
     if participant.case.is_finished:
         return _("This case is finished: its circle can no longer be changed.")
     sent = (
-        OutboxMessage.objects.filter(participant=participant).exists()
+        participant.messages.exists()
         or PersonalLink.objects.filter(participant=participant).exists()
-        or Invitation.objects.filter(participant=participant).exists()
-        or Delivery.objects.filter(participant=participant).exists()
+        or participant.invitations.exists()
+        or participant.plan_deliveries.exists()
     )
     if sent:
         return _(
@@ -341,10 +339,10 @@ def removal_refusal(participant: Participant) -> Promise | None:
             "are the same as someone else in the circle, merge them instead."
         )
     named = (
-        Attendance.objects.filter(participant=participant).exists()
-        or Endorsement.objects.filter(participant=participant).exists()
-        or Agreement.objects.filter(who=participant).exists()
-        or Plan.objects.filter(monitors=participant).exists()
+        participant.attendance.exists()
+        or participant.endorsements.exists()
+        or participant.agreements.exists()
+        or participant.monitored_plans.exists()
     )
     if named:
         return _(

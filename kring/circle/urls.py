@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kring.circle import link_views, portal, views
+from kring.circle import link_views, views
 
 urlpatterns: list[URLPattern] = [
     path("p/nieuwe-link/", link_views.new_link, name="new_link"),
     path("code/", link_views.letter_code, name="portal_code"),
-    path("p/<str:token>/", portal.portal, name="portal"),
 ]
 
 case_urlpatterns: list[URLPattern] = [

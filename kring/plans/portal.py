@@ -6,14 +6,17 @@ gets the same "link not valid" page, and every answer is private (no referrer, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kring.audit import log as audit
+from kring.cases.lifecycle import CaseError
 from kring.circle.models import Participant, PersonalLink
 from kring.circle.portal import portal_view
 from kring.core.downloads import attachment
@@ -85,3 +88,17 @@ def plan_pdf(request: HttpRequest, token: str, link: PersonalLink) -> HttpRespon
         people=[audit.Person("participant", participant.pk)],
     )
     return attachment(pdf, document.filename(version))
+
+
+def _endorse(request: HttpRequest, participant: Participant) -> str | dict[str, Any]:
+    plan = Plan.objects.filter(case_id=participant.case_id).first()
+    if plan is None:
+        raise CaseError(_("You cannot endorse this plan here."))
+    services.endorse_on_own_page(plan, participant)
+    return _("Thank you: we have noted that you agree with the plan.")
+
+
+# The own page's forms of this phase (kring.portal.views brings them together).
+HANDLERS: dict[str, Callable[[HttpRequest, Participant], str | dict[str, Any]]] = {
+    "endorse": _endorse,
+}
