@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "kring.core",
     "kring.operations",
     "kring.demo",
+    "kring.bench",
 ]
 
 MIDDLEWARE = [

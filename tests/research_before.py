@@ -15,6 +15,7 @@ from django.utils import timezone
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant, Willingness
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
+from kring.followup.study import study_ids
 from kring.meetings.models import Attendance
 from kring.plans.models import (
     Agreement,
@@ -36,7 +37,6 @@ from kring.research.dataset import (
     Period,
     Row,
 )
-from kring.research.study import study_ids
 
 
 def _records(rows: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from kring.operations.management.commands.bench import PAGES
+from kring.bench.management.commands.bench import PAGES
 
 
 @pytest.mark.operations

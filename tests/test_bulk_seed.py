@@ -9,13 +9,13 @@ from django.core.management import call_command
 from django.db.models import Count, Max, Min
 
 from kring.accounts.models import User
+from kring.bench.benchmark import PERSONA_KEYS, _export, _paths, _queries, _session
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant
 from kring.demo import bulk
 from kring.demo import stories as demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Meeting
-from kring.operations.benchmark import PERSONA_KEYS, _export, _paths, _queries, _session
 from kring.plans.models import Agreement, Plan, PlanVersion
 from tests.api_support import make_client
 from tests.test_api import _all_pages

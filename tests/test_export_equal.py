@@ -10,12 +10,12 @@ import random
 import pytest
 
 from kring.accounts.models import CoordinatorProfile, Region, User
+from kring.bench.management.commands.bench_export import follow_ups
 from kring.cases.models import Case
 from kring.demo import bulk
 from kring.demo import stories as demo
 from kring.research import exports
 from kring.research.dataset import CASES, RESPONDENTS, Period
-from kring.research.management.commands.bench_export import follow_ups
 from tests import research_before, test_dataset_export
 
 pytestmark = pytest.mark.django_db

@@ -27,9 +27,9 @@ from kring.followup.models import (
     FollowUp,
     Respondent,
 )
+from kring.followup.study import study_id
 from kring.plans.models import Agreement, Plan
 from kring.privacy import retention
-from kring.research.study import study_id
 from tests.factories import UserFactory, case_in_status
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)

@@ -34,12 +34,12 @@ from kring.followup.models import (
     FollowUp,
     Respondent,
 )
+from kring.followup.study import study_id
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.plans import distribution
 from kring.plans import services as plan_services
 from kring.plans.models import Delivery
-from kring.research.study import study_id
 from tests.factories import UserFactory, case_in_status
 from tests.test_plan_document import Made, make_plan
 

@@ -19,8 +19,8 @@ from kring.cases.models import Case, Status
 from kring.circle.models import Participant
 from kring.followup import services
 from kring.followup.models import AgreementOutcome, ContactAttempt, FollowUp, Respondent
+from kring.followup.study import study_id
 from kring.plans.models import Agreement, Plan
-from kring.research.study import study_id
 from tests.factories import case_in_status
 
 AGREEMENT_TEXT = "Ayse Kaya belt de woningcorporatie over de lantaarnpalen."

@@ -232,7 +232,7 @@ NOT_PERSONAL = [
     "accounts.Region.name",
     "meetings.DateOption.starts_at",
     "followup.FollowUp.due_on",
-    "research.StudyCase.study_id",
+    "followup.StudyCase.study_id",
 ]
 
 

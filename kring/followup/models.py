@@ -32,6 +32,31 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+STUDY_ALPHABET = "BCDFGHJKMNPQRSTVWXZ23456789"
+
+
+def new_study_id() -> str:
+    return "S" + "".join(secrets.choice(STUDY_ALPHABET) for _ in range(9))
+
+
+class StudyCase(models.Model):
+    """A case's study ID: random, not derived from the reference, so the research data cannot be
+    joined back to a case by anyone who does not hold this table."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="study", verbose_name=_("case")
+    )
+    study_id = models.CharField(_("study ID"), max_length=12, unique=True, default=new_study_id)
+
+    class Meta:
+        db_table = "research_studycase"  # made by the research app, which held it first
+        verbose_name = _("study ID")
+        verbose_name_plural = _("study IDs")
+
+    def __str__(self) -> str:
+        return self.study_id
+
+
 class FollowUp(models.Model):
     class State(models.TextChoices):
         PLANNED = "planned", _("planned")

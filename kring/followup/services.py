@@ -246,7 +246,7 @@ def record_letter(respondent: Respondent, *, user: User) -> None:
 
 def _tell_researchers(follow_up: FollowUp, respondents: list[Respondent]) -> None:
     """Tell every active researcher that a follow-up opened: study ID and counts, no names."""
-    from kring.research.study import study_id
+    from kring.followup.study import study_id
 
     by_email = sum(1 for r in respondents if r.participant and r.participant.email)
     researchers = User.objects.filter(is_active=True, is_researcher=True).order_by("pk")

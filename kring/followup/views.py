@@ -49,7 +49,7 @@ from kring.followup.forms import (
     initial_for,
 )
 from kring.followup.models import AgreementOutcome, ContactAttempt, FollowUp, Respondent
-from kring.research.study import study_id, study_ids
+from kring.followup.study import study_id, study_ids
 
 PLANNED_DAYS = 30
 SECTIONS = {

@@ -31,7 +31,8 @@ from django.utils import timezone
 from kring.accounts.models import Region
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Category, Participant, Willingness
-from kring.followup.models import AgreementOutcome, FollowUp, Respondent
+from kring.followup.models import AgreementOutcome, FollowUp, Respondent, StudyCase
+from kring.followup.study import make_study_ids
 from kring.meetings.models import Attendance, Meeting
 from kring.plans.models import (
     Agreement,
@@ -42,8 +43,6 @@ from kring.plans.models import (
     PlanVersion,
 )
 from kring.research import sqlite_days
-from kring.research.models import StudyCase
-from kring.research.study import make_study_ids
 
 Row = list[Any]
 

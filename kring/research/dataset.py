@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from kring.cases.models import Case, Status, Variant
 from kring.circle.models import Category
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
+from kring.followup.study import study_ids
 from kring.research import case_sql
-from kring.research.study import study_ids
 
 Cell = str | int | float | None
 Row = list[Cell]

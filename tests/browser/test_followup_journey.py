@@ -32,6 +32,7 @@ from kring.cases.models import Case, CaseAction, ConferenceQuestion, Status
 from kring.circle.models import Participant, Willingness
 from kring.followup import services
 from kring.followup.models import AgreementOutcome, ConsentChange, FollowUp, Respondent
+from kring.followup.study import study_id
 from kring.meetings.models import Meeting
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
@@ -39,7 +40,6 @@ from kring.plans import distribution
 from kring.plans import services as plan_services
 from kring.plans.models import Plan
 from kring.research import figures
-from kring.research.study import study_id
 from tests.browser.test_request_journey import new_page
 from tests.browser.test_staff_journeys import assert_accessible, sign_in
 

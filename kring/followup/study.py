@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kring.cases.models import Case
-from kring.research.models import StudyCase, new_study_id
+from kring.followup.models import StudyCase, new_study_id
 
 
 def study_id(case: Case) -> str:

@@ -28,10 +28,10 @@ from kring.circle.models import Participant, Willingness
 from kring.demo import bulk
 from kring.demo import stories as demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
+from kring.followup.study import study_ids
 from kring.plans.models import Agreement
 from kring.research import exports
 from kring.research.dataset import DATASETS, Cell, Dataset
-from kring.research.study import study_ids
 
 FORMATS = ("csv", "xlsx")
 

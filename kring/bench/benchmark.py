@@ -50,7 +50,7 @@ def _session(user: User) -> str:
 
 
 def _paths(manager: User) -> dict[str, str]:
-    from kring.operations.management.commands.bench import PAGES
+    from kring.bench.management.commands.bench import PAGES
 
     scope = cases_for(manager).order_by(*NEWEST_FIRST)
     total = scope.count()
@@ -85,7 +85,7 @@ def _portal() -> str:
 
 
 def _queries(sessions: dict[str, str], paths: dict[str, str]) -> dict[str, int]:
-    from kring.operations.management.commands.bench import PAGES
+    from kring.bench.management.commands.bench import PAGES
 
     counts = {}
     for key, _label, persona, _path in PAGES:
@@ -166,8 +166,8 @@ def _api_dataset(user: User, page: int = 500) -> dict[str, Any]:
 
     from kring.accounts.models import Organisation
     from kring.api import services
-    from kring.api.management.commands.bench_api import wsgi_get
     from kring.api.models import Scope
+    from kring.bench.management.commands.bench_api import wsgi_get
 
     organisation, _created = Organisation.objects.get_or_create(name="Benchmark")
     _client, secret = services.register_client(

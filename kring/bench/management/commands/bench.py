@@ -37,10 +37,10 @@ import dj_database_url
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kring.operations.management.commands.bench_serve import (
+from kring.bench.management.commands.bench_serve import (
     Command as ServeBench,
 )
-from kring.operations.management.commands.bench_serve import (
+from kring.bench.management.commands.bench_serve import (
     free_port,
     stop,
     wait_until_up,
@@ -142,7 +142,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["measure"]:
-            from kring.operations.benchmark import measure
+            from kring.bench.benchmark import measure
 
             self.stdout.write(RESULT + json.dumps(measure()))
             return

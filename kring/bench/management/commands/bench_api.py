@@ -30,11 +30,11 @@ from django.utils import timezone
 from kring.accounts.models import Organisation, User
 from kring.api import services
 from kring.api.models import Scope
+from kring.bench.management.commands.bench_export import Rollback, follow_ups
 from kring.cases.models import Case
 from kring.demo import bulk
 from kring.demo import stories as demo
-from kring.research.management.commands.bench_export import Rollback, follow_ups
-from kring.research.study import study_ids
+from kring.followup.study import study_ids
 
 BODY = {
     "requesterName": "Sanne de Boer",
