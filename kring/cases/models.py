@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kring.accounts.models import LANGUAGE_CHOICES, Gender, Municipality, Organisation, Region, User
+from kring.core.choices import ChoiceLabels
 
 
 class Status(models.TextChoices):
@@ -95,7 +96,7 @@ def format_reference(year: int, number: int) -> str:
     return f"EK-{year}-{number:05d}"
 
 
-class Case(models.Model):
+class Case(ChoiceLabels):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     status = models.CharField(
         _("status"),

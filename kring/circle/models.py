@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import LANGUAGE_CHOICES
 from kring.cases.models import Case
+from kring.core.choices import ChoiceLabels
 
 
 class Category(models.TextChoices):
@@ -89,7 +90,7 @@ def research_approachable(via: str = "") -> models.Q:
     )
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="participants", verbose_name=_("case")
     )
