@@ -145,6 +145,11 @@ def open_with_code(typed: str) -> str | None:
     return issue(link.participant, link.purpose, expires_at=link.expires_at)
 
 
+def mark_used(link: PersonalLink) -> None:
+    """A form on the own page was sent with this link: when it was last used."""
+    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+
+
 def _valid(participant: Participant) -> QuerySet[PersonalLink]:
     return PersonalLink.objects.filter(
         participant=participant, revoked_at__isnull=True, expires_at__gt=timezone.now()

@@ -18,12 +18,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kring.audit import log as audit
 from kring.cases import contact
 from kring.cases.lifecycle import CaseError
+from kring.circle import links
 from kring.circle import portal as circle_portal
 from kring.circle import services as circle_services
 from kring.circle.forms import (
@@ -155,7 +155,7 @@ def portal(request: HttpRequest, token: str, link: PersonalLink) -> HttpResponse
         context = _context(participant, **result)
         return render(request, "circle/portal.html", context, status=status)
     once.done(request, action)
-    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+    links.mark_used(link)
     messages.success(request, result)
     return redirect("portal", token=token)
 
