@@ -28,8 +28,8 @@ from kring.meetings.models import Meeting
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.plans import distribution
+from tests.factories import make_plan
 from tests.plans.test_plan_distribution import FIVE
-from tests.plans.test_plan_document import make_plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKEN = re.compile(r"/p/([A-Za-z0-9_-]{43})/")

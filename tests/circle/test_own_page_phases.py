@@ -19,7 +19,7 @@ from kring.circle.models import Participant
 from kring.circle.portal import Phase, phase_of
 from kring.followup import services as follow_up_services
 from kring.meetings.models import DateAnswer, DateOption, Meeting
-from tests.followup.test_followup_services import DUE, ready_for_follow_up
+from tests.factories import DUE, ready_for_follow_up
 
 # Each section of the own page, by the id of its heading, with its English heading.
 SECTIONS = {

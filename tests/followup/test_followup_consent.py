@@ -8,7 +8,7 @@ import pytest
 from kring.circle.models import Participant, Willingness
 from kring.followup import services
 from kring.followup.models import ConsentChange, Respondent
-from tests.followup.test_followup_services import DUE, ready_for_follow_up, respondents_of
+from tests.factories import DUE, ready_for_follow_up, respondents_of
 
 
 @pytest.mark.django_db

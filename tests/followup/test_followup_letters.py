@@ -19,8 +19,7 @@ from kring.circle import links
 from kring.circle.models import Participant
 from kring.followup import services
 from kring.followup.models import ContactAttempt, FollowUp, Respondent
-from tests.factories import case_in_status
-from tests.followup.test_followup_services import DUE, Made, ready_for_follow_up, respondents_of
+from tests.factories import DUE, Made, case_in_status, ready_for_follow_up, respondents_of
 
 PHONE = "020-123 45 67"
 

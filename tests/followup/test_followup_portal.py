@@ -25,7 +25,7 @@ from kring.followup.models import (
     Respondent,
 )
 from kring.plans.models import Agreement
-from tests.followup.test_followup_services import (
+from tests.factories import (
     DUE,
     Made,
     noon,

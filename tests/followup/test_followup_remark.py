@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kring.followup import services
 from kring.followup.models import Respondent
-from tests.followup.test_followup_services import DUE, ready_for_follow_up, respondents_of
+from tests.factories import DUE, ready_for_follow_up, respondents_of
 
 REMARK = "Met Jan van nummer 12 gaat het nu goed."
 

@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import threading
-import zoneinfo
 from typing import Any
 from unittest import mock
 
@@ -40,62 +39,21 @@ from kring.plans import distribution
 from kring.plans import services as plan_services
 from kring.plans.models import Delivery
 from kring.research.study import study_id
-from tests.factories import UserFactory, case_in_status
-from tests.plans.test_plan_document import Made, make_plan
+from tests.factories import (
+    CONSENT,
+    DUE,
+    FOLLOW_UP_CIRCLE,
+    UserFactory,
+    case_in_status,
+    make_plan,
+    noon,
+    ready_for_follow_up,
+    respondents_of,
+    with_consent,
+)
 
-AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
-# make_plan's meeting is on 30 November 2026: three months on is 28 February 2027.
-MEETING_DAY = dt.date(2026, 11, 30)
-DUE = dt.date(2027, 2, 28)
-
-# key: (name, email, willingness, category, organisation, language) and research consent.
-CIRCLE = {
-    "anna": ("Anna de Boer", "anna@voorbeeld.test", "yes", "resident", "", "nl"),
-    "bram": ("Bram Smit", "bram@voorbeeld.test", "yes", "neighbour", "", "en"),
-    "carla": ("Carla Dekker", "", "yes", "resident", "", "nl"),
-    "dirk": ("Dirk Bos", "dirk@voorbeeld.test", "yes", "resident", "", "nl"),
-    "eva": ("Eva Mol", "eva@voorbeeld.test", "yes", "resident", "", "nl"),
-    "frank": ("Frank Kok", "frank@voorbeeld.test", "no", "resident", "", "en"),
-}
-CONSENT: dict[str, bool | None] = {
-    "anna": True,
-    "bram": True,
-    "carla": True,  # no email: a letter
-    "dirk": None,  # never asked
-    "eva": False,  # said no to the research
-    "frank": True,  # but said no to taking part: never asked
-}
 ASKED = {"anna", "bram", "carla"}
-NAMES = [person[0] for person in CIRCLE.values()]
-
-
-def noon(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, 12, 0, tzinfo=AMSTERDAM)
-
-
-def with_consent(made: Made, consent: dict[str, bool | None] | None = None) -> Made:
-    for key, given in (consent or CONSENT).items():
-        Participant.objects.filter(pk=made.people[key].pk).update(research_consent=given)
-        made.people[key].research_consent = given
-    return made
-
-
-def ready_for_follow_up(world: Any, case: Case | None = None, **kwargs: Any) -> Made:
-    """A case whose plan everyone has (status set directly), its moments planned, consent as
-    in CONSENT."""
-    made = with_consent(make_plan(world.coordinator, case or world.case, circle=CIRCLE, **kwargs))
-    Case.objects.filter(pk=made.case.pk).update(status=Status.PLAN_DISTRIBUTED)
-    made.case.refresh_from_db()
-    services.schedule(made.case)
-    return made
-
-
-def respondents_of(made: Made) -> dict[str, Respondent]:
-    by_person: dict[int | None, str] = {p.pk: key for key, p in made.people.items()}
-    rows = Respondent.objects.filter(follow_up__case=made.case).select_related(
-        "follow_up", "participant"
-    )
-    return {by_person[r.participant_id]: r for r in rows}
+NAMES = [person[0] for person in FOLLOW_UP_CIRCLE.values()]
 
 
 def body(message: Any) -> str:
@@ -128,7 +86,7 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_a_shorter_month(day, mont
 
 @pytest.mark.django_db
 def test_the_follow_up_is_planned_when_everyone_has_the_plan(world):
-    made = with_consent(make_plan(world.coordinator, world.case, circle=CIRCLE))
+    made = with_consent(make_plan(world.coordinator, world.case, circle=FOLLOW_UP_CIRCLE))
     case = made.case
     assert not FollowUp.objects.exists()
     # Everyone gets the plan: the emails go out (the demo mailbox), Carla's letter is printed.
@@ -186,7 +144,7 @@ def test_a_plan_without_a_meeting_counts_from_its_first_version(world, settings,
         Variant.NEIGHBOURHOOD: (1,),
     }
     with time_machine.travel(noon(finalised), tick=False):
-        made = make_plan(world.coordinator, world.case, circle=CIRCLE, with_meeting=False)
+        made = make_plan(world.coordinator, world.case, circle=FOLLOW_UP_CIRCLE, with_meeting=False)
     with time_machine.travel(noon(finalised) + dt.timedelta(days=9), tick=False):
         # A second version later (the first was sent) does not move the moment.
         Delivery.objects.create(
@@ -456,7 +414,7 @@ def test_a_worker_killed_halfway_leaves_the_moment_to_the_next(world, smtp):
 def test_at_most_two_reminders_and_none_to_who_answered_declined_or_withdrew(world, smtp, settings):
     settings.KRING_FOLLOW_UP_REMINDER_DAYS = 10
     circle = {
-        **CIRCLE,
+        **FOLLOW_UP_CIRCLE,
         "gerda": ("Gerda Veen", "gerda@voorbeeld.test", "yes", "resident", "", "en"),
         "hans": ("Hans Dijk", "hans@voorbeeld.test", "yes", "resident", "", "en"),
         "ilse": ("Ilse Berg", "ilse@voorbeeld.test", "yes", "resident", "", "en"),

@@ -21,18 +21,11 @@ from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from kring.plans import distribution, services
 from kring.plans.models import Delivery, Endorsement
-from tests.factories import case_in_status
-from tests.plans.test_plan_document import CONTINGENCY, Made, make_plan
+from tests.factories import CONTINGENCY, PEOPLE, Made, case_in_status, make_plan
 
 # A circle of five: two with email (Dutch and English), one without, one who declined and
 # never asks for the plan, and one who declined and asks for it later.
-FIVE = {
-    "anna": ("Anna de Boer", "anna@voorbeeld.test", "yes", "resident", "", "nl"),
-    "bram": ("Bram Smit", "bram@voorbeeld.test", "yes", "neighbour", "", "en"),
-    "carla": ("Carla Dekker", "", "yes", "resident", "", "nl"),
-    "dirk": ("Dirk Bos", "dirk@voorbeeld.test", "no", "resident", "", "nl"),
-    "eva": ("Eva Mol", "eva@voorbeeld.test", "no", "resident", "", "nl"),
-}
+FIVE = {key: person for key, person in PEOPLE.items() if key != "wijk"}
 
 
 @pytest.fixture(autouse=True)

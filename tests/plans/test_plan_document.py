@@ -4,191 +4,22 @@ and the versions: an old version's PDF stays the same after a new one is made.""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
-import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from kring.accounts.models import User
 from kring.audit.models import AccessLog
-from kring.cases.models import BottomLine, Case, ConferenceQuestion, Status
-from kring.circle.models import Participant
-from kring.meetings.models import Attendance, Meeting
 from kring.plans import document, services
-from kring.plans.models import Plan, PlanVersion
-
-AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
-QUESTION = "Hoe kan de overlast op het plein stoppen?"
-ANSWER = "We spreken elkaar aan en maken het plein samen weer prettig."
-CONTINGENCY = (
-    "Als iets niet lukt, belt Anna de buurtregisseur en komen we binnen twee weken bijeen."
-)
-MONITOR_NOTE = "Vraagt elke maand aan iedereen hoe het gaat."
+from tests.factories import ANSWER, CONTINGENCY, MONITOR_NOTE, QUESTION, Made, make_plan
 
 
 @pytest.fixture(autouse=True)
 def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@dataclass
-class Made:
-    case: Case
-    plan: Plan
-    version: PlanVersion
-    people: dict[str, Participant]
-    meeting: Meeting | None
-    agreements: list[dict[str, Any]] = field(default_factory=list)
-
-
-PEOPLE = {
-    # key: (name, email, willingness, category, organisation, language)
-    "anna": ("Anna de Boer", "anna@voorbeeld.test", "yes", "resident", "", "nl"),
-    "bram": ("Bram Smit", "bram@voorbeeld.test", "yes", "neighbour", "", "en"),
-    "carla": ("Carla Dekker", "", "yes", "resident", "", "nl"),
-    "dirk": ("Dirk Bos", "dirk@voorbeeld.test", "no", "resident", "", "nl"),
-    "eva": ("Eva Mol", "eva@voorbeeld.test", "no", "resident", "", "nl"),
-    "wijk": ("Wim Wijkagent", "wim@politie.test", "yes", "police", "Politie Utrecht", "nl"),
-}
-
-
-def agreement_data(number: int, people: dict[str, Participant]) -> dict[str, Any]:
-    """A varied agreement: a date, a period or recurring; people, an organisation or both."""
-    start = dt.date(2026, 12, 1) + dt.timedelta(days=number)
-    kind = ("date", "period", "recurring")[number % 3]
-    wijk = people.get("wijk", people["anna"])
-    who = [[people["anna"]], [people["bram"], people["carla"]], [wijk], []][number % 4]
-    return {
-        "what": f"Afspraak {number}: de lantaarnpaal bij nummer {number} melden en nalopen",
-        "who": who,
-        "who_organisation": "Woningcorporatie Mitros" if not who or number % 5 == 0 else "",
-        "where": f"Molenstraat {number}",
-        "when": kind,
-        "on": start if kind in ("date", "period") else None,
-        "until": start + dt.timedelta(days=30) if kind == "period" else None,
-        "recurrence": f"elke maandagavond (ronde {number})" if kind == "recurring" else "",
-    }
-
-
-def make_plan(
-    user: User,
-    case: Case,
-    *,
-    agreements: int = 5,
-    with_meeting: bool = True,
-    extra_people: int = 0,
-    circle: Mapping[str, tuple[str, ...]] | None = None,
-) -> Made:
-    """A held conference with a finalised plan (version 1), built through the services."""
-    people = {
-        key: Participant.objects.create(
-            case=case,
-            name=name,
-            email=email,
-            willingness=willing,
-            category=category,
-            organisation=organisation,
-            language=language,
-            postal_address="" if email else "Molenstraat 3\n3512 AB Utrecht",
-        )
-        for key, (name, email, willing, category, organisation, language) in (
-            circle or PEOPLE
-        ).items()
-    }
-    present = [people[key] for key in ("anna", "bram", "wijk") if key in people]
-    for i in range(extra_people):
-        people[f"extra{i}"] = Participant.objects.create(
-            case=case,
-            name=f"Buur {i:03d}",
-            email=f"buur{i}@voorbeeld.test" if i % 2 else "",
-            postal_address="" if i % 2 else f"Molenstraat {i}\n3512 AB Utrecht",
-            willingness="yes",
-            category="neighbour",
-        )
-    question = ConferenceQuestion.objects.create(case=case, text=QUESTION, position=1)
-    second = ConferenceQuestion.objects.create(
-        case=case, text="Hoe houden we contact met elkaar?", position=2
-    )
-    meeting = None
-    if with_meeting:
-        meeting = Meeting.objects.create(
-            case=case,
-            starts_at=dt.datetime(2026, 11, 30, 19, 30, tzinfo=AMSTERDAM),
-            ends_at=dt.datetime(2026, 11, 30, 22, 0, tzinfo=AMSTERDAM),
-            venue_name="Buurthuis De Pijp",
-            venue_address="Molenstraat 12, Utrecht",
-        )
-        for person in present:
-            Attendance.objects.create(
-                meeting=meeting, participant=person, information=True, plan=True
-            )
-        # Carla came for the information only: she missed the plan's presentation.
-        Attendance.objects.create(meeting=meeting, participant=people["carla"], information=True)
-        status = Status.HELD
-    else:
-        status = Status.PLAN_WITHOUT_MEETING
-    Case.objects.filter(pk=case.pk).update(status=status)
-    case.refresh_from_db()
-    line = BottomLine.objects.create(
-        case=case,
-        text="Niemand wordt bedreigd of uitgescholden.",
-        set_by="Jeugdbescherming, J. Kok",
-        mandate="kinderbeschermingsmaatregel",
-    )
-    plan = services.plan_for(case)
-    services.save_plan_text(
-        plan,
-        answers={question.pk: ANSWER, second.pk: "Met een groepsapp en elke maand koffie."},
-        monitors=[people["anna"], people.get("wijk", people["anna"])],
-        monitor_note=MONITOR_NOTE,
-        contingency=CONTINGENCY,
-        user=user,
-        version=None,
-    )
-    data = [agreement_data(n, people) for n in range(1, agreements + 1)]
-    for item in data:
-        services.add_item(plan, "agreement", item, user=user)
-    services.add_item(
-        plan,
-        "request",
-        {
-            "organisation": "Gemeente Utrecht",
-            "request": "Repareer de verlichting op het plein.",
-            "reply": "yes",
-            "reply_note": "voor 1 februari",
-        },
-        user=user,
-    )
-    services.add_item(
-        plan,
-        "request",
-        {"organisation": "Politie Utrecht", "request": "Loop vaker langs in de avond."},
-        user=user,
-    )
-    services.add_item(
-        plan,
-        "evaluation",
-        {"on": dt.date(2027, 1, 15), "description": "Iedereen in het buurthuis"},
-        user=user,
-    )
-    services.add_item(
-        plan,
-        "evaluation",
-        {"on": dt.date(2027, 3, 1), "description": "Anna en Wim bellen iedereen"},
-        user=user,
-    )
-    services.set_endorsements(plan, [p for p in present if p is not people.get("bram")], user=user)
-    services.check_bottom_line(plan, line, met=True, reason="", user=user)
-    version = services.finalise(plan, user=user, version=None)
-    plan.refresh_from_db()
-    return Made(case, plan, version, people, meeting, data)
 
 
 @pytest.fixture

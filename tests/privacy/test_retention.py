@@ -34,7 +34,7 @@ from kring.circle.models import ContactMoment, InformationNeed, Participant, Per
 from kring.meetings.models import DateAnswer, DateOption, Invitation, Meeting
 from kring.messaging.models import OutboxAttachment, OutboxMessage
 from kring.privacy import retention
-from tests.factories import case_in_status
+from tests.factories import add_meeting, add_person, case_in_status
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -148,9 +148,9 @@ def seeded_case(world, status=Status.CLOSED, **fields):
         reference="BESCHIKKING-998877",
         amount=1500,
     )
-    dirk = Participant.objects.create(
-        case=case,
-        name="Dirk Oosterhuis",
+    dirk = add_person(
+        case,
+        "Dirk Oosterhuis",
         category="family",
         email="dirk@voorbeeld.test",
         phone="06-77788899",
@@ -163,15 +163,15 @@ def seeded_case(world, status=Status.CLOSED, **fields):
         informed_at=timezone.now(),
         written_view="Ik wil dat moeder thuis blijft wonen.",
     )
-    police = Participant.objects.create(
-        case=case,
-        name="Agent Dirk Jansen",
+    police = add_person(
+        case,
+        "Agent Dirk Jansen",
         category="police",
         organisation="Politie Amsterdam-Zuid",
         willingness="no",
         suggested_by=dirk,
     )
-    Participant.objects.create(case=case, name="Karin Oosterhuis", category="family")
+    add_person(case, "Karin Oosterhuis", category="family")
     ContactMoment.objects.create(
         participant=dirk, channel="phone", outcome="reached", note="Bel na 18 uur."
     )
@@ -184,9 +184,9 @@ def seeded_case(world, status=Status.CLOSED, **fields):
     start = timezone.now() + 10 * DAY
     option = DateOption.objects.create(case=case, starts_at=start, ends_at=start + 3 * DAY / 24)
     DateAnswer.objects.create(option=option, participant=dirk, answer="yes")
-    meeting = Meeting.objects.create(
-        case=case,
-        starts_at=start,
+    meeting = add_meeting(
+        case,
+        start,
         ends_at=start + 3 * DAY / 24,
         venue_name="Huize Oosterhuis",
         venue_address="Lindengracht 12, Amsterdam",

@@ -15,58 +15,31 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kring.accounts.models import Organisation, Region
+from kring.accounts.models import Organisation
 from kring.audit.models import AccessLog
-from kring.cases.models import Case, CaseEvent, Funding, Status
-from kring.circle.models import Category, Participant
+from kring.cases.models import Case, CaseEvent, Status
+from kring.circle.models import Participant
 from kring.demo import stories as demo
-from kring.followup.models import AgreementOutcome, FollowUp, Respondent
-from kring.meetings.models import Attendance, CostItem, Meeting
-from kring.plans.models import Agreement, OrganisationRequest, Plan
+from kring.followup.models import FollowUp, Respondent
+from kring.meetings.models import CostItem
+from kring.plans.models import Agreement, Plan
 from kring.research import charts, figures
-from kring.research.signals import mark_cases
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    UserFactory,
+    add_follow_up,
+    add_meeting,
+    add_people,
+    add_plan,
+    add_respondent,
+    agreements_of,
+    at,
+    case_with_history,
+    grow,
+)
 
 YEAR_2026 = figures.Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 PERIOD_2026 = {"from": "2026-01-01", "to": "2026-12-31"}
-
-
-def at(day: str, hour: int = 10) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour)))
-
-
-def with_history(region: Region, requested: str, steps: list[tuple[str, str]], **kwargs) -> Case:
-    """A case requested on ``requested`` that went through ``steps`` (status, day) in order;
-    it ends in the last status."""
-    case = CaseFactory(region=region, requested_at=at(requested), **kwargs)
-    CaseEvent.objects.filter(case=case).update(at=at(requested))
-    previous: str = Status.REQUESTED
-    for status, day in steps:
-        CaseEvent.objects.create(
-            case=case,
-            action="status.changed",
-            from_status=previous,
-            to_status=status,
-            at=at(day),
-        )
-        previous = status
-    Case.objects.filter(pk=case.pk).update(status=previous)
-    case.refresh_from_db()
-    return case
-
-
-def people(case: Case, count: int, prefix: str) -> list[Participant]:
-    return [
-        Participant.objects.create(
-            case=case,
-            name=f"{prefix} Deelnemer{i}",
-            email=f"{prefix.lower()}{i}@voorbeeld.test",
-            phone=f"06-5555000{i}",
-            category=Category.RESIDENT,
-            research_consent=True,
-        )
-        for i in range(count)
-    ]
 
 
 @dataclass
@@ -83,55 +56,55 @@ def build_cohort(world) -> Cohort:
     """Five cases with a hand-checked history (see the expected numbers in the tests)."""
     # world.case was requested "now": move it out of the period under test.
     Case.objects.filter(pk=world.case.pk).update(requested_at=at("2024-02-01"))
-    a = with_history(
-        world.west,
-        "2026-03-02",
+    a = case_with_history(
+        at("2026-03-02"),
         [
-            (Status.INTAKE, "2026-03-03"),
-            (Status.ACCEPTED, "2026-03-05"),
-            (Status.COORDINATOR_ASSIGNED, "2026-03-09"),
-            (Status.PREPARATION, "2026-03-10"),
-            (Status.SCHEDULED, "2026-03-20"),
-            (Status.HELD, "2026-04-10"),
-            (Status.PLAN_DISTRIBUTED, "2026-04-15"),
-            (Status.AFTERCARE, "2026-05-12"),
-            (Status.FOLLOW_UP, "2026-05-12"),
+            (Status.INTAKE, at("2026-03-03")),
+            (Status.ACCEPTED, at("2026-03-05")),
+            (Status.COORDINATOR_ASSIGNED, at("2026-03-09")),
+            (Status.PREPARATION, at("2026-03-10")),
+            (Status.SCHEDULED, at("2026-03-20")),
+            (Status.HELD, at("2026-04-10")),
+            (Status.PLAN_DISTRIBUTED, at("2026-04-15")),
+            (Status.AFTERCARE, at("2026-05-12")),
+            (Status.FOLLOW_UP, at("2026-05-12")),
         ],
+        region=world.west,
         intake_on=dt.date(2026, 3, 4),
         requester_name="Hendrik Aanvrager",
         requester_email="hendrik@aanvrager.test",
         requester_phone="06-98765432",
         address="Lindenlaan 17",
     )
-    b = with_history(
-        world.west,
-        "2026-05-04",
+    b = case_with_history(
+        at("2026-05-04"),
         [
-            (Status.INTAKE, "2026-05-05"),
-            (Status.ACCEPTED, "2026-05-07"),
-            (Status.COORDINATOR_ASSIGNED, "2026-05-13"),
+            (Status.INTAKE, at("2026-05-05")),
+            (Status.ACCEPTED, at("2026-05-07")),
+            (Status.COORDINATOR_ASSIGNED, at("2026-05-13")),
         ],
+        region=world.west,
     )
-    c = with_history(
-        world.west,
-        "2026-06-01",
-        [(Status.INTAKE, "2026-06-08"), (Status.DECLINED, "2026-06-11")],
+    c = case_with_history(
+        at("2026-06-01"),
+        [(Status.INTAKE, at("2026-06-08")), (Status.DECLINED, at("2026-06-11"))],
+        region=world.west,
         intake_on=dt.date(2026, 6, 10),
     )
-    d = with_history(
-        world.zuid,
-        "2026-04-01",
+    d = case_with_history(
+        at("2026-04-01"),
         [
-            (Status.INTAKE, "2026-04-02"),
-            (Status.ACCEPTED, "2026-04-03"),
-            (Status.COORDINATOR_ASSIGNED, "2026-04-06"),
-            (Status.PREPARATION, "2026-04-07"),
-            (Status.SCHEDULED, "2026-04-20"),
-            (Status.HELD, "2026-05-20"),
-            (Status.PLAN_DISTRIBUTED, "2026-05-22"),
+            (Status.INTAKE, at("2026-04-02")),
+            (Status.ACCEPTED, at("2026-04-03")),
+            (Status.COORDINATOR_ASSIGNED, at("2026-04-06")),
+            (Status.PREPARATION, at("2026-04-07")),
+            (Status.SCHEDULED, at("2026-04-20")),
+            (Status.HELD, at("2026-05-20")),
+            (Status.PLAN_DISTRIBUTED, at("2026-05-22")),
         ],
+        region=world.zuid,
     )
-    e = with_history(world.west, "2025-06-01", [(Status.INTAKE, "2025-06-02")])
+    e = case_with_history(at("2025-06-01"), [(Status.INTAKE, at("2025-06-02"))], region=world.west)
     e_next = CaseEvent.objects.create(
         case=e, action="status.changed", to_status=Status.ACCEPTED, at=at("2025-06-03")
     )
@@ -139,80 +112,60 @@ def build_cohort(world) -> Cohort:
 
     # Case A: a meeting of four invited, three present; a plan of two agreements and one
     # request to an organisation; two answers at the follow-up and one still open.
-    a_people = people(a, 4, "Anna")
-    meeting = Meeting.objects.create(case=a, starts_at=at("2026-04-10", 19))
-    for person, parts in zip(
-        a_people,
-        [(True, True, True), (True, False, True), (False, False, True), (False, False, False)],
-        strict=True,
-    ):
-        Attendance.objects.create(
-            meeting=meeting,
-            participant=person,
-            information=parts[0],
-            private_time=parts[1],
-            plan=parts[2],
-        )
-    plan = Plan.objects.create(case=a, outcome=Plan.Outcome.ACCEPTED)
-    agreements = [
-        Agreement.objects.create(plan=plan, what="De muziek gaat om tien uur zachter.", order=1),
-        Agreement.objects.create(plan=plan, what="Samen het trappenhuis schoonmaken.", order=2),
-    ]
-    OrganisationRequest.objects.create(
-        plan=plan, organisation="Woningcorporatie", request="Verlichting repareren", reply="yes"
+    a_people = add_people(a, 4, "Anna", research_consent=True)
+    add_meeting(
+        a,
+        at("2026-04-10", 19),
+        attended=zip(
+            a_people,
+            [(True, True, True), (True, False, True), (False, False, True), (False, False, False)],
+            strict=True,
+        ),
     )
-    follow_up = FollowUp.objects.create(
-        case=a, months=3, due_on=dt.date(2026, 7, 10), state=FollowUp.State.OPEN
+    plan = add_plan(
+        a,
+        ["De muziek gaat om tien uur zachter.", "Samen het trappenhuis schoonmaken."],
+        outcome=Plan.Outcome.ACCEPTED,
+        requests=[
+            {"organisation": "Woningcorporatie", "request": "Verlichting repareren", "reply": "yes"}
+        ],
     )
-    first = Respondent.objects.create(
-        follow_up=follow_up,
-        participant=a_people[0],
-        category="resident",
+    agreements = agreements_of(plan)
+    follow_up = add_follow_up(a, 3, dt.date(2026, 7, 10), state=FollowUp.State.OPEN)
+    add_respondent(
+        follow_up,
+        a_people[0],
+        outcomes=dict(zip(agreements, ["done", "partly"], strict=True)),
         answered_at=at("2026-07-20"),
         satisfaction=8,
         better=Respondent.Better.BETTER,
     )
-    second = Respondent.objects.create(
-        follow_up=follow_up,
-        participant=a_people[1],
-        category="resident",
+    add_respondent(
+        follow_up,
+        a_people[1],
+        outcomes=dict(zip(agreements, ["done", "not"], strict=True)),
         answered_at=at("2026-07-25"),
         satisfaction=6,
         better=Respondent.Better.SAME,
     )
-    silent = Respondent.objects.create(
-        follow_up=follow_up, participant=a_people[2], category="resident"
+    # Never answered: must not count.
+    add_respondent(
+        follow_up, a_people[2], outcomes=dict(zip(agreements, ["not", "not"], strict=True))
     )
-    for respondent, outcomes in [
-        (first, ["done", "partly"]),
-        (second, ["done", "not"]),
-        (silent, ["not", "not"]),  # never answered: must not count
-    ]:
-        for agreement, outcome in zip(agreements, outcomes, strict=True):
-            AgreementOutcome.objects.create(
-                respondent=respondent, agreement=agreement, outcome=outcome
-            )
 
     # Case D (Zuid): six people at every part, one answer.
-    d_people = people(d, 6, "Dirk")
-    d_meeting = Meeting.objects.create(case=d, starts_at=at("2026-05-20", 19))
-    for person in d_people:
-        Attendance.objects.create(
-            meeting=d_meeting, participant=person, information=True, private_time=True, plan=True
-        )
-    d_plan = Plan.objects.create(case=d, outcome=Plan.Outcome.ACCEPTED)
-    d_agreement = Agreement.objects.create(plan=d_plan, what="Elke maand koffie.", order=1)
-    d_follow_up = FollowUp.objects.create(case=d, months=3, due_on=dt.date(2026, 8, 20))
-    d_answer = Respondent.objects.create(
-        follow_up=d_follow_up,
-        participant=d_people[0],
-        category="resident",
+    d_people = add_people(d, 6, "Dirk", research_consent=True)
+    add_meeting(
+        d, at("2026-05-20", 19), attended=[(person, (True, True, True)) for person in d_people]
+    )
+    d_plan = add_plan(d, ["Elke maand koffie."], outcome=Plan.Outcome.ACCEPTED)
+    add_respondent(
+        add_follow_up(d, 3, dt.date(2026, 8, 20)),
+        d_people[0],
+        outcomes={agreements_of(d_plan)[0]: "not_relevant"},
         answered_at=at("2026-08-25"),
         satisfaction=9,
         better=Respondent.Better.MUCH_BETTER,
-    )
-    AgreementOutcome.objects.create(
-        respondent=d_answer, agreement=d_agreement, outcome="not_relevant"
     )
     return Cohort(a, b, c, d, e, agreements)
 
@@ -514,51 +467,6 @@ def test_the_navigation_shows_each_role_its_research_pages(world, client):
 
 
 # --- Query counts ---------------------------------------------------------------------------
-
-
-def add_follow_ups_and_costs() -> None:
-    """Follow-up answers for every demo case with a distributed plan, and a cost item per
-    funding, for the cases that have none yet (the demo generator makes neither)."""
-    plans = Plan.objects.filter(
-        case__events__to_status=Status.PLAN_DISTRIBUTED, case__follow_ups__isnull=True
-    ).distinct()
-    for plan in plans.prefetch_related("agreements", "case__participants"):
-        follow_up = FollowUp.objects.create(
-            case=plan.case, months=3, due_on=dt.date(2026, 1, 1), state=FollowUp.State.CLOSED
-        )
-        answers = Respondent.objects.bulk_create(
-            [
-                Respondent(
-                    follow_up=follow_up,
-                    participant=person,
-                    category=person.category,
-                    answered_at=timezone.now(),
-                    satisfaction=7 + i % 3,
-                    better=3 + i % 3,
-                )
-                for i, person in enumerate(list(plan.case.participants.all())[:2])
-            ]
-        )
-        AgreementOutcome.objects.bulk_create(
-            [
-                AgreementOutcome(respondent=answer, agreement=agreement, outcome="done")
-                for answer in answers
-                for agreement in plan.agreements.all()
-            ]
-        )
-    costs = CostItem.objects.bulk_create(
-        [
-            CostItem(case_id=funding.case_id, funding=funding, description="Zaal", amount=75)
-            for funding in Funding.objects.filter(costs__isnull=True)
-        ]
-    )
-    # Bulk inserts send no signals: the dashboard's summary is told of the costs here.
-    mark_cases([cost.case_id for cost in costs])
-
-
-def grow(count: int) -> None:
-    list(demo.generate(count))
-    add_follow_ups_and_costs()
 
 
 def count_queries(client, url, data=None) -> int:

@@ -21,24 +21,30 @@ from django.utils import timezone
 
 from kring.accounts.models import Region
 from kring.audit.models import AccessLog
-from kring.cases.models import Case, CaseEvent, Status, Variant
+from kring.cases.models import Case, Status, Variant
 from kring.circle.models import Category, Participant, Willingness
 from kring.demo import stories as demo
-from kring.followup.models import AgreementOutcome, FollowUp, Respondent
-from kring.meetings.models import Attendance, Meeting
+from kring.followup.models import FollowUp, Respondent
 from kring.plans.models import (
     Agreement,
     Delivery,
-    Evaluation,
-    OrganisationRequest,
     Plan,
-    PlanVersion,
 )
 from kring.research import case_sql, dataset, exports
 from kring.research.dataset import CASES, RESPONDENTS, Period
 from kring.research.management.commands.bench_export import follow_ups
 from kring.research.study import study_id
-from tests.factories import case_in_status
+from tests.factories import (
+    add_follow_up,
+    add_meeting,
+    add_person,
+    add_plan,
+    add_respondent,
+    agreements_of,
+    at,
+    case_in_status,
+    case_with_history,
+)
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # The queries of one chunk: one for the cases with all their figures (issue 18: before, nine:
@@ -46,10 +52,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # outcomes); moments, study IDs, respondents, outcomes (answers).
 CASE_QUERIES = 1
 RESPONDENT_QUERIES = 4
-
-
-def local(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def body(response: Any) -> bytes:
@@ -91,34 +93,33 @@ class Built:
 
 @pytest.fixture
 def built(world) -> Built:
-    case = case_in_status(Status.FOLLOW_UP, region=world.west, variant=Variant.FAMILY)
-    start = local(2026, 2, 10)
-    Case.objects.filter(pk=case.pk).update(requested_at=start)
-    case.refresh_from_db()
-    for days, status in [
-        (3, Status.INTAKE),
-        (10, Status.ACCEPTED),
-        (12, Status.COORDINATOR_ASSIGNED),
-        (14, Status.PREPARATION),
-        (20, Status.SCHEDULED),
-        (22, Status.PREPARATION),  # the date cancelled: the first time counts
-        (25, Status.SCHEDULED),
-        (40, Status.HELD),
-        (45, Status.PLAN_DISTRIBUTED),
-        (75, Status.AFTERCARE),
-        (80, Status.FOLLOW_UP),
-    ]:
-        CaseEvent.objects.create(
-            case=case, action="status.changed", to_status=status, at=start + dt.timedelta(days)
-        )
-    meeting_at = local(2026, 3, 22, 19)  # 40 days after the request
-    meeting = Meeting.objects.create(
-        case=case, starts_at=meeting_at, ends_at=meeting_at + dt.timedelta(hours=3)
+    start = at("2026-02-10")
+    case = case_with_history(
+        start,
+        [
+            (status, start + dt.timedelta(days))
+            for days, status in [
+                (3, Status.INTAKE),
+                (10, Status.ACCEPTED),
+                (12, Status.COORDINATOR_ASSIGNED),
+                (14, Status.PREPARATION),
+                (20, Status.SCHEDULED),
+                (22, Status.PREPARATION),  # the date cancelled: the first time counts
+                (25, Status.SCHEDULED),
+                (40, Status.HELD),
+                (45, Status.PLAN_DISTRIBUTED),
+                (75, Status.AFTERCARE),
+                (80, Status.FOLLOW_UP),
+            ]
+        ],
+        region=world.west,
+        variant=Variant.FAMILY,
     )
+    meeting_at = at("2026-03-22", 19)  # 40 days after the request
     people = [
-        Participant.objects.create(
-            case=case,
-            name=f"Geheime Naam {i}",
+        add_person(
+            case,
+            f"Geheime Naam {i}",
             email=f"geheim{i}@voorbeeld.test",
             phone="06-99887766",
             postal_address="Geheimstraat 12\n1011 AB Amsterdam",
@@ -135,49 +136,49 @@ def built(world) -> Built:
             ]
         )
     ]
-    for person, parts in zip(
-        people, [(True, True, True), (True, True, False), (True, False, True)], strict=False
-    ):
-        Attendance.objects.create(
-            meeting=meeting,
-            participant=person,
-            information=parts[0],
-            private_time=parts[1],
-            plan=parts[2],
-        )
-    plan = Plan.objects.create(case=case, outcome=Plan.Outcome.ACCEPTED)
-    agreements = [
-        Agreement.objects.create(plan=plan, what=f"Geheime afspraak {i}", order=i) for i in range(3)
-    ]
-    OrganisationRequest.objects.create(plan=plan, organisation="Gemeente", request="Verlichting")
-    for weeks in (6, 12):
-        Evaluation.objects.create(plan=plan, on=start.date() + dt.timedelta(weeks=weeks))
-    versions = [PlanVersion.objects.create(plan=plan, number=n, content={}) for n in (1, 2)]
+    add_meeting(
+        case,
+        meeting_at,
+        ends_at=meeting_at + dt.timedelta(hours=3),
+        attended=zip(
+            people, [(True, True, True), (True, True, False), (True, False, True)], strict=False
+        ),
+    )
+    plan = add_plan(
+        case,
+        [f"Geheime afspraak {i}" for i in range(3)],
+        outcome=Plan.Outcome.ACCEPTED,
+        requests=[{"organisation": "Gemeente", "request": "Verlichting"}],
+        evaluations=[start.date() + dt.timedelta(weeks=weeks) for weeks in (6, 12)],
+        versions=2,
+    )
+    agreements = agreements_of(plan)
+    latest = plan.versions.get(number=2)
     for person in people[:3]:
         Delivery.objects.create(
-            version=versions[1], participant=person, channel="email", delivered_at=meeting_at
+            version=latest, participant=person, channel="email", delivered_at=meeting_at
         )
-    Delivery.objects.create(version=versions[1], participant=people[3], channel="letter")
+    Delivery.objects.create(version=latest, participant=people[3], channel="letter")
 
-    three = FollowUp.objects.create(
-        case=case,
-        months=3,
-        due_on=start.date() + dt.timedelta(days=135),
+    three = add_follow_up(
+        case,
+        3,
+        start.date() + dt.timedelta(days=135),
         state=FollowUp.State.OPEN,
         opened_at=start + dt.timedelta(days=140),
     )
-    six = FollowUp.objects.create(
-        case=case,
-        months=6,
-        due_on=start.date() + dt.timedelta(days=225),
+    six = add_follow_up(
+        case,
+        6,
+        start.date() + dt.timedelta(days=225),
         state=FollowUp.State.OPEN,
         opened_at=start + dt.timedelta(days=230),
     )
     answered = start + dt.timedelta(days=150)
-    r1 = Respondent.objects.create(
-        follow_up=three,
-        participant=people[0],
-        category="family",
+    add_respondent(
+        three,
+        people[0],
+        outcomes=dict(zip(agreements, ["done", "partly", "not"], strict=True)),
         answered_at=answered,
         answered_via=Respondent.Via.OWN_PAGE,
         better=4,
@@ -186,10 +187,10 @@ def built(world) -> Built:
         new_conference="yes",
         remark="Geheime opmerking over de buren",
     )
-    r2 = Respondent.objects.create(
-        follow_up=three,
-        participant=people[1],
-        category="family",
+    add_respondent(
+        three,
+        people[1],
+        outcomes=dict(zip(agreements, ["done", "not_relevant", "done"], strict=True)),
         answered_at=answered,
         answered_via=Respondent.Via.RESEARCHER,
         better=2,
@@ -197,23 +198,12 @@ def built(world) -> Built:
         recommend=False,
         new_conference="no",
     )
-    Respondent.objects.create(
-        follow_up=three, participant=people[2], category="police", declined_at=answered
-    )
-    Respondent.objects.create(follow_up=three, participant=None, category="family")
-    for respondent, outcomes in [
-        (r1, ["done", "partly", "not"]),
-        (r2, ["done", "not_relevant", "done"]),
-    ]:
-        for agreement, outcome in zip(agreements, outcomes, strict=True):
-            AgreementOutcome.objects.create(
-                respondent=respondent, agreement=agreement, outcome=outcome
-            )
+    add_respondent(three, people[2], declined_at=answered)
+    add_respondent(three, None, category="family")
     # The later moment: not in the case's figures, but in the answers.
-    Respondent.objects.create(
-        follow_up=six,
-        participant=people[0],
-        category="family",
+    add_respondent(
+        six,
+        people[0],
         answered_at=answered + dt.timedelta(days=90),
         answered_via=Respondent.Via.OWN_PAGE,
         better=1,
@@ -222,8 +212,7 @@ def built(world) -> Built:
         new_conference="unsure",
     )
 
-    national = case_in_status(Status.REQUESTED, region=None)
-    Case.objects.filter(pk=national.pk).update(requested_at=local(2025, 11, 3))
+    national = case_with_history(at("2025-11-03"), [], region=None)
     return Built(case, national, agreements)
 
 
@@ -641,20 +630,11 @@ def _cases(count: int, region: Region) -> list[Case]:
     made = []
     for i in range(count):
         case = case_in_status(Status.CLOSED, region=region)
-        person = Participant.objects.create(
-            case=case, name=f"P{i}", category="resident", willingness="yes"
-        )
-        meeting = Meeting.objects.create(case=case, starts_at=timezone.now())
-        Attendance.objects.create(meeting=meeting, participant=person, information=True)
-        plan = Plan.objects.create(case=case)
-        agreement = Agreement.objects.create(plan=plan, what="-")
-        moment = FollowUp.objects.create(
-            case=case, months=3, due_on=timezone.localdate(), opened_at=timezone.now()
-        )
-        respondent = Respondent.objects.create(
-            follow_up=moment, participant=person, category="resident", answered_at=timezone.now()
-        )
-        AgreementOutcome.objects.create(respondent=respondent, agreement=agreement, outcome="done")
+        person = add_person(case, f"P{i}", willingness="yes")
+        add_meeting(case, timezone.now(), attended=[(person, (True, False, False))])
+        (agreement,) = agreements_of(add_plan(case, ["-"]))
+        moment = add_follow_up(case, 3, timezone.localdate(), opened_at=timezone.now())
+        add_respondent(moment, person, outcomes={agreement: "done"}, answered_at=timezone.now())
         made.append(case)
     return made
 
@@ -701,7 +681,7 @@ def test_a_download_takes_the_same_queries_per_chunk(client, world, monkeypatch)
     counts = []
     for cases in (made[:3], made[:7]):  # with the world's case: 4 and 8 cases, 2 and 4 chunks
         Case.objects.exclude(pk__in=[world.case.pk, *[c.pk for c in cases]]).update(
-            requested_at=local(2020, 1, 1)
+            requested_at=at("2020-01-01")
         )
         for fmt in ("csv", "xlsx"):
             with CaptureQueriesContext(connection) as queries:
@@ -802,7 +782,7 @@ def test_the_dutch_download_takes_the_same_queries_per_chunk(client, world, monk
     counts = []
     for cases in (made[:3], made[:7]):  # with the world's case: 4 and 8 cases, 2 and 4 chunks
         Case.objects.exclude(pk__in=[world.case.pk, *[c.pk for c in cases]]).update(
-            requested_at=local(2020, 1, 1)
+            requested_at=at("2020-01-01")
         )
         with CaptureQueriesContext(connection) as queries:
             content = body(client.get("/onderzoek/gegevens/excel-nl/zaken.csv?start=2021-01-01"))

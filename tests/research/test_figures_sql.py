@@ -17,8 +17,8 @@ from kring.cases.norms import working_days_between
 from kring.demo import stories as demo
 from kring.research import figures
 from kring.research.models import WorkingDayCount
+from tests.factories import add_follow_ups_and_costs
 from tests.research import figures_reference as reference
-from tests.research.test_dashboards import add_follow_ups_and_costs
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from kring.research import figures, summary
 from kring.research import report as reports
 from kring.research.access import financiers_for, research_areas, research_cases
 from kring.research.models import FigureBucket, FigureDirty
-from tests.research.test_dashboards import add_follow_ups_and_costs
+from tests.factories import add_follow_ups_and_costs
 from tests.research.test_figures_sql import generated  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db

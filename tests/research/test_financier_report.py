@@ -18,13 +18,13 @@ from kring.demo import stories as demo
 from kring.meetings.models import CostItem
 from kring.research import figures
 from kring.research import report as reports
+from tests.factories import grow
 from tests.research.test_dashboards import (
     PERIOD_2026,
     YEAR_2026,
     build_cohort,
     count_queries,
     get,
-    grow,
     secrets_of,
 )
 
