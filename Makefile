@@ -33,8 +33,9 @@ pytest: install
 
 test: lint typecheck pytest
 
-# The Nu HTML Checker for tests/test_html_validity.py (needs java; CI installs it): the vnu-jar
-# package from the npm registry, pinned by its SHA-256, unpacked into var/vnu/ (not committed).
+# The Nu HTML Checker for tests/site/test_html_validity.py (needs java; CI installs it): the
+# vnu-jar package from the npm registry, pinned by its SHA-256, unpacked into var/vnu/ (not
+# committed).
 VNU_VERSION := 26.9.27
 VNU_SHA256 := 5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
 vnu: var/vnu/vnu.jar

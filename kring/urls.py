@@ -1,6 +1,6 @@
 """The site's addresses, by phase: each app lists its own in its ``urls.py`` — ``urlpatterns``
 at the root and ``case_urlpatterns`` under ``zaken/<reference>/`` — and this module only puts
-them in order (tests/test_urls_by_app.py checks that every route lives in its view's app)."""
+them in order (tests/site/test_urls_by_app.py checks that every route lives in its view's app)."""
 
 from django.conf import settings
 from django.contrib import admin

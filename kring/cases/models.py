@@ -344,7 +344,7 @@ class Assignment(models.Model):
 class CaseAction(models.TextChoices):
     """Every kind of entry in a case's history, with what a person reads for it.
 
-    ``case.log()`` takes only a member (a bare string is refused); tests/test_case_actions.py
+    ``case.log()`` takes only a member (a bare string is refused); tests/site/test_case_actions.py
     fails for a member without a label in both languages, and for a history entry written
     directly (the demo data) under a code that is not a member."""
 

@@ -10,7 +10,7 @@ SQLite — and subtracted as day numbers, so Python only rounds two means and wr
 
 The same SQL runs on both databases apart from the local day (:func:`_day`) and the quarter
 (:func:`_quarter`). The result is the same, cell for cell, as the grouped queries it replaced
-(``tests/test_export_equal.py`` compares them on generated data).
+(``tests/research/test_export_equal.py`` compares them on generated data).
 """
 
 # The SQL is put together from the models' table names and the project's own codes (checked

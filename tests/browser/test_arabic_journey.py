@@ -21,7 +21,7 @@ from kring.meetings.models import DateAnswer
 from tests.browser.test_followup_journey import goto, submit
 from tests.browser.test_request_journey import new_page
 from tests.browser.test_staff_journeys import assert_accessible
-from tests.test_followup_services import ready_for_follow_up
+from tests.factories import ready_for_follow_up
 
 pytestmark = pytest.mark.browser
 

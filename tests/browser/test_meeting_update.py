@@ -1,4 +1,4 @@
-# The fixtures come from tests/test_meetings.py; ruff reads their use as redefinitions.
+# The fixtures come from tests/meetings/test_meetings.py; ruff reads their use as redefinitions.
 # ruff: noqa: F811
 """Real Chromium: after a change of place the meeting page says who has the old details, and
 its one button sends the update; the page passes axe-core and the CSP before and after."""
@@ -11,7 +11,7 @@ from kring.meetings import invitations, services
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 from tests.browser.test_staff_journeys import assert_accessible, sign_in
-from tests.test_meetings import circle, scheduled  # noqa: F401  (fixtures)
+from tests.meetings.test_meetings import circle, scheduled  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

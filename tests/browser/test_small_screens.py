@@ -20,7 +20,7 @@ from kring.plans.models import Agreement, PlanVersion
 from kring.plans.services import snapshot
 from tests.browser.test_request_journey import new_page
 from tests.browser.test_staff_journeys import assert_accessible
-from tests.test_followup_services import DUE, ready_for_follow_up
+from tests.factories import DUE, ready_for_follow_up
 
 pytestmark = pytest.mark.browser
 
