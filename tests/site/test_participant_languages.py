@@ -31,7 +31,7 @@ from kring.followup.models import FollowUp
 from kring.meetings.models import DateOption, Meeting
 from kring.cases import emails
 from tests.cases.test_requests import VALID
-from tests.circle.test_own_page_phases import person, scheduled, set_status
+from tests.portal.test_own_page_phases import person, scheduled, set_status
 from tests.factories import DUE, ready_for_follow_up
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
