@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import factory
 import pytest
 import time_machine
 from django.apps import apps
@@ -51,6 +52,7 @@ from kring.plans.models import (
 )
 from kring.plans.services import snapshot
 from kring.privacy import retention, rights
+from tests import factories
 from tests.factories import UserFactory
 from tests.test_retention import START, seeded_case
 
@@ -170,7 +172,11 @@ def full_case(world):
 
 @pytest.fixture
 def frozen(request):
-    """The world and the full case, made at a fixed moment; the test runs a year later."""
+    """The world and the full case, made at a fixed moment and with the factories' counters
+    from zero (whatever ran before); the test runs a year later."""
+    for value in vars(factories).values():
+        if isinstance(value, type) and issubclass(value, factory.django.DjangoModelFactory):
+            value.reset_sequence(0, force=True)
     with time_machine.travel(START, tick=False):
         world = request.getfixturevalue("world")
         case = full_case(world)
