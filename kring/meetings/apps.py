@@ -7,4 +7,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
-        from kring.meetings import jobs  # noqa: F401 - registers its periodic jobs
+        from kring.meetings import (
+            jobs,  # noqa: F401 - registers its periodic jobs
+            personal_data,  # noqa: F401 - registers its part of the personal data
+        )
