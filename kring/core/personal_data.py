@@ -19,7 +19,7 @@ marks as holding personal data is covered by exactly one part, or is named in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -54,7 +54,7 @@ class Part:
     ``anonymise(case)`` removes what the part holds about the people of a finished case and
     keeps its pseudonymised shape; ``export(person)`` returns its sections of a person's
     export; ``erase(person)`` removes what it holds about one person. A part without one of
-    them holds nothing that it concerns (say why in ``note``).
+    them holds nothing that it concerns (say why in a comment where it registers).
     """
 
     name: str
@@ -64,7 +64,6 @@ class Part:
     anonymise: Callable[[Any], None] | None = None
     export: Callable[[Person], Export] | None = None
     erase: Callable[[Person], None] | None = None
-    note: str = field(default="", compare=False)
 
     @property
     def labels(self) -> list[str]:
