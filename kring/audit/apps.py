@@ -11,6 +11,7 @@ class AuditConfig(AppConfig):
 
         from kring.audit import (
             jobs,  # noqa: F401 - registers its periodic jobs
+            personal_data,  # noqa: F401 - registers its part of the personal data
             signals,  # noqa: F401 - connects the sign-in receivers
         )
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "kring.cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from kring.cases import personal_data  # noqa: F401 - registers its personal data

@@ -7,4 +7,7 @@ class CircleConfig(AppConfig):
     verbose_name = _("Circle")
 
     def ready(self) -> None:
-        from kring.circle import hooks  # noqa: F401 - registers its lifecycle hooks
+        from kring.circle import (
+            hooks,  # noqa: F401 - registers its lifecycle hooks
+            personal_data,  # noqa: F401 - registers its part of the personal data
+        )

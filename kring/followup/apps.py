@@ -10,4 +10,5 @@ class FollowupConfig(AppConfig):
         from kring.followup import (
             hooks,  # noqa: F401 - registers its lifecycle hooks
             jobs,  # noqa: F401 - registers its periodic jobs
+            personal_data,  # noqa: F401 - registers its part of the personal data
         )

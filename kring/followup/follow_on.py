@@ -32,6 +32,7 @@ from kring.audit.models import ANONYMISED, ERASED, ErasureRequest
 from kring.cases.access import cases_for, manages
 from kring.cases.lifecycle import CaseError, change_status, touch
 from kring.cases.models import Case, CaseAction, ConferenceQuestion, Status
+from kring.cases.personal_data import erased_requester
 from kring.circle.models import Participant, Willingness
 
 # A new conference grows from a case whose plan has been tried: in follow-up or closed. Not in
@@ -149,17 +150,9 @@ def _new_case(case: Case, user: User, requester_erased: bool, now: dt.datetime) 
         "municipality_name": case.municipality_name,
         "involved": case.involved,
     }
-    if requester_erased:  # as rights._erase_requester leaves a case
-        requester.update(
-            requester_name=ERASED,
-            requester_email="",
-            requester_phone="",
-            requester_organisation="",
-            address="",
-            postcode=case.postcode[:4],
-            municipality_name="",
-            involved="",
-        )
+    if requester_erased:  # as erasing the requester leaves a case
+        erased = erased_requester(case)
+        requester.update({name: erased[name] for name in requester})
     new = Case(
         previous=case,
         variant=case.variant,

@@ -10,4 +10,5 @@ class MeetingsConfig(AppConfig):
         from kring.meetings import (
             hooks,  # noqa: F401 - registers its step on the case page
             jobs,  # noqa: F401 - registers its periodic jobs
+            personal_data,  # noqa: F401 - registers its part of the personal data
         )

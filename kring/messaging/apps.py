@@ -7,4 +7,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from kring.messaging import jobs  # noqa: F401 - registers its periodic jobs
+        from kring.messaging import (
+            jobs,  # noqa: F401 - registers its periodic jobs
+            personal_data,  # noqa: F401 - registers its part of the personal data
+        )

@@ -8,7 +8,10 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from kring.messaging.outbox import message_sent
-        from kring.plans import hooks  # noqa: F401 - registers its lifecycle hooks
+        from kring.plans import (
+            hooks,  # noqa: F401 - registers its lifecycle hooks
+            personal_data,  # noqa: F401 - registers its part of the personal data
+        )
         from kring.plans.signals import record_email_delivery
 
         message_sent.connect(record_email_delivery, dispatch_uid="plans.email_delivery")

@@ -21,6 +21,10 @@ that may name people) and their link to the participant; the study ID stays (it 
 pseudonym). The research-consent log stays with the anonymised participants: it proves that
 the answers kept were given with consent, and names nobody once the names are gone.
 
+Each app does its own part of it, next to its models (``kring/<app>/personal_data.py``,
+registered in :mod:`kring.core.personal_data`); :func:`anonymise_case` runs the parts in their
+order, in one transaction, with the history entry.
+
 A case is anonymised once its ``requester_name`` is :data:`ANONYMISED`; no other marker is
 stored. The access log is not touched: it is append-only and hash-chained, and its retention
 needs its own design.
@@ -35,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,39 +51,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kring.accounts.models import User
-from kring.audit.models import ANONYMISED, ErasureRequest
+from kring.audit.models import ANONYMISED
 from kring.cases.access import managed_cases
-from kring.cases.models import (
-    FINAL_STATUSES,
-    Assignment,
-    BottomLine,
-    Case,
-    CaseAction,
-    CaseEvent,
-    ConferenceQuestion,
-    ConflictOfInterest,
-    Funding,
-    Status,
-)
-from kring.circle.models import ContactMoment, InformationNeed, Participant, PersonalLink
-from kring.followup.models import Respondent
-from kring.meetings.models import Meeting
+from kring.cases.models import FINAL_STATUSES, Assignment, Case, CaseAction, CaseEvent, Status
+from kring.circle.models import PersonalLink
+from kring.core import personal_data
 from kring.messaging.models import OutboxMessage
-from kring.plans.models import (
-    AftercareCall,
-    Agreement,
-    Answer,
-    BottomLineCheck,
-    Evaluation,
-    OrganisationRequest,
-    Plan,
-    PlanVersion,
-)
 
 logger = logging.getLogger(__name__)
 
-# An anonymised participant is "Deelnemer 1", "Deelnemer 2", … in the order they were added.
-PARTICIPANT_LABEL = "Deelnemer {number}"
 # The local date of the last daily run, in the database cache.
 LAST_RUN_KEY = "kring:retention:last-run"
 
@@ -90,54 +69,6 @@ CASES = "cases"
 MESSAGES = "messages"
 LINKS = "links"
 KINDS = (DECLINED, CASES, MESSAGES, LINKS)
-
-# Keys of CaseEvent.data that hold no personal data: ids, statuses, region and organisation
-# names, counts. Any other key (conference questions, the name of whoever set a bottom line,
-# and whatever is added later) is dropped on anonymisation.
-NEUTRAL_EVENT_KEYS = frozenset(
-    {
-        "amount",
-        "category",
-        "channel",
-        "coordinator",
-        "cost",
-        "decision",
-        "emails",
-        "fields",
-        "financier",
-        "follow_on",
-        "from",
-        "kind",
-        "letters",
-        "need",
-        "option",
-        "participant",
-        "person",
-        "place_changed",
-        "region",
-        "agreement",
-        "bottom_line",
-        "endorsed",
-        "evaluation",
-        "met",
-        "months",
-        "not_copied",
-        "outcome",
-        "people_copied",
-        "present",
-        "previous",
-        "questions_copied",
-        "request",
-        "respondents",
-        "retention",
-        "version",
-        "self",
-        "sequence",
-        "to",
-        "willingness",
-    }
-)
-
 
 # --- Periods --------------------------------------------------------------------------
 
@@ -280,12 +211,6 @@ def due(now: dt.datetime | None = None) -> dict[str, QuerySet[Any]]:
 # --- Anonymising a case ---------------------------------------------------------------
 
 
-def _postcode_digits(postcode: str) -> str:
-    """The four digits of a Dutch postcode (enough for routing and research), or nothing."""
-    match = re.match(r"\s*(\d{4})", postcode)
-    return match.group(1) if match else ""
-
-
 def anonymise_case(case: Case, *, retention: str = "") -> bool:
     """Remove the personal data of a finished case and of everything hanging on it.
 
@@ -302,106 +227,10 @@ def anonymise_case(case: Case, *, retention: str = "") -> bool:
         )
         if current is None:
             return False
-        # A stale edit of the case (an intake form left open) is refused: the version rises.
-        Case.objects.filter(pk=current.pk).update(
-            place=current.reference,
-            postcode=_postcode_digits(current.postcode),
-            address="",
-            municipality_name="",
-            description=ANONYMISED,
-            involved="",
-            intake_notes="",
-            requester_name=ANONYMISED,
-            requester_email="",
-            requester_phone="",
-            requester_organisation="",
-            version=F("version") + 1,
-        )
-        ConferenceQuestion.objects.filter(case=current).update(text=ANONYMISED)
-        BottomLine.objects.filter(case=current).update(text=ANONYMISED, set_by="", mandate="")
-        Funding.objects.filter(case=current).update(contact_person="", reference="")
-        ConflictOfInterest.objects.filter(case=current).update(reason="")
-        Assignment.objects.filter(case=current).update(declaration="", decline_reason="")
-        events = list(CaseEvent.objects.filter(case=current).only("pk", "reason", "data"))
-        for event in events:
-            event.reason = ""
-            if isinstance(event.data, dict):
-                event.data = {k: v for k, v in event.data.items() if k in NEUTRAL_EVENT_KEYS}
-            else:
-                event.data = {}
-        CaseEvent.objects.bulk_update(events, ["reason", "data"])
-
-        participants = list(Participant.objects.filter(case=current).order_by("pk"))
-        for number, participant in enumerate(participants, start=1):
-            participant.name = PARTICIPANT_LABEL.format(number=number)
-            participant.email = ""
-            participant.phone = ""
-            participant.postal_address = ""
-            participant.organisation = ""
-            participant.accessibility = ""
-            participant.diet_note = ""
-            participant.written_view = ""
-        Participant.objects.bulk_update(
-            participants,
-            [
-                "name",
-                "email",
-                "phone",
-                "postal_address",
-                "organisation",
-                "accessibility",
-                "diet_note",
-                "written_view",
-            ],
-        )
-        ContactMoment.objects.filter(participant__case=current).update(note="")
-        PersonalLink.objects.filter(participant__case=current).delete()
-        InformationNeed.objects.filter(case=current).update(question=ANONYMISED)
-        Meeting.objects.filter(case=current).update(
-            venue_name="", venue_address="", catering="", interpreters=""
-        )
-        # The plan keeps its shape (how many agreements, when, answered or not) for research;
-        # its words go, and a frozen version keeps only its counts.
-        plans = Plan.objects.filter(case=current)
-        plans.update(monitor_note="", contingency="", outcome_reason="")
-        for plan in plans:
-            plan.monitors.clear()
-            plan.extra_recipients.clear()
-        Answer.objects.filter(plan__case=current).update(text=ANONYMISED)
-        Agreement.objects.filter(plan__case=current).update(
-            what=ANONYMISED, where="", recurrence=""
-        )
-        OrganisationRequest.objects.filter(plan__case=current).update(
-            request=ANONYMISED, reply_note=""
-        )
-        Evaluation.objects.filter(plan__case=current).update(description="")
-        # An unmet bottom line keeps a reason (a constraint): the marker, not the words.
-        checks = BottomLineCheck.objects.filter(plan__case=current)
-        checks.filter(met=True).update(reason="")
-        checks.filter(met=False).update(reason=ANONYMISED)
-        versions = list(PlanVersion.objects.filter(plan__case=current))
-        for version in versions:
-            content = version.content if isinstance(version.content, dict) else {}
-            version.content = {
-                "anonymised": True,
-                **{
-                    key: len(content.get(key) or [])
-                    for key in ("agreements", "requests", "evaluations", "participants")
-                },
-            }
-        PlanVersion.objects.bulk_update(versions, ["content"])
-        AftercareCall.objects.filter(case=current).update(how_it_goes=ANONYMISED)
-        # The follow-up keeps its answers by code and category (the respondent row holds a
-        # copy of the category); the remark may name people, and the link to the participant
-        # would tie the answers to the rest of what the case kept about them.
-        Respondent.objects.filter(follow_up__case=current).update(
-            remark="", participant=None, version=F("version") + 1
-        )
-        # The record that someone was erased stays (kind, id, dates, who): proof under
-        # art. 5(2) AVG. Its free-text reason goes with the rest.
-        ErasureRequest.objects.filter(case=current).update(reason="")
-        # Attachments go with their message; an invitation keeps the fact of delivery.
-        OutboxMessage.objects.filter(case=current).delete()
+        # Each app blanks its own part (kring/<app>/personal_data.py), in their order.
+        for part in personal_data.parts():
+            if part.anonymise is not None:
+                part.anonymise(current)
         current.log(
             CaseAction.CASE_ANONYMISED,
             user=None,

@@ -39,7 +39,6 @@ from kring.messaging.models import OutboxMessage
 from kring.plans import distribution
 from kring.plans import services as plan_services
 from kring.plans.models import Delivery
-from kring.followup.study import study_id
 from tests.factories import (
     CONSENT,
     DUE,

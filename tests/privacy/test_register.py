@@ -3,6 +3,11 @@
 Every concrete and many-to-many field of every Kring model has an entry; no entry names a
 field or model that is gone; every personal entry says why, on what legal basis and for how
 long. Adding a field without deciding this fails here, naming the model and the field.
+
+A model holds personal data when the register marks at least one of its fields personal. Each
+such model is covered by exactly one registered part of ``kring.core.personal_data`` (what
+anonymising, an export and erasure do with it, next to the model in its app), or is named in
+``NOT_A_PERSONS_CASE_DATA`` with the reason; a model that is neither fails here by name.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import models
+
+from kring.core import personal_data
 
 REGISTER_PATH = Path(__file__).resolve().parents[2] / "docs" / "register-of-processing.toml"
 
@@ -169,6 +176,60 @@ def test_the_check_names_the_model_and_the_field_it_misses() -> None:
         f"circle.Participant.phone: legal_basis None is not one of {sorted(LEGAL_BASES)}",
         "circle.Participant.phone: retention None is not a key of [retention]",
     ]
+
+
+def personal_models(register: dict[str, Any]) -> set[str]:
+    """The models with at least one field the register marks personal."""
+    return {
+        label
+        for label, table in model_tables(register).items()
+        if any(isinstance(entry, dict) and entry.get("personal") for entry in table.values())
+    }
+
+
+def test_every_model_with_personal_data_has_its_part() -> None:
+    problems = personal_data.coverage_problems(personal_models(REGISTER))
+    assert not problems, (
+        "Register each model with personal data in its app's personal_data.py (what anonymising, "
+        "an export and erasure do with it):\n" + "\n".join(problems)
+    )
+
+
+def test_the_check_names_a_model_whose_part_is_missing() -> None:
+    """A model with personal data and no part is caught by name: shown by taking a part away,
+    and by a model that starts to hold personal data."""
+    personal = personal_models(REGISTER)
+    part = personal_data.unregister("followup")
+    try:
+        assert personal_data.coverage_problems(personal) == [
+            f"{label}: holds personal data, but no part of kring.core.personal_data covers it"
+            for label in (
+                "followup.AgreementOutcome",
+                "followup.ConsentChange",
+                "followup.ContactAttempt",
+                "followup.Respondent",
+            )
+        ]
+    finally:
+        personal_data.register(part)
+    register = copy.deepcopy(REGISTER)
+    register["research.StudyCase"]["study_id"] = {"personal": True}
+    assert personal_data.coverage_problems(personal_models(register)) == [
+        "research.StudyCase: holds personal data, but no part of kring.core.personal_data covers it"
+    ]
+    del register["followup.ConsentChange"]
+    assert personal_data.coverage_problems(personal_models(register))[1:] == [
+        "followup.ConsentChange: covered, but holds no personal data"
+    ]
+    twice = personal_data.Part("twice", (apps.get_model("plans", "Plan"),), order=99)
+    personal_data.register(twice)
+    try:
+        assert personal_data.coverage_problems(personal) == [
+            "plans.Plan: covered by more than one part (plans, twice)"
+        ]
+    finally:
+        personal_data.unregister("twice")
+    assert personal_data.coverage_problems(personal) == []
 
 
 def test_every_retention_key_is_explained_and_used() -> None:

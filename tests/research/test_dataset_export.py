@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from kring.accounts.models import Region
 from kring.audit.models import AccessLog
+from kring.bench.management.commands.bench_export import follow_ups
 from kring.cases.models import Case, Status, Variant
 from kring.circle.models import Category, Participant, Willingness
 from kring.demo import stories as demo
 from kring.followup.models import FollowUp, Respondent
+from kring.followup.study import study_id
 from kring.plans.models import (
     Agreement,
     Delivery,
@@ -32,8 +34,6 @@ from kring.plans.models import (
 )
 from kring.research import case_sql, dataset, exports
 from kring.research.dataset import CASES, RESPONDENTS, Period
-from kring.bench.management.commands.bench_export import follow_ups
-from kring.followup.study import study_id
 from tests.factories import (
     add_follow_up,
     add_meeting,

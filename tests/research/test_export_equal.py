@@ -16,7 +16,6 @@ from kring.demo import bulk
 from kring.demo import stories as demo
 from kring.research import exports
 from kring.research.dataset import CASES, RESPONDENTS, Period
-from kring.bench.management.commands.bench_export import follow_ups
 from tests.research import research_before, test_dataset_export
 
 pytestmark = pytest.mark.django_db

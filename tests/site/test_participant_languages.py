@@ -29,10 +29,9 @@ from kring.core import dates, languages
 from kring.followup import services as follow_up_services
 from kring.followup.models import FollowUp
 from kring.meetings.models import DateOption, Meeting
-from kring.cases import emails
 from tests.cases.test_requests import VALID
-from tests.portal.test_own_page_phases import person, scheduled, set_status
 from tests.factories import DUE, ready_for_follow_up
+from tests.portal.test_own_page_phases import person, scheduled, set_status
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 NEW = ["tr", "ar", "pl", "uk"]
