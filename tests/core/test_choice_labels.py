@@ -3,20 +3,22 @@ the same answers as Django's, in the language active at the time of the call."""
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import translation
 
-from kring.cases.models import Case, Status
+from kring.cases.models import Case, Status, Variant
 from kring.circle.models import Participant
 
 
 def _django_s(case: Case, name: str) -> str:
     """What Django's own get_FOO_display gives (its dict of every choice, made now)."""
     field = Case._meta.get_field(name)
+    assert isinstance(field, models.Field)
     return str(dict(field.flatchoices)[getattr(case, name)])
 
 
 def test_the_label_is_django_s_in_the_language_of_the_moment():
-    case = Case(status=Status.PREPARATION, variant=Case._meta.get_field("variant").choices[0][0])
+    case = Case(status=Status.PREPARATION, variant=Variant.values[0])
     for language in ("nl", "en"):
         with translation.override(language):
             assert case.get_status_display() == str(Status.PREPARATION.label)
