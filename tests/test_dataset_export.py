@@ -23,7 +23,7 @@ from kring.accounts.models import Region
 from kring.audit.models import AccessLog
 from kring.cases.models import Case, CaseEvent, Status, Variant
 from kring.circle.models import Category, Participant, Willingness
-from kring.demo import stories as demo
+from kring.demo import stories
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Attendance, Meeting
 from kring.plans.models import (
@@ -35,8 +35,9 @@ from kring.plans.models import (
     PlanVersion,
 )
 from kring.research import case_sql, dataset, exports
-from kring.research.dataset import CASES, RESPONDENTS, Period
+from kring.research.dataset import CASES, RESPONDENTS
 from kring.research.management.commands.bench_export import follow_ups
+from kring.research.period import Period
 from kring.research.study import study_id
 from tests.factories import case_in_status
 
@@ -598,7 +599,7 @@ def test_a_wrong_period_is_refused(client, world, built):
 
 @pytest.mark.django_db
 def test_a_researchers_exports_hold_no_personal_data(client, world):
-    demo.load_demo()
+    stories.load_demo()
     follow_ups(Case.objects.all(), random.Random(7))
     assert Respondent.objects.filter(answered_at__isnull=False).exists()
     secrets: set[str] = set()

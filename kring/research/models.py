@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kring.cases.models import Case
+from kring.research.period import Period
 
 STUDY_ALPHABET = "BCDFGHJKMNPQRSTVWXZ23456789"
 
@@ -136,6 +137,11 @@ class ExportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset}.{self.fmt} ({self.state})"
+
+    @property
+    def period(self) -> Period:
+        """The cases the file holds: those requested in this period."""
+        return Period(self.start, self.end)
 
     @property
     def percent(self) -> int:

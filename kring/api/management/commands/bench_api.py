@@ -32,7 +32,7 @@ from kring.api import services
 from kring.api.models import Scope
 from kring.cases.models import Case
 from kring.demo import bulk
-from kring.demo import stories as demo
+from kring.demo import personas as demo
 from kring.research.management.commands.bench_export import Rollback, follow_ups
 from kring.research.study import study_ids
 
