@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kring.cases.models import (
-    Status,
-    Variant,
-)
+from kring.cases.models import Status, Variant
 from kring.core.models import DemoData
 from kring.demo.generator import insert, make_generator
 from kring.demo.personas import ensure_reference_data, ensure_staff

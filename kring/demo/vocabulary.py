@@ -6,18 +6,10 @@ status occurs. Both the story-like generator (:mod:`kring.demo.generator`) and t
 
 from __future__ import annotations
 
-from kring.accounts.models import (
-    Organisation,
-)
-from kring.cases.models import (
-    Assignment,
-    Status,
-    Variant,
-)
+from kring.accounts.models import Organisation
+from kring.cases.models import Assignment, Status, Variant
 from kring.circle.models import Category
-from kring.followup.models import (
-    AgreementOutcome,
-)
+from kring.followup.models import AgreementOutcome
 
 FIRST_NAMES = [
     "Anna",
