@@ -25,7 +25,7 @@ from kring.cases.models import (
     Variant,
 )
 from kring.circle.models import Category, Participant
-from kring.demo import stories as demo
+from kring.demo import generator
 from kring.followup import services as follow_up_services
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Attendance, CostItem, Meeting
@@ -323,7 +323,7 @@ def add_follow_ups_and_costs() -> None:
 
 def grow(count: int) -> None:
     """``count`` more cases from the demo generator, with follow-up answers and costs."""
-    list(demo.generate(count))
+    list(generator.generate(count))
     add_follow_ups_and_costs()
 
 

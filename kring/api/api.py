@@ -49,10 +49,9 @@ from kring.audit import log as audit
 from kring.cases.forms import POSTCODE, RequestForm
 from kring.cases.models import Case, Status
 from kring.core.problems import PROBLEM_TYPE, camel, problem
-from kring.research import export_views
 from kring.research import report as reports
-from kring.research import views as research_views
-from kring.research.dataset import DATASETS, PAGES, Period
+from kring.research.dataset import DATASETS, PAGES
+from kring.research.period import FiguresPeriodForm, Period, PeriodForm
 
 API_VERSION_HEADER = {
     "description": "The full version of the API that answered.",
@@ -410,7 +409,7 @@ def rows(
     order; follow `volgende` to the next page."""
     client = caller(request)
     dataset = _dataset(code)
-    form = export_views.PeriodForm({"start": van or "", "end": tot or ""})
+    form = PeriodForm({"start": van or "", "end": tot or ""})
     if not form.is_valid():
         return _form_problem(request, form)
     period: Period = form.period()
@@ -452,7 +451,7 @@ def financier_report(
     """The figures of this client's organisation as a financier, for a period: the same as
     the financier's report page, with the same suppression of small numbers."""
     client = caller(request)
-    form = research_views.PeriodForm({"from": van or "", "to": tot or ""})
+    form = FiguresPeriodForm({"from": van or "", "to": tot or ""})
     if not form.is_valid():
         return _form_problem(request, form)
     cases = _research_cases(client)

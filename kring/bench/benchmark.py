@@ -28,7 +28,7 @@ from kring.cases.access import cases_for
 from kring.cases.models import Case
 from kring.cases.paging import NEWEST_FIRST, cursor
 from kring.circle.models import Participant, PersonalLink, hash_token
-from kring.demo.stories import PERSONAS
+from kring.demo.personas import PERSONAS
 from kring.research import dataset, exports
 from kring.research.access import financiers_for
 

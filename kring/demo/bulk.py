@@ -1,10 +1,11 @@
 """Seeding at scale (issue 18): ``seed --cases 100000`` in minutes, not an hour.
 
-The demo's generator (:mod:`kring.demo.stories`) builds a Django model instance for every row and
-inserts them with ``bulk_create``: about 80 rows a case, 13,000 rows a second on PostgreSQL —
-100,000 cases took over ten minutes. This seeder makes the same kinds of cases in the same
-proportions (the demo's vocabulary, weights and paths through the lifecycle, every phase with
-its participants, meeting, plan, agreements, follow-up moment and answers) but as plain rows:
+The demo's generator (:mod:`kring.demo.generator`) builds a Django model instance for every
+row and inserts them with ``bulk_create``: about 80 rows a case, 13,000 rows a second on
+PostgreSQL — 100,000 cases took over ten minutes. This seeder makes the same kinds of cases in
+the same proportions (the demo's vocabulary, weights and paths through the lifecycle, every
+phase with its participants, meeting, plan, agreements, follow-up moment and answers) but as
+plain rows:
 
 - every row is a tuple in the table's column order, its primary key numbered here (after the
   table's highest id), so that rows can point at each other before anything is written;
@@ -54,7 +55,8 @@ from kring.cases.models import (
     format_reference,
 )
 from kring.circle.models import PROFESSIONALS, ContactMoment, Participant, Willingness
-from kring.demo import stories as demo
+from kring.demo import personas
+from kring.demo import vocabulary as words
 from kring.followup.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -149,16 +151,16 @@ def _weights(table: dict[Any, int]) -> tuple[list[Any], list[int]]:
     return items, running
 
 
-STATUSES, STATUS_CUMULATIVE = _weights(demo.STATUS_WEIGHTS)
-OUTCOME_CHOICES, OUTCOME_CUMULATIVE = _weights(dict(demo.OUTCOMES))
-SATISFACTION, SATISFACTION_CUMULATIVE = _weights(demo.SATISFACTION_WEIGHTS)
-BETTER, BETTER_CUMULATIVE = _weights(dict(zip(range(1, 6), demo.BETTER_WEIGHTS, strict=True)))
+STATUSES, STATUS_CUMULATIVE = _weights(words.STATUS_WEIGHTS)
+OUTCOME_CHOICES, OUTCOME_CUMULATIVE = _weights(dict(words.OUTCOMES))
+SATISFACTION, SATISFACTION_CUMULATIVE = _weights(words.SATISFACTION_WEIGHTS)
+BETTER, BETTER_CUMULATIVE = _weights(dict(zip(range(1, 6), words.BETTER_WEIGHTS, strict=True)))
 URGENCIES, URGENCY_CUMULATIVE = _weights(dict(zip(Urgency, [6, 3, 1], strict=True)))
 CHANNELS, CHANNEL_CUMULATIVE = _weights(dict(zip(Channel, [6, 3, 1, 1], strict=True)))
 NEEDED, NEEDED_CUMULATIVE = _weights(dict(zip(Respondent.Needed, [10, 70, 20], strict=True)))
 VARIANTS = list(Variant)
 RELATIONS = list(RequesterRelation)
-ORGANISATION_NAMES = [name for name, _kind in demo.ORGANISATIONS]
+ORGANISATION_NAMES = [name for name, _kind in personas.ORGANISATIONS]
 LETTERS = "ABCDEGHJKLMNPRST"
 # Per step of a path: does the coordinator take it (rather than the manager)?
 BY_COORDINATOR = {
@@ -173,6 +175,7 @@ HOW_IT_GOES = "De meeste afspraken lopen; de schoonmaak moet opnieuw besproken w
 BOTTOM_LINE = (
     "De kinderen blijven wonen waar ze nu wonen; contact met vader alleen onder begeleiding."
 )
+BOTTOM_LINE_SET_BY = "Jeugdbeschermer, Gecertificeerde Instelling"
 MODELS: list[type[models.Model]] = [
     Case,
     CaseEvent,
@@ -235,7 +238,7 @@ class Seeder:
         variant = rng.choice(VARIANTS)
         region = rng.choice(self.regions)
         municipality, municipality_name = rng.choice(self.municipalities[region])
-        path = demo.PATHS[status]
+        path = words.PATHS[status]
         gaps = [rng.randint(1, 12) for _ in path[1:]]
         closed = status == Status.CLOSED
         idle = rng.randint(0, 400) if closed or status == Status.DECLINED else rng.randint(0, 20)
@@ -246,11 +249,11 @@ class Seeder:
         requested_at = self.now - dt.timedelta(
             days=sum(gaps) + idle, hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
         )
-        first, last = rng.choice(demo.FIRST_NAMES), rng.choice(demo.LAST_NAMES)
-        street = rng.choice(demo.STREETS)
+        first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
+        street = rng.choice(words.STREETS)
         relation = rng.choice(RELATIONS)
         postcode = (
-            f"{demo.POSTCODE_PREFIX.get(municipality_name, 1000) + rng.randint(0, 8)} "
+            f"{personas.POSTCODE_PREFIX.get(municipality_name, 1000) + rng.randint(0, 8)} "
             f"{rng.choice(LETTERS)}{rng.choice(LETTERS)}"
         )
         case_id = t[Case].reserve()
@@ -261,9 +264,11 @@ class Seeder:
             "urgency": rng.choices(URGENCIES, cum_weights=URGENCY_CUMULATIVE)[0],
             "region_id": region,
             "municipality_id": municipality,
-            "place": rng.choice(demo.PLACES[variant]).format(street=street, last=last, first=first),
+            "place": rng.choice(words.PLACES[variant]).format(
+                street=street, last=last, first=first
+            ),
             "postcode": postcode,
-            "description": rng.choice(demo.DESCRIPTIONS[variant]),
+            "description": rng.choice(words.DESCRIPTIONS[variant]),
             "requester_name": f"{first} {last}",
             "requester_email": f"{first.lower()}.{last.lower().replace(' ', '')}@"
             f"{rng.choice(['voorbeeld.nl', 'mail.example', 'post.example'])}",
@@ -274,7 +279,7 @@ class Seeder:
             else "",
             "requested_at": requested_at,
             "address": f"{street} {rng.randint(1, 140)}",
-            "involved": demo.INVOLVED[variant],
+            "involved": words.INVOLVED[variant],
             "coordinator_language": rng.choice(["", "", "", "", "tr", "ar", "en"]),
             "coordinator_gender": rng.choice(["", "", "", "female", "male"]),
             "channel": rng.choices(CHANNELS, cum_weights=CHANNEL_CUMULATIVE)[0],
@@ -282,7 +287,7 @@ class Seeder:
         }
         manager = self.managers[region]
         coordinator = (
-            rng.choice(self.coordinators[region]) if status in demo.WITH_COORDINATOR else None
+            rng.choice(self.coordinators[region]) if status in words.WITH_COORDINATOR else None
         )
         events = t[CaseEvent]
         events.add(
@@ -302,14 +307,14 @@ class Seeder:
                 action="status.changed",
                 from_status=source,
                 to_status=target,
-                reason=demo.REASONS.get(target, ""),
+                reason=words.REASONS.get(target, ""),
             )
         case["status_changed_at"] = at
         intake = reached.get(Status.INTAKE)
         if intake is not None and status != Status.INTAKE:
             case["intake_on"] = self.local(intake).date()
-            case["intake_notes"] = demo.INTAKE_NOTES
-        questions = demo.QUESTIONS[variant]
+            case["intake_notes"] = words.INTAKE_NOTES
+        questions = words.QUESTIONS[variant]
         questions = rng.sample(questions, k=min(len(questions), rng.choice([1, 1, 2])))
         if status in (Status.REQUESTED, Status.DECLINED):
             questions = []
@@ -317,7 +322,7 @@ class Seeder:
             t[ConferenceQuestion].add(case_id=case_id, text=text, position=position)
         if coordinator is not None:
             offered = reached[Status.COORDINATOR_ASSIGNED]
-            state = demo.ASSIGNMENT_STATE.get(status, Assignment.State.ACCEPTED)
+            state = words.ASSIGNMENT_STATE.get(status, Assignment.State.ACCEPTED)
             t[Assignment].add(
                 case_id=case_id,
                 coordinator_id=coordinator,
@@ -326,15 +331,15 @@ class Seeder:
                 accepted_at=offered + DAY if state != Assignment.State.OFFERED else None,
                 ended_at=at if state == Assignment.State.ENDED else None,
                 asked_by_id=manager,
-                declaration=demo.DECLARATION if state != Assignment.State.OFFERED else "",
+                declaration=words.DECLARATION if state != Assignment.State.OFFERED else "",
             )
         accepted = reached.get(Status.ACCEPTED)
         if accepted is not None:
-            kind = rng.choice(demo.FINANCIER_KINDS[variant])
+            kind = rng.choice(words.FINANCIER_KINDS[variant])
             t[Funding].add(
                 case_id=case_id,
                 organisation_id=rng.choice(self.financiers[kind]),
-                contact_person=f"{rng.choice(demo.FIRST_NAMES)} {rng.choice(demo.LAST_NAMES)}",
+                contact_person=f"{rng.choice(words.FIRST_NAMES)} {rng.choice(words.LAST_NAMES)}",
                 amount=rng.choice([1850, 2400, 2750, 3200]),
                 reference=f"OPD-{rng.randint(1000, 9999)}",
                 decision=Funding.Decision.PENDING
@@ -344,18 +349,26 @@ class Seeder:
                 if status == Status.ACCEPTED
                 else self.local(accepted).date() + dt.timedelta(days=rng.randint(0, 3)),
             )
+        # What a plan version freezes of the case itself (as plans.services.snapshot does).
+        frozen: dict[str, list[dict[str, Any]]] = {
+            "questions": [{"text": text, "answer": ""} for text in questions],
+            "bottom_lines": [],
+        }
         if variant == Variant.FAMILY and questions and rng.random() < 0.4:
             t[BottomLine].add(
                 case_id=case_id,
                 text=BOTTOM_LINE,
-                set_by="Jeugdbeschermer, Gecertificeerde Instelling",
+                set_by=BOTTOM_LINE_SET_BY,
                 mandate="Ondertoezichtstelling (kinderrechter)",
                 created_at=intake or requested_at,
             )
+            frozen["bottom_lines"].append(
+                {"text": BOTTOM_LINE, "set_by": BOTTOM_LINE_SET_BY, "met": None, "reason": ""}
+            )
         self.cases.append(case)
-        if status in demo.WITH_CIRCLE:
+        if status in words.WITH_CIRCLE:
             people = self.circle(
-                case, status, variant, (street, municipality_name), at, reached, questions
+                case, status, variant, (street, municipality_name), at, reached, frozen
             )
             self.people(people)
 
@@ -367,17 +380,17 @@ class Seeder:
         address: tuple[str, str],
         at: dt.datetime,
         reached: dict[str, dt.datetime],
-        questions: list[str],
+        frozen: dict[str, list[dict[str, Any]]],
     ) -> list[Person]:
         """The circle of a case in or past preparation, its meeting once scheduled, its plan."""
         rng, t = self.rng, self.tables
         street, municipality_name = address
-        categories = demo.CIRCLE_CATEGORIES[variant]
+        categories = words.CIRCLE_CATEGORIES[variant]
         size = rng.randint(len(categories), len(categories) + 5)
         people = []
         for i in range(size):
             category = categories[i] if i < len(categories) else rng.choice(categories)
-            first, last = rng.choice(demo.FIRST_NAMES), rng.choice(demo.LAST_NAMES)
+            first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
             by_email = rng.random() < 0.8
             if status == Status.PREPARATION:
                 willing = rng.choice(
@@ -408,7 +421,7 @@ class Seeder:
             }
             people.append(Person(values, first, willing, category in PROFESSIONALS))
         meeting = None
-        if status in demo.WITH_MEETING:
+        if status in words.WITH_MEETING:
             scheduled = reached.get(Status.SCHEDULED, at)
             start = self.local(scheduled + dt.timedelta(days=rng.randint(7, 21))).replace(
                 hour=19, minute=0, second=0, microsecond=0
@@ -433,8 +446,8 @@ class Seeder:
             meeting["id"] = t[Meeting].reserve()
             meeting["uid"] = f"seed-{meeting['id']}@kring"
             t[Meeting].add_row(meeting)
-        if status in demo.WITH_PLAN:
-            self.plan(case, status, (variant, street), people, meeting, reached, questions)
+        if status in words.WITH_PLAN:
+            self.plan(case, status, (variant, street), people, meeting, reached, frozen)
         return people
 
     def plan(
@@ -445,7 +458,7 @@ class Seeder:
         people: list[Person],
         meeting: dict[str, Any] | None,
         reached: dict[str, dt.datetime],
-        questions: list[str],
+        frozen: dict[str, list[dict[str, Any]]],
     ) -> None:
         """Attendance, a plan of a few agreements and — once accepted — its version,
         endorsements, copies, aftercare call and follow-up moment."""
@@ -459,7 +472,7 @@ class Seeder:
                 attendance.append((i, rng.random() < 0.95, private, rng.random() < 0.92))
         at_plan = [i for i, *_parts, plan in attendance if plan] or willing
         day = self.local(meeting["starts_at"] if meeting else case["status_changed_at"]).date()
-        accepted = status in demo.PLAN_ACCEPTED
+        accepted = status in words.PLAN_ACCEPTED
         finalised_at = None
         if accepted:
             finalised_at = reached.get(Status.PLAN_DISTRIBUTED, case["status_changed_at"]) - 2 * DAY
@@ -482,7 +495,7 @@ class Seeder:
                     recorded_at=meeting["ends_at"],
                 )
         agreements = []
-        templates = demo.AGREEMENTS[variant]
+        templates = words.AGREEMENTS[variant]
         for order, (text, often, where) in enumerate(
             rng.sample(templates, k=rng.randint(3, len(templates))), start=1
         ):
@@ -512,7 +525,7 @@ class Seeder:
             agreements.append((agreement, who))
         requests = []
         if rng.random() < 0.5:
-            organisation, text = rng.choice(demo.ORGANISATION_REQUESTS)
+            organisation, text = rng.choice(words.ORGANISATION_REQUESTS)
             reply = rng.choice(["yes", "yes", "partly", ""])
             requests.append({"organisation": organisation, "request": text, "reply": reply})
             t[OrganisationRequest].add(
@@ -534,51 +547,19 @@ class Seeder:
             t[Endorsement].add(
                 plan_id=plan_id, participant_id=pk, via=Endorsement.Via.MEETING, at=finalised_at
             )
-        present = {i for i, info, private, plan in attendance if info or private or plan}
-        took_part = sorted(present or {i for i, p in enumerate(people) if p.willing == "yes"})
-        content = {
-            "reference": "",  # given at flush, with the case's
-            "place": case["place"],
-            "variant": str(variant),
-            "meeting": None
-            if meeting is None
-            else {
-                "starts_at": meeting["starts_at"].isoformat(),
-                "ends_at": meeting["ends_at"].isoformat(),
-                "venue_name": meeting["venue_name"],
-                "venue_address": meeting["venue_address"],
-            },
-            "questions": [{"text": text, "answer": ""} for text in questions],
-            "agreements": [
-                {
-                    "what": a["what"],
-                    "who": [people[i].values["name"] for i in who],
-                    "who_ids": [people[i].pk for i in who],
-                    "organisation": "",
-                    "where": a["where"],
-                    "when": str(a["when"]),
-                    "on": a["on"].isoformat() if a.get("on") else None,
-                    "until": a["until"].isoformat() if a.get("until") else None,
-                    "recurrence": a.get("recurrence", ""),
-                }
-                for a, who in agreements
-            ],
-            "requests": [{**r, "reply_note": ""} for r in requests],
-            "monitors": [people[i].values["name"] for i in at_plan[:1]],
-            "monitor_note": "",
-            "evaluations": evaluations,
-            "contingency": CONTINGENCY,
-            "participants": [
-                {
-                    "id": people[i].pk,
-                    "name": people[i].values["name"],
-                    "organisation": "",
-                    "endorsed": people[i].pk in endorsed,
-                }
-                for i in took_part
-            ],
-            "bottom_lines": [],
-        }
+        content = _version_content(
+            case,
+            variant,
+            meeting,
+            frozen,
+            people,
+            agreements=agreements,
+            requests=requests,
+            evaluations=evaluations,
+            monitors=at_plan[:1],
+            took_part=[i for i, *_parts in attendance] or willing,
+            endorsed=endorsed,
+        )
         version = {
             "id": t[PlanVersion].reserve(),
             "plan_id": plan_id,
@@ -760,7 +741,7 @@ class Seeder:
             )[0]
             respondent["recommend"] = rng.choices([True, False, None], weights=[85, 10, 5])[0]
             respondent["new_conference"] = rng.choices(NEEDED, cum_weights=NEEDED_CUMULATIVE)[0]
-            respondent["remark"] = rng.choice(demo.REMARKS)
+            respondent["remark"] = rng.choice(words.REMARKS)
             for agreement in agreements:
                 t[AgreementOutcome].add(
                     respondent_id=pk,
@@ -816,6 +797,72 @@ class Seeder:
         for table in self.tables.values():
             table.rows = []
         return made
+
+
+def _version_content(
+    case: dict[str, Any],
+    variant: Variant,
+    meeting: dict[str, Any] | None,
+    frozen: dict[str, list[dict[str, Any]]],
+    people: list[Person],
+    *,
+    agreements: list[tuple[dict[str, Any], list[int]]],
+    requests: list[dict[str, Any]],
+    evaluations: list[dict[str, Any]],
+    monitors: list[int],
+    took_part: list[int],
+    endorsed: set[int],
+) -> dict[str, Any]:
+    """What finalising the plan freezes into its version, as ``plans.services.snapshot``
+    makes it (in its order; times in UTC, as read back): written here as a row, for speed,
+    and compared with the services' in a test. ``took_part``: everyone with an attendance
+    row, or without a meeting everyone who said yes (``plans.services.took_part``)."""
+
+    def by_name(i: int) -> tuple[str, int]:
+        return people[i].values["name"], people[i].pk
+
+    return {
+        "reference": "",  # given at flush, with the case's
+        "place": case["place"],
+        "variant": str(variant),
+        "meeting": None
+        if meeting is None
+        else {
+            "starts_at": meeting["starts_at"].astimezone(UTC).isoformat(),
+            "ends_at": meeting["ends_at"].astimezone(UTC).isoformat(),
+            "venue_name": meeting["venue_name"],
+            "venue_address": meeting["venue_address"],
+        },
+        **frozen,
+        "agreements": [
+            {
+                "what": a["what"],
+                "who": [people[i].values["name"] for i in sorted(who, key=by_name)],
+                "who_ids": [people[i].pk for i in sorted(who, key=by_name)],
+                "organisation": "",
+                "where": a["where"],
+                "when": str(a["when"]),
+                "on": a["on"].isoformat() if a.get("on") else None,
+                "until": a["until"].isoformat() if a.get("until") else None,
+                "recurrence": a.get("recurrence", ""),
+            }
+            for a, who in agreements
+        ],
+        "requests": [{**r, "reply_note": ""} for r in requests],
+        "monitors": [people[i].values["name"] for i in sorted(monitors, key=by_name)],
+        "monitor_note": "",
+        "evaluations": evaluations,
+        "contingency": CONTINGENCY,
+        "participants": [
+            {
+                "id": people[i].pk,
+                "name": people[i].values["name"],
+                "organisation": "",
+                "endorsed": people[i].pk in endorsed,
+            }
+            for i in sorted(took_part, key=by_name)
+        ],
+    }
 
 
 @dataclass
@@ -888,7 +935,7 @@ EVALUATION = "Iedereen komt weer samen in het buurthuis."
 
 
 def make_seeder(seed: int) -> Seeder:
-    """A seeder for the staff and regions present (the demo's, see ``demo.ensure_staff``)."""
+    """A seeder for the staff and regions present (the demo's, see ``personas.ensure_staff``)."""
     regions = list(Region.objects.order_by("pk").values_list("pk", flat=True))
     managers: dict[int, int] = {}
     for manager in (

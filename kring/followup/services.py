@@ -26,7 +26,7 @@ from kring.cases import emails
 from kring.cases.lifecycle import CaseError, change_status
 from kring.cases.models import FINAL_STATUSES, Case, CaseAction, Status
 from kring.circle import links
-from kring.circle.models import Participant, Willingness, research_approachable
+from kring.circle.models import Participant, research_approachable
 from kring.followup.models import (
     AgreementOutcome,
     ConsentChange,
@@ -329,6 +329,7 @@ def set_consent(
         )
         if not changed:
             return False
+        participant.research_consent = given
         ConsentChange.objects.create(
             participant=participant, given=given, via=via, recorded_by=user
         )
@@ -347,14 +348,13 @@ def set_consent(
             waiting.filter(declined_at__isnull=True).update(
                 declined_at=timezone.now(), version=F("version") + 1
             )
-    participant.research_consent = given
     return True
 
 
 def _join_open_moments(participant: Participant) -> None:
     """Consent given while a moment is already open: they are asked there too (their own
     page shows the questions at once), unless they said no to taking part."""
-    if participant.willingness == Willingness.NO:
+    if not participant.may_be_asked_for_research:
         return
     for follow_up in FollowUp.objects.filter(
         case_id=participant.case_id, state=FollowUp.State.OPEN
@@ -377,7 +377,7 @@ def agreements_of(case: Case) -> list[Agreement]:
 def open_respondent(participant: Participant) -> Respondent | None:
     """The questionnaire waiting on the participant's own page, if any: none once they
     withdrew their consent or said no to taking part."""
-    if participant.research_consent is not True or participant.declined:
+    if not participant.may_be_asked_for_research:
         return None
     return (
         Respondent.objects.filter(

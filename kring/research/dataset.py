@@ -10,14 +10,12 @@ grouped queries per chunk, so an export of 100,000 cases needs no more memory th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +25,7 @@ from kring.circle.models import Category
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.followup.study import study_ids
 from kring.research import case_sql
+from kring.research.period import Period
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -64,30 +63,6 @@ def _codes(choices: Iterable[tuple[Any, Any]]) -> str:
 
 
 YES_NO = _codes([("yes", _("yes")), ("no", _("no"))])
-
-
-@dataclass(frozen=True)
-class Period:
-    """Cases requested from ``start`` up to and including ``end`` (either may be open)."""
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
-        if self.start is not None:
-            cases = cases.filter(requested_at__gte=_midnight(self.start))
-        if self.end is not None:
-            cases = cases.filter(requested_at__lt=_midnight(self.end + dt.timedelta(days=1)))
-        return cases
-
-    def __str__(self) -> str:
-        if self.start is None and self.end is None:
-            return ""
-        return f"{self.start or ''}..{self.end or ''}"
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from django.utils import timezone, translation
 from kring.accounts.models import User
 from kring.research import exports
 from kring.research.access import research_cases
-from kring.research.dataset import DATASETS, Cell, Dataset, Period
+from kring.research.dataset import DATASETS, Cell, Dataset
 from kring.research.models import ExportFile
+from kring.research.period import Period
 
 logger = logging.getLogger("kring.research")
 
@@ -67,10 +68,6 @@ def filename(job: ExportFile) -> str:
     """The name the researcher's browser saves the file as."""
     day = timezone.localdate(job.finished_at or job.created_at)
     return f"kring-{job.dataset}-{day:%Y-%m-%d}.{job.fmt}"
-
-
-def period_of(job: ExportFile) -> Period:
-    return Period(job.start, job.end)
 
 
 def row_count(dataset: Dataset, user: User, period: Period) -> int:
@@ -171,7 +168,7 @@ def build(job_id: int, worker: str = "") -> ExportFile | None:
     part, final = part_path(job), final_path(job)
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            period = period_of(job)
+            period = job.period
             total = row_count(dataset, job.requested_by, period)
             ExportFile.objects.filter(pk=job.pk).update(rows_total=total)
             rows = dataset.rows(research_cases(job.requested_by), period)

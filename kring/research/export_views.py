@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,28 +22,11 @@ from kring.audit import log as audit
 from kring.core.downloads import attachment
 from kring.research import export_files, exports
 from kring.research.access import export_files_for, may_export, research_cases
-from kring.research.dataset import DATASETS, Dataset, Period
+from kring.research.dataset import DATASETS, Dataset
+from kring.research.period import Period, PeriodForm
 
 FORMATS = ("csv", "xlsx")
 TEMPLATE = "research/datasets.html"
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("Requested from"), required=False, widget=DATE_WIDGET)
-    end = forms.DateField(
-        label=_("Requested up to and including"), required=False, widget=DATE_WIDGET
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            raise ValidationError(_("The end of the period lies before its start."))
-        return cleaned
-
-    def period(self) -> Period:
-        return Period(self.cleaned_data.get("start"), self.cleaned_data.get("end"))
 
 
 def _researcher(request: HttpRequest) -> User:
@@ -224,7 +206,7 @@ def export_file(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "job": job,
             "title": DATASETS[job.dataset].title,
-            "period": export_files.period_of(job),
+            "period": job.period,
             "ready": export_files.available(job) is not None,
             "working": job.state in (job.State.QUEUED, job.State.RUNNING),
         },
@@ -243,7 +225,7 @@ def export_file_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         request,
         action="export",
         object_type="dataset",
-        object_id=f"{job.dataset}.{job.fmt} {export_files.period_of(job)}".strip(),
+        object_id=f"{job.dataset}.{job.fmt} {job.period}".strip(),
     )
     content_type = exports.XLSX_TYPE if job.fmt == "xlsx" else exports.CSV_TYPE
     response = FileResponse(

@@ -1,10 +1,10 @@
 """The figures of the dashboards and the financiers' reports.
 
 Every function takes a scoped case QuerySet (:func:`kring.research.access.research_cases`, perhaps
-narrowed further) and a :class:`Period`, and describes a *cohort*: the cases requested in the
-period, and how far they have come so far. One definition for every figure keeps them
-comparable: the funnel, the time per phase and the follow-up answers are all about the same
-cases.
+narrowed further) and a :class:`~kring.research.period.ClosedPeriod`, and describes a *cohort*:
+the cases requested in the period, and how far they have come so far. One definition for every
+figure keeps them comparable: the funnel, the time per phase and the follow-up answers are all
+about the same cases.
 
 Each function runs a fixed number of queries, however much data there is: counting happens in
 the database (``values()``/``annotate()``/``aggregate()``), and so are the medians
@@ -40,68 +40,17 @@ from kring.cases.norms import working_days_between
 from kring.followup.models import AgreementOutcome, Respondent
 from kring.meetings.models import Meeting
 from kring.research.models import WorkingDayCount
+from kring.research.period import ClosedPeriod, month_start
 from kring.research.sqlite_days import LocalDay
 
 #: The upper end of the 6–10 weeks from request to meeting that the Eigen Kracht Centrale
 #: reports as usual.
 MEETING_NORM_DAYS = 70
-#: The farthest the dashboard looks back in one go.
-MAX_MONTHS = 120
 
 
 def percent(part: int | float, whole: int | float) -> int | None:
     """``part`` as a whole percentage of ``whole`` (None when there is no whole)."""
     return round(100 * part / whole) if whole else None
-
-
-# --- The period ---------------------------------------------------------------------------
-
-
-def month_start(day: dt.date, shift: int = 0) -> dt.date:
-    """The first day of ``day``'s month, ``shift`` months later (or earlier)."""
-    index = day.year * 12 + day.month - 1 + shift
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-@dataclass(frozen=True)
-class Period:
-    """From ``start`` up to and including ``end``, in Kring's time zone."""
-
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def last_twelve_months(cls, today: dt.date | None = None) -> Period:
-        """This month and the eleven before it, up to today."""
-        today = today or timezone.localdate()
-        return cls(month_start(today, -11), today)
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return _midnight(self.start)
-
-    @property
-    def end_at(self) -> dt.datetime:
-        """The first moment after the period."""
-        return _midnight(self.end + dt.timedelta(days=1))
-
-    def months(self) -> list[dt.date]:
-        """The first day of every month the period touches."""
-        first, last = month_start(self.start), month_start(self.end)
-        count = (last.year - first.year) * 12 + last.month - first.month + 1
-        return [month_start(first, shift) for shift in range(max(count, 0))]
-
-    def slug(self) -> str:
-        return f"{self.start:%Y%m%d}-{self.end:%Y%m%d}"
-
-
-def in_period(cases: QuerySet[Case], period: Period) -> QuerySet[Case]:
-    """The cohort: the cases requested in ``period``."""
-    return cases.filter(requested_at__gte=period.start_at, requested_at__lt=period.end_at)
 
 
 def _reached(status: str) -> Exists:
@@ -154,13 +103,13 @@ def national_inbox_label() -> str:
     return gettext("national inbox")
 
 
-def requests_per_month(cases: QuerySet[Case], period: Period) -> MonthlyRequests:
+def requests_per_month(cases: QuerySet[Case], period: ClosedPeriod) -> MonthlyRequests:
     """How many requests came in each month of ``period``, per region. One query."""
     months = period.months()
     position = {month: i for i, month in enumerate(months)}
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0] * len(months))
     rows = (
-        in_period(cases, period)
+        period.apply(cases)
         .annotate(month=TruncMonth("requested_at"))
         .values("month", "region__name")
         .annotate(count=Count("pk"))
@@ -203,7 +152,7 @@ STAGES: list[tuple[str, Promise, str | None]] = [
 ]
 
 
-def funnel(cases: QuerySet[Case], period: Period) -> list[Stage]:
+def funnel(cases: QuerySet[Case], period: ClosedPeriod) -> list[Stage]:
     """How many of the cases requested in ``period`` reached each stage, counted from the
     history (every status change is a ``CaseEvent`` with ``to_status``) and, for the last
     stage, from the follow-up answers. Each case counts once per stage. One query."""
@@ -212,7 +161,7 @@ def funnel(cases: QuerySet[Case], period: Period) -> list[Stage]:
         if status is not None:
             aggregates[key] = Count("pk", filter=Q(_reached(status)))
     aggregates["follow_up"] = Count("pk", filter=Q(_answered()))
-    counts = in_period(cases, period).aggregate(**aggregates)
+    counts = period.apply(cases).aggregate(**aggregates)
     requested = counts["requested"] or 0
     return [
         Stage(key, str(label), counts[key] or 0, percent(counts[key] or 0, requested))
@@ -481,11 +430,11 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 # --- 3 (continued): the phases in SQL -----------------------------------------------------
 
 
-def _cohort_days(cases: QuerySet[Case], period: Period) -> QuerySet[Case, Any]:
+def _cohort_days(cases: QuerySet[Case], period: ClosedPeriod) -> QuerySet[Case, Any]:
     """Per case of the cohort: its status, its intake date and the (local) day each step was
     first reached, as columns ``c_<name>`` (the steps are correlated subqueries, so no row is
     multiplied)."""
-    return _case_days(in_period(cases, period))
+    return _case_days(period.apply(cases))
 
 
 def _case_days(cases: QuerySet[Case], **extra: Any) -> QuerySet[Case, Any]:
@@ -555,7 +504,9 @@ def _phase_sql(rule: _PhaseRule, today: dt.date) -> tuple[str, list[Any]]:
     return sql, [*late_done_params, *waiting_params, *late_now_params]
 
 
-def phases(cases: QuerySet[Case], period: Period, today: dt.date | None = None) -> list[Phase]:
+def phases(
+    cases: QuerySet[Case], period: ClosedPeriod, today: dt.date | None = None
+) -> list[Phase]:
     """The median number of days per phase, over the cases that completed it, with how many
     took longer than the norm; and how many are still waiting although past the norm. One
     query, counted and sorted in the database (no loop over the cohort here).
@@ -635,14 +586,14 @@ def size_label(low: int, high: int | None) -> str:
     return f"{low}–{high}"
 
 
-def attendance(cases: QuerySet[Case], period: Period) -> Attendance:
+def attendance(cases: QuerySet[Case], period: ClosedPeriod) -> Attendance:
     """How many people were at each part of the held meetings of the cohort. One query: the
     people per meeting are counted, and their means, medians and sizes taken, in the
     database."""
     present = Q(attendance__information=True) | Q(attendance__private_time=True)
     present |= Q(attendance__plan=True)
     per_meeting = (
-        Meeting.objects.filter(case__in=in_period(cases, period), cancelled_at__isnull=True)
+        Meeting.objects.filter(case__in=period.apply(cases), cancelled_at__isnull=True)
         .filter(Exists(CaseEvent.objects.filter(case=OuterRef("case"), to_status=Status.HELD)))
         .order_by()
         .values("pk")
@@ -730,10 +681,10 @@ class Execution:
 MIN_RESPONDENTS = 5
 
 
-def execution(cases: QuerySet[Case], period: Period) -> Execution:
+def execution(cases: QuerySet[Case], period: ClosedPeriod) -> Execution:
     """What the respondents of the cohort's follow-ups said: per agreement done, partly, not
     or no longer relevant; how satisfied they are; whether things are better. Two queries."""
-    cohort = in_period(cases, period)
+    cohort = period.apply(cases)
     by_outcome = dict(
         AgreementOutcome.objects.filter(
             respondent__follow_up__case__in=cohort, respondent__answered_at__isnull=False
@@ -778,7 +729,7 @@ def execution(cases: QuerySet[Case], period: Period) -> Execution:
 
 @dataclass(frozen=True)
 class Dashboard:
-    period: Period
+    period: ClosedPeriod
     requests: MonthlyRequests
     funnel: list[Stage]
     phases: list[Phase]
@@ -786,7 +737,9 @@ class Dashboard:
     execution: Execution
 
 
-def dashboard(cases: QuerySet[Case], period: Period, today: dt.date | None = None) -> Dashboard:
+def dashboard(
+    cases: QuerySet[Case], period: ClosedPeriod, today: dt.date | None = None
+) -> Dashboard:
     """Every figure of the dashboard: six queries, whatever the amount of data."""
     return Dashboard(
         period,

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kring.research.period import Period
+
 
 class WorkingDayCount(models.Model):
     """A calendar from 2000 to 2100 for the dashboard's norms in SQL: per day, how many
@@ -112,6 +114,11 @@ class ExportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset}.{self.fmt} ({self.state})"
+
+    @property
+    def period(self) -> Period:
+        """The cases the file holds: those requested in this period."""
+        return Period(self.start, self.end)
 
     @property
     def percent(self) -> int:

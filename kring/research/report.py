@@ -28,6 +28,7 @@ from kring.core.pdf import pdf_ua
 from kring.meetings.models import CostItem
 from kring.plans.models import OrganisationRequest, Plan
 from kring.research import figures, summary
+from kring.research.period import ClosedPeriod
 
 PDF_TEMPLATE = "research/report_pdf.html"
 
@@ -35,7 +36,7 @@ PDF_TEMPLATE = "research/report_pdf.html"
 @dataclass(frozen=True)
 class FinancierReport:
     organisation: Organisation
-    period: figures.Period
+    period: ClosedPeriod
     funnel: list[figures.Stage]
     agreements: int  # in the distributed plans
     organisation_requests: int  # requests to organisations in the distributed plans
@@ -76,12 +77,12 @@ def funded_cases(cases: QuerySet[Case], organisation: Organisation) -> QuerySet[
 
 
 def financier_report(
-    cases: QuerySet[Case], organisation: Organisation, period: figures.Period
+    cases: QuerySet[Case], organisation: Organisation, period: ClosedPeriod
 ) -> FinancierReport:
     """The report over ``cases`` (already scoped to the user): six queries, whatever the
     amount of data."""
     funded = funded_cases(cases, organisation)
-    cohort = figures.in_period(funded, period)
+    cohort = period.apply(funded)
     distributed = Exists(
         CaseEvent.objects.filter(case=OuterRef("case"), to_status=Status.PLAN_DISTRIBUTED)
     )
@@ -134,7 +135,7 @@ def financier_report(
 
 
 def summarised_report(
-    areas: Sequence[str], organisation: Organisation, period: figures.Period
+    areas: Sequence[str], organisation: Organisation, period: ClosedPeriod
 ) -> FinancierReport:
     """:func:`financier_report` from the summary (:mod:`kring.research.summary`) of ``areas``
     (:func:`kring.research.access.research_areas`): a fixed number of queries over a bounded

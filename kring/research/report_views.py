@@ -20,9 +20,9 @@ from kring.core.downloads import attachment
 from kring.research import report as reports
 from kring.research import summary
 from kring.research.access import financiers_for, research_areas
+from kring.research.period import FiguresPeriodForm
 from kring.research.views import (
     FIGURE_ROLES,
-    PeriodForm,
     execution_chart,
     funnel_chart,
     period_text,
@@ -55,10 +55,10 @@ def _financier(user: User, pk: int) -> Organisation:
 
 def _report(
     request: HttpRequest, pk: int
-) -> tuple[Organisation, PeriodForm, reports.FinancierReport | None]:
+) -> tuple[Organisation, FiguresPeriodForm, reports.FinancierReport | None]:
     user = staff_user(request)
     organisation = _financier(user, pk)
-    form = PeriodForm(request.GET or None)
+    form = FiguresPeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return organisation, form, None
     report = reports.summarised_report(research_areas(user), organisation, form.period())

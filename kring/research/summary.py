@@ -73,17 +73,16 @@ from kring.research.figures import (
     MonthlyRequests,
     OutcomeCount,
     PartAttendance,
-    Period,
     Phase,
     Series,
     SizeBucket,
     Stage,
-    month_start,
     national_inbox_label,
     percent,
     size_label,
 )
 from kring.research.models import FigureBucket, FigureDirty, WorkingDayCount
+from kring.research.period import ClosedPeriod, Period, month_start
 
 ALL = "all"
 INBOX = "inbox"
@@ -385,12 +384,6 @@ def _rows(buckets: dict[Any, Data], *, month: bool) -> list[FigureBucket]:
     ]
 
 
-def _requested_between(first: dt.date, last: dt.date) -> Q:
-    return Q(requested_at__gte=figures._midnight(first)) & Q(
-        requested_at__lt=figures._midnight(last + dt.timedelta(days=1))
-    )
-
-
 def _lock() -> None:
     """One refresh or rebuild at a time (PostgreSQL; SQLite writes one at a time anyway)."""
     if connection.vendor == "postgresql":
@@ -414,7 +407,7 @@ def rebuild() -> int:
         while month <= end:
             following = month_start(month, REBUILD_MONTHS)
             collected = _collect(
-                Case.objects.filter(_requested_between(month, following - dt.timedelta(days=1)))
+                Case.objects.filter(Period(month, following - dt.timedelta(days=1)).requested())
             )
             FigureBucket.objects.bulk_create(_rows(collected.buckets, month=False), batch_size=2000)
             FigureBucket.objects.bulk_create(
@@ -457,7 +450,7 @@ def _recompute(days: list[dt.date]) -> None:
     """The day buckets of ``days`` from their cases, then their months from their days."""
     within = Q()
     for first, last in _ranges(days):
-        within |= _requested_between(first, last)
+        within |= Period(first, last).requested()
     collected = _collect(Case.objects.filter(within))
     FigureBucket.objects.filter(month=False, day__in=days).delete()
     FigureBucket.objects.bulk_create(_rows(collected.buckets, month=False), batch_size=2000)
@@ -479,7 +472,7 @@ def _recompute(days: list[dt.date]) -> None:
 # --- Reading: the figures of a scope and a period -----------------------------------------
 
 
-def _covering(period: Period) -> Q:
+def _covering(period: ClosedPeriod) -> Q:
     """The buckets that cover ``period`` exactly: its whole months, and the days of the months
     it covers in part."""
     whole: list[dt.date] = []
@@ -495,7 +488,7 @@ def _covering(period: Period) -> Q:
     return Q(month=True, day__in=whole) | days
 
 
-def _read(areas: Sequence[str], financier: Organisation | None, period: Period) -> list[Any]:
+def _read(areas: Sequence[str], financier: Organisation | None, period: ClosedPeriod) -> list[Any]:
     """(area, day, month, data) of the buckets of ``areas`` covering ``period``. One query."""
     if not areas:
         return []
@@ -606,7 +599,7 @@ def _execution_from(data: Data) -> Execution:
     )
 
 
-def _requests_from(rows: list[Any], period: Period, names: dict[str, str]) -> MonthlyRequests:
+def _requests_from(rows: list[Any], period: ClosedPeriod, names: dict[str, str]) -> MonthlyRequests:
     months = period.months()
     position = {month: i for i, month in enumerate(months)}
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0] * len(months))
@@ -639,7 +632,9 @@ def _merged(rows: list[Any]) -> Data:
     return data
 
 
-def dashboard(areas: Sequence[str], period: Period, today: dt.date | None = None) -> Dashboard:
+def dashboard(
+    areas: Sequence[str], period: ClosedPeriod, today: dt.date | None = None
+) -> Dashboard:
     """The figures of :func:`figures.dashboard` over the cases of ``areas`` (``[ALL]``: every
     case; region areas and ``inbox`` otherwise): a fixed number of queries, over at most
     ``len(areas)`` times (the period's months + 62 days) rows, whatever the number of cases."""
@@ -665,7 +660,7 @@ class ReportFigures:
     money: dict[str, Decimal | int]
 
 
-def report(areas: Sequence[str], organisation: Organisation, period: Period) -> ReportFigures:
+def report(areas: Sequence[str], organisation: Organisation, period: ClosedPeriod) -> ReportFigures:
     """What :func:`kring.research.report.financier_report` shows, from the financier's
     buckets: two queries (the refresh's check and the read)."""
     refresh()

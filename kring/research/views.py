@@ -27,76 +27,13 @@ from kring.audit import log as audit
 from kring.cases.models import Case
 from kring.research import charts, figures, summary
 from kring.research.access import is_national, research_areas
+from kring.research.period import ClosedPeriod, FiguresPeriodForm
 
 FIGURE_ROLES = (Role.REGIONAL_MANAGER, Role.RESEARCHER, Role.ADMINISTRATOR)
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 INBOX = "inbox"
 
 
-class PeriodForm(forms.Form):
-    """``?from=…&to=…``: the days the requests came in (both included). Either may be left
-    empty: the last twelve months are the default."""
-
-    def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.default = figures.Period.last_twelve_months(today)
-        self.fields["from"] = forms.DateField(
-            label=_("Requested from"), required=False, widget=DATE_WIDGET
-        )
-        self.fields["to"] = forms.DateField(
-            label=_("Requested up to and including"), required=False, widget=DATE_WIDGET
-        )
-        if not self.is_bound:
-            self.initial = {"from": self.default.start, "to": self.default.end}
-
-    def _clean_day(self, name: str) -> dt.date | None:
-        day: dt.date | None = self.cleaned_data.get(name)
-        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-            raise forms.ValidationError(
-                gettext("Choose a date between %(first)s and %(last)s.")
-                % {"first": FIRST_YEAR, "last": LAST_YEAR}
-            )
-        return day
-
-    def clean_from(self) -> dt.date | None:
-        return self._clean_day("from")
-
-    def clean_to(self) -> dt.date | None:
-        return self._clean_day("to")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        start, end = data.get("from"), data.get("to")
-        if start is None:
-            # Twelve months up to the end chosen, or the default.
-            start = figures.month_start(end, -11) if end else self.default.start
-        if end is None:
-            end = self.default.end if start <= self.default.end else start
-        if start > end:
-            self.add_error("to", gettext("The end of the period lies before its start."))
-            return data
-        if len(figures.Period(start, end).months()) > figures.MAX_MONTHS:
-            self.add_error(
-                "to",
-                gettext("Choose a period of at most %(years)s years.")
-                % {"years": figures.MAX_MONTHS // 12},
-            )
-            return data
-        data["period"] = figures.Period(start, end)
-        return data
-
-    def period(self) -> figures.Period:
-        """The chosen period (call only after a successful ``is_valid``), or the default."""
-        if self.is_bound:
-            period: figures.Period = self.cleaned_data["period"]
-            return period
-        return self.default
-
-
-class DashboardForm(PeriodForm):
+class DashboardForm(FiguresPeriodForm):
     def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if len(regions) > 1:
@@ -154,7 +91,7 @@ def month_label(month: dt.date) -> str:
     return date_format(month, "M Y")
 
 
-def period_text(period: figures.Period) -> str:
+def period_text(period: ClosedPeriod) -> str:
     return gettext("%(start)s to %(end)s") % {
         "start": date_format(period.start, "j F Y"),
         "end": date_format(period.end, "j F Y"),

@@ -8,6 +8,7 @@ import pytest
 
 from kring.research import export_files
 from kring.research.models import ExportFile
+from kring.research.period import Period
 from tests.browser.test_staff_journeys import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
@@ -40,7 +41,7 @@ def test_a_researcher_asks_for_a_file_and_downloads_it_without_javascript(
     )
     checked = scripted.new_page()
     waiting = export_files.request_export(
-        world.researcher, export_files.DATASETS["antwoorden"], "xlsx", export_files.Period()
+        world.researcher, export_files.DATASETS["antwoorden"], "xlsx", Period()
     )
     for path in (
         "/onderzoek/gegevens/zaken.csv",

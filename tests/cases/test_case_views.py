@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kring.cases.models import Case, CaseAction, Status, Variant
-from kring.demo import stories as demo
+from kring.demo import stories
 from tests.factories import CaseFactory, case_in_status
 
 
@@ -159,7 +159,7 @@ def test_the_page_speaks_english_on_request(world, client):
 @pytest.mark.django_db
 def test_demo_banner_shows_while_demo_data_is_loaded(client):
     assert "kring-demo-banner" not in client.get("/").text
-    demo.load_demo()
+    stories.load_demo()
     assert "kring-demo-banner" in client.get("/").text
 
 

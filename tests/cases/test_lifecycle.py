@@ -22,7 +22,7 @@ from kring.cases.models import (
     ReferenceCounter,
     Status,
 )
-from kring.demo.stories import PATHS
+from kring.demo.vocabulary import PATHS
 from tests.factories import CaseFactory, CoordinatorProfileFactory, case_in_status
 
 

@@ -12,11 +12,11 @@ from kring.accounts.models import User
 from kring.bench.benchmark import PERSONA_KEYS, _export, _paths, _queries, _session
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant
-from kring.demo import bulk
-from kring.demo import stories as demo
+from kring.demo import bulk, generator, personas, vocabulary
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.meetings.models import Meeting
 from kring.plans.models import Agreement, Plan, PlanVersion
+from kring.plans.services import snapshot
 from tests.api.support import make_client
 from tests.api.test_api import _all_pages
 
@@ -58,7 +58,7 @@ def test_bulk_cases_have_every_phase_and_what_belongs_to_it():
     assert len(set(cases.values_list("reference", flat=True))) == COUNT
     # Each case's history walks the demo's path to its status, one event per step.
     for walked in cases.annotate(steps=Count("events")):
-        assert walked.steps == len(demo.PATHS[walked.status])
+        assert walked.steps == len(vocabulary.PATHS[walked.status])
     first_and_last = (
         CaseEvent.objects.filter(case__in=cases)
         .values("case")
@@ -69,11 +69,11 @@ def test_bulk_cases_have_every_phase_and_what_belongs_to_it():
         assert times[case.pk] == (case.requested_at, case.status_changed_at)
     # What belongs to a phase is there exactly when the case reached it.
     with_circle = set(cases.filter(participants__isnull=False).values_list("status", flat=True))
-    assert with_circle <= demo.WITH_CIRCLE
-    for status, kind in ((demo.WITH_MEETING, Meeting), (demo.WITH_PLAN, Plan)):
+    assert with_circle <= vocabulary.WITH_CIRCLE
+    for status, kind in ((vocabulary.WITH_MEETING, Meeting), (vocabulary.WITH_PLAN, Plan)):
         owners = set(kind.objects.filter(case__in=cases).values_list("case__status", flat=True))
         assert owners <= status
-    accepted = cases.filter(status__in=demo.PLAN_ACCEPTED)
+    accepted = cases.filter(status__in=vocabulary.PLAN_ACCEPTED)
     assert PlanVersion.objects.filter(plan__case__in=cases).count() == accepted.count()
     assert FollowUp.objects.filter(case__in=cases).count() == accepted.count()
     for plan in Plan.objects.filter(case__in=cases).annotate(n=Count("agreements")):
@@ -96,9 +96,22 @@ def test_bulk_cases_have_every_phase_and_what_belongs_to_it():
 
 
 @pytest.mark.django_db
+def test_a_bulk_plan_version_holds_what_the_plan_services_freeze():
+    """The seeder writes a version's content as rows, for speed: it must be what
+    ``plans.services.snapshot`` makes of the same plan when it is finalised."""
+    personas.ensure_staff(personas.ensure_reference_data())
+    for _progress in bulk.seed(COUNT, seed=5, batch=70):
+        pass
+    versions = list(PlanVersion.objects.select_related("plan__case"))
+    assert len(versions) > 20
+    for version in versions:
+        assert version.content == snapshot(version.plan), version.plan.case.reference
+
+
+@pytest.mark.django_db
 def test_bulk_cases_come_in_the_demo_generator_s_proportions():
-    demo.ensure_staff(demo.ensure_reference_data())
-    for _done in demo.generate(COUNT, seed=3):
+    personas.ensure_staff(personas.ensure_reference_data())
+    for _done in generator.generate(COUNT, seed=3):
         pass
     generated = list(Case.objects.values_list("pk", flat=True))
     for _progress in bulk.seed(COUNT, seed=3):
@@ -117,7 +130,7 @@ def test_bulk_cases_come_in_the_demo_generator_s_proportions():
 def test_pages_export_and_api_dataset_work_on_bulk_cases(client):
     call_command("seed")
     call_command("seed", cases=COUNT)
-    users = {key: User.objects.get(email=p.email) for p in demo.PERSONAS for key in [p.key]}
+    users = {key: User.objects.get(email=p.email) for p in personas.PERSONAS for key in [p.key]}
     sessions = {key: _session(users[key]) for key in PERSONA_KEYS}
     # Every page of issue 18's table answers 200 (it raises otherwise).
     counts = _queries(sessions, _paths(users["manager"]))

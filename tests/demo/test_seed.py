@@ -4,7 +4,9 @@ from django.db.models import Count
 
 from kring.accounts.models import PostcodeRange, Region, User
 from kring.cases.models import Assignment, Case, CaseEvent, Status, Variant
-from kring.demo import stories as demo
+from kring.demo import generator, personas, vocabulary
+from kring.plans.models import PlanVersion
+from kring.plans.services import snapshot
 
 
 @pytest.mark.django_db
@@ -27,9 +29,9 @@ def test_seed_is_idempotent_and_covers_every_state_and_variant():
     )
     assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
     assert set(Case.objects.values_list("variant", flat=True)) == set(Variant.values)
-    for persona in demo.PERSONAS:
+    for persona in personas.PERSONAS:
         user = User.objects.get(email=persona.email)
-        assert user.check_password(demo.DEMO_PASSWORD)
+        assert user.check_password(personas.DEMO_PASSWORD)
 
 
 @pytest.mark.django_db
@@ -55,8 +57,17 @@ def test_seed_cases_adds_in_bulk():
 
 
 @pytest.mark.django_db
+def test_the_demo_s_plan_versions_are_what_finalising_the_plan_freezes():
+    call_command("seed")
+    versions = list(PlanVersion.objects.select_related("plan__case"))
+    assert versions
+    for version in versions:
+        assert version.content == snapshot(version.plan), version.plan.case.reference
+
+
+@pytest.mark.django_db
 def test_postcodes_route_to_regions():
-    demo.ensure_reference_data()
+    personas.ensure_reference_data()
     assert getattr(Region.for_postcode("1011 AB"), "slug", None) == "west"
     assert getattr(Region.for_postcode("5611AA"), "slug", None) == "zuid"
     assert getattr(Region.for_postcode("9711 AA"), "slug", None) == "noord"
@@ -94,7 +105,7 @@ def test_the_demo_has_research_consent_and_follow_ups_in_every_state():
 
     # Consent: most of those who took part, each with its log; only they are asked.
     past_plan = Participant.objects.filter(
-        case__status__in=demo.PLAN_ACCEPTED,
+        case__status__in=vocabulary.PLAN_ACCEPTED,
         willingness=Willingness.YES,
     )
     share = past_plan.filter(research_consent=True).count() / past_plan.count()
@@ -107,7 +118,7 @@ def test_the_demo_has_research_consent_and_follow_ups_in_every_state():
     assert not Respondent.objects.filter(participant__willingness=Willingness.NO).exists()
 
     # Answers: an outcome for every agreement of the plan, in time, without a name.
-    first_names = set(demo.FIRST_NAMES)
+    first_names = set(vocabulary.FIRST_NAMES)
     for respondent in Respondent.objects.select_related("follow_up").prefetch_related(
         "outcomes", "attempts"
     ):
@@ -137,8 +148,8 @@ def test_the_demo_has_research_consent_and_follow_ups_in_every_state():
 def test_generated_cases_have_follow_ups_too():
     from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 
-    demo.ensure_staff(demo.ensure_reference_data())
-    for _done in demo.generate(300, seed=7, batch=100):
+    personas.ensure_staff(personas.ensure_reference_data())
+    for _done in generator.generate(300, seed=7, batch=100):
         pass
     assert FollowUp.objects.filter(state=FollowUp.State.CLOSED).count() > 50
     assert FollowUp.objects.filter(state=FollowUp.State.PLANNED).exists()

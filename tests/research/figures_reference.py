@@ -21,12 +21,11 @@ from kring.research.figures import (
     SIZE_BUCKETS,
     Attendance,
     PartAttendance,
-    Period,
     Phase,
     SizeBucket,
-    in_period,
     size_label,
 )
+from kring.research.period import ClosedPeriod
 
 
 def _day(value: dt.datetime | dt.date | None) -> dt.date | None:
@@ -37,10 +36,10 @@ def _day(value: dt.datetime | dt.date | None) -> dt.date | None:
     return value
 
 
-def phase_rows(cases: QuerySet[Case], period: Period) -> list[dict[str, Any]]:
+def phase_rows(cases: QuerySet[Case], period: ClosedPeriod) -> list[dict[str, Any]]:
     first = figures._first
     rows = (
-        in_period(cases, period)
+        period.apply(cases)
         .annotate(
             intake_started=first(Status.INTAKE),
             accepted_at=first(Status.ACCEPTED),
@@ -100,7 +99,9 @@ def _median(values: Sequence[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def phases(cases: QuerySet[Case], period: Period, today: dt.date | None = None) -> list[Phase]:
+def phases(
+    cases: QuerySet[Case], period: ClosedPeriod, today: dt.date | None = None
+) -> list[Phase]:
     today = today or timezone.localdate()
     rows = phase_rows(cases, period)
     result = []
@@ -138,11 +139,11 @@ def phases(cases: QuerySet[Case], period: Period, today: dt.date | None = None) 
     return result
 
 
-def attendance(cases: QuerySet[Case], period: Period) -> Attendance:
+def attendance(cases: QuerySet[Case], period: ClosedPeriod) -> Attendance:
     present = Q(attendance__information=True) | Q(attendance__private_time=True)
     present |= Q(attendance__plan=True)
     rows = list(
-        Meeting.objects.filter(case__in=in_period(cases, period), cancelled_at__isnull=True)
+        Meeting.objects.filter(case__in=period.apply(cases), cancelled_at__isnull=True)
         .filter(Exists(CaseEvent.objects.filter(case=OuterRef("case"), to_status=Status.HELD)))
         .annotate(
             information=Count("attendance", filter=Q(attendance__information=True)),

@@ -19,11 +19,12 @@ from kring.accounts.models import Organisation
 from kring.audit.models import AccessLog
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant
-from kring.demo import stories as demo
+from kring.demo import personas
 from kring.followup.models import FollowUp, Respondent
 from kring.meetings.models import CostItem
 from kring.plans.models import Agreement, Plan
 from kring.research import charts, figures
+from kring.research.period import ClosedPeriod
 from tests.factories import (
     CaseFactory,
     UserFactory,
@@ -38,7 +39,7 @@ from tests.factories import (
     grow,
 )
 
-YEAR_2026 = figures.Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+YEAR_2026 = ClosedPeriod(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 PERIOD_2026 = {"from": "2026-01-01", "to": "2026-12-31"}
 
 
@@ -292,7 +293,7 @@ def test_requests_per_month_per_region(world):
 
 
 def test_a_period_covers_whole_days_and_months():
-    period = figures.Period(dt.date(2025, 11, 15), dt.date(2026, 2, 3))
+    period = ClosedPeriod(dt.date(2025, 11, 15), dt.date(2026, 2, 3))
     assert period.months() == [
         dt.date(2025, 11, 1),
         dt.date(2025, 12, 1),
@@ -300,7 +301,7 @@ def test_a_period_covers_whole_days_and_months():
         dt.date(2026, 2, 1),
     ]
     assert timezone.localtime(period.end_at).date() == dt.date(2026, 2, 4)
-    default = figures.Period.last_twelve_months(dt.date(2026, 11, 30))
+    default = ClosedPeriod.last_twelve_months(dt.date(2026, 11, 30))
     assert (default.start, default.end) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30))
 
 
@@ -478,8 +479,8 @@ def count_queries(client, url, data=None) -> int:
 
 @pytest.mark.django_db
 def test_the_dashboard_runs_as_many_queries_for_30_cases_as_for_150(world, client):
-    regions = demo.ensure_reference_data()
-    demo.ensure_staff(regions)
+    regions = personas.ensure_reference_data()
+    personas.ensure_staff(regions)
     grow(30)
     assert Respondent.objects.exists() and CostItem.objects.exists()
     url = reverse("dashboard")

@@ -24,7 +24,7 @@ from kring.audit.models import AccessLog
 from kring.bench.management.commands.bench_export import follow_ups
 from kring.cases.models import Case, Status, Variant
 from kring.circle.models import Category, Participant, Willingness
-from kring.demo import stories as demo
+from kring.demo import stories
 from kring.followup.models import FollowUp, Respondent
 from kring.followup.study import study_id
 from kring.plans.models import (
@@ -33,7 +33,8 @@ from kring.plans.models import (
     Plan,
 )
 from kring.research import case_sql, dataset, exports
-from kring.research.dataset import CASES, RESPONDENTS, Period
+from kring.research.dataset import CASES, RESPONDENTS
+from kring.research.period import Period
 from tests.factories import (
     add_follow_up,
     add_meeting,
@@ -587,7 +588,7 @@ def test_a_wrong_period_is_refused(client, world, built):
 
 @pytest.mark.django_db
 def test_a_researchers_exports_hold_no_personal_data(client, world):
-    demo.load_demo()
+    stories.load_demo()
     follow_ups(Case.objects.all(), random.Random(7))
     assert Respondent.objects.filter(answered_at__isnull=False).exists()
     secrets: set[str] = set()

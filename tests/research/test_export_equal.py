@@ -12,10 +12,10 @@ import pytest
 from kring.accounts.models import CoordinatorProfile, Region, User
 from kring.bench.management.commands.bench_export import follow_ups
 from kring.cases.models import Case
-from kring.demo import bulk
-from kring.demo import stories as demo
+from kring.demo import bulk, personas
 from kring.research import exports
-from kring.research.dataset import CASES, RESPONDENTS, Period
+from kring.research.dataset import CASES, RESPONDENTS
+from kring.research.period import Period
 from tests.research import research_before, test_dataset_export
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def generated(built, request):
     """The export tests' hand-made cases (every phase with cancelled dates, two follow-up
     moments, a national request, formula-like regions), then the bulk seeder's in every
     region."""
-    demo.ensure_staff(demo.ensure_reference_data())
+    personas.ensure_staff(personas.ensure_reference_data())
     coordinator = CoordinatorProfile.objects.order_by("pk").last()
     manager = User.objects.filter(is_regional_manager=True).order_by("pk").last()
     assert coordinator is not None and manager is not None

@@ -17,6 +17,7 @@ from kring.audit.models import AccessLog
 from kring.messaging.models import OutboxMessage
 from kring.research import export_files, exports
 from kring.research.models import ExportFile
+from kring.research.period import Period
 from kring.research.tasks import build_export_file
 from tests.factories import CaseFactory, UserFactory
 from tests.research.test_dataset_export import EN, csv_rows
@@ -192,7 +193,7 @@ class Killed(BaseException):
 
 def test_a_worker_stopped_halfway_leaves_no_file_marked_done(many, monkeypatch):
     job = export_files.request_export(
-        many.researcher, export_files.DATASETS["zaken"], "csv", export_files.Period()
+        many.researcher, export_files.DATASETS["zaken"], "csv", Period()
     )
     write = export_files.write
 

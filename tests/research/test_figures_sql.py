@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from kring.cases.models import Case, CaseEvent, Status
 from kring.cases.norms import working_days_between
-from kring.demo import stories as demo
+from kring.demo import generator, personas
 from kring.research import figures
 from kring.research.models import WorkingDayCount
+from kring.research.period import ClosedPeriod, month_start
 from tests.factories import add_follow_ups_and_costs
 from tests.research import figures_reference as reference
 
@@ -46,7 +47,7 @@ def disturb(seed: int) -> None:
             Case.objects.filter(pk=case.pk).update(status=Status.INTAKE, intake_on=None)
         else:
             local = timezone.localtime(case.requested_at)
-            end_of_month = figures.month_start(local.date(), 1) - dt.timedelta(days=1)
+            end_of_month = month_start(local.date(), 1) - dt.timedelta(days=1)
             Case.objects.filter(pk=case.pk).update(
                 requested_at=timezone.make_aware(dt.datetime.combine(end_of_month, dt.time(23, 30)))
             )
@@ -54,19 +55,19 @@ def disturb(seed: int) -> None:
 
 @pytest.fixture
 def generated(world):
-    demo.ensure_staff(demo.ensure_reference_data())
-    list(demo.generate(240, seed=18))
+    personas.ensure_staff(personas.ensure_reference_data())
+    list(generator.generate(240, seed=18))
     add_follow_ups_and_costs()
     disturb(18)
     return world
 
 
-def periods() -> list[figures.Period]:
+def periods() -> list[ClosedPeriod]:
     today = timezone.localdate()
     return [
-        figures.Period.last_twelve_months(today),
-        figures.Period(figures.month_start(today, -60), today),
-        figures.Period(figures.month_start(today, -30), figures.month_start(today, -6)),
+        ClosedPeriod.last_twelve_months(today),
+        ClosedPeriod(month_start(today, -60), today),
+        ClosedPeriod(month_start(today, -30), month_start(today, -6)),
     ]
 
 
@@ -97,7 +98,7 @@ def test_the_attendance_in_sql_equals_the_python_loop(generated):
 
 
 def test_an_empty_cohort_has_no_medians(world):
-    period = figures.Period(dt.date(2001, 1, 1), dt.date(2001, 12, 31))
+    period = ClosedPeriod(dt.date(2001, 1, 1), dt.date(2001, 12, 31))
     assert figures.phases(Case.objects.all(), period) == reference.phases(
         Case.objects.all(), period
     )

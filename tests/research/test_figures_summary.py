@@ -17,29 +17,30 @@ from kring.cases.access import managed_cases
 from kring.cases.lifecycle import change_status
 from kring.cases.models import Case, Funding, Status
 from kring.core import periodic
-from kring.demo import stories as demo
+from kring.demo import generator, personas
 from kring.research import figures, summary
 from kring.research import report as reports
 from kring.research.access import financiers_for, research_areas, research_cases
 from kring.research.models import FigureBucket, FigureDirty
+from kring.research.period import ClosedPeriod, month_start
 from tests.factories import add_follow_ups_and_costs
 from tests.research.test_figures_sql import generated  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
 
-def periods() -> list[figures.Period]:
+def periods() -> list[ClosedPeriod]:
     today = timezone.localdate()
     return [
-        figures.Period.last_twelve_months(today),
-        figures.Period(figures.month_start(today, -60), today),
-        figures.Period(figures.month_start(today, -30), figures.month_start(today, -6)),
+        ClosedPeriod.last_twelve_months(today),
+        ClosedPeriod(month_start(today, -60), today),
+        ClosedPeriod(month_start(today, -30), month_start(today, -6)),
         # Day-granular: parts of the first and last month.
-        figures.Period(
-            figures.month_start(today, -9) + dt.timedelta(days=9),
-            figures.month_start(today, -2) + dt.timedelta(days=19),
+        ClosedPeriod(
+            month_start(today, -9) + dt.timedelta(days=9),
+            month_start(today, -2) + dt.timedelta(days=19),
         ),
-        figures.Period(today - dt.timedelta(days=40), today - dt.timedelta(days=3)),
+        ClosedPeriod(today - dt.timedelta(days=40), today - dt.timedelta(days=3)),
     ]
 
 
@@ -123,7 +124,7 @@ def test_the_financier_report_from_the_summary_equals_the_direct_one(generated):
 
 def test_the_summary_follows_a_case_that_moves_on(generated):  # noqa: F811
     summary.rebuild()
-    period = figures.Period(figures.month_start(timezone.localdate(), -60), timezone.localdate())
+    period = ClosedPeriod(month_start(timezone.localdate(), -60), timezone.localdate())
     case = (
         Case.objects.filter(status=Status.SCHEDULED, requested_at__gte=period.start_at)
         .order_by("pk")
@@ -159,7 +160,7 @@ def test_the_summary_follows_a_case_that_moves_on(generated):  # noqa: F811
 
 def test_an_empty_summary_has_no_figures(world):
     summary.rebuild()
-    period = figures.Period(dt.date(2001, 1, 1), dt.date(2001, 12, 31))
+    period = ClosedPeriod(dt.date(2001, 1, 1), dt.date(2001, 12, 31))
     assert comparable(summary.dashboard([summary.ALL], period)) == comparable(
         figures.dashboard(Case.objects.all(), period)
     )
@@ -170,11 +171,11 @@ def test_the_summary_follows_generated_data_without_a_rebuild(world):
     """The demo generator inserts in bulk and marks its cases itself; the pages' refresh then
     gives the direct computation's figures, and the financiers the user may see are the ones
     with fundings in their scope."""
-    demo.ensure_staff(demo.ensure_reference_data())
-    list(demo.generate(80, seed=3))
+    personas.ensure_staff(personas.ensure_reference_data())
+    list(generator.generate(80, seed=3))
     add_follow_ups_and_costs()
     assert FigureDirty.objects.exists()
-    period = figures.Period(figures.month_start(timezone.localdate(), -60), timezone.localdate())
+    period = ClosedPeriod(month_start(timezone.localdate(), -60), timezone.localdate())
     for areas, cases in scopes(world):
         assert comparable(summary.dashboard(areas, period)) == comparable(
             figures.dashboard(cases, period)

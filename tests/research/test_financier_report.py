@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from kring.accounts.models import Organisation
 from kring.audit.models import AccessLog
 from kring.cases.models import Case, Funding
-from kring.demo import stories as demo
+from kring.demo import personas
 from kring.meetings.models import CostItem
 from kring.research import figures
 from kring.research import report as reports
@@ -263,8 +263,8 @@ def test_reading_a_report_is_logged(world, funded, client):
 
 @pytest.mark.django_db
 def test_the_report_and_the_list_run_as_many_queries_for_30_cases_as_for_150(world, client):
-    regions = demo.ensure_reference_data()
-    demo.ensure_staff(regions)
+    regions = personas.ensure_reference_data()
+    personas.ensure_staff(regions)
     grow(30)
     # The financier with the most cases in West after the first round.
     financier = (

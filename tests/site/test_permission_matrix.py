@@ -17,6 +17,7 @@ from kring.meetings.models import CostItem, DateOption, Invitation, Meeting
 from kring.messaging.models import OutboxAttachment, OutboxMessage
 from kring.research import export_files
 from kring.research.dataset import DATASETS
+from kring.research.period import Period
 from tests.factories import case_in_status
 
 ROLES = [
@@ -449,9 +450,7 @@ def _url(name, world):
     if name == "dataset_dictionary":
         return reverse(name, args=["zaken"])
     if name in ("export_file", "export_file_download"):
-        job = export_files.request_export(
-            world.researcher, DATASETS["zaken"], "csv", export_files.Period()
-        )
+        job = export_files.request_export(world.researcher, DATASETS["zaken"], "csv", Period())
         export_files.build(job.pk, "matrix")
         return reverse(name, args=[job.pk])
     if name in PLAN_URLS:

@@ -6,13 +6,13 @@ import pytest
 
 from kring.cases.models import Case
 from kring.circle.models import Participant
-from kring.demo import stories as demo
+from kring.demo import stories
 from tests.site.test_permission_matrix import EXPECTATIONS, _url, body_of
 
 
 @pytest.mark.django_db
 def test_a_researcher_sees_no_personal_data_anywhere(world, client):
-    demo.load_demo()
+    stories.load_demo()
     secrets: set[str] = set()
     for case in Case.objects.all():
         secrets |= {case.requester_name, case.requester_email, case.requester_phone, case.address}

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kring.cases.access import coordinated_cases
 from kring.cases.models import Status
-from kring.demo import stories as demo
+from kring.demo import generator, personas
 from kring.meetings.models import Meeting
 from kring.plans.models import AftercareCall
 from tests.factories import case_in_status
@@ -63,13 +63,13 @@ def _after_the_meeting(coordinator, region, count: int) -> None:
 
 
 def test_the_start_page_and_case_list_ask_as_many_queries_for_more_cases(client):
-    regions = demo.ensure_reference_data()
-    staff = demo.ensure_staff(regions)
+    regions = personas.ensure_reference_data()
+    staff = personas.ensure_staff(regions)
     users = {key: staff[key] for key in ("manager", "coordinator")}
     for user in users.values():
         # Staff pages ask for a second factor first (a secret of each user's own).
         TOTP.activate(user, base64.b32encode(secrets.token_bytes(20)).decode())
-    list(demo.generate(80, seed=7))
+    list(generator.generate(80, seed=7))
     west = regions["west"]
     case_in_status(Status.COORDINATOR_ASSIGNED, coordinator=users["coordinator"], region=west)
     _after_the_meeting(users["coordinator"], west, 2)
@@ -81,7 +81,7 @@ def test_the_start_page_and_case_list_ask_as_many_queries_for_more_cases(client)
     small = _counts(client, users)
     waiting_small = _aftercare_waiting(users["coordinator"])
     assert waiting_small > 0
-    list(demo.generate(200, seed=8))
+    list(generator.generate(200, seed=8))
     _after_the_meeting(users["coordinator"], regions["west"], 20)
     # The lists that asked per case hold more cases now.
     assert _aftercare_waiting(users["coordinator"]) > waiting_small

@@ -33,7 +33,7 @@ from kring.api.models import Scope
 from kring.bench.management.commands.bench_export import Rollback, follow_ups
 from kring.cases.models import Case
 from kring.demo import bulk
-from kring.demo import stories as demo
+from kring.demo import personas as demo
 from kring.followup.study import study_ids
 
 BODY = {

@@ -26,7 +26,7 @@ from django.test.utils import override_settings
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Participant, Willingness
 from kring.demo import bulk
-from kring.demo import stories as demo
+from kring.demo import personas as demo
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
 from kring.followup.study import study_ids
 from kring.plans.models import Agreement

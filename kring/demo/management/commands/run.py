@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from kring.demo.stories import DEMO_PASSWORD, PERSONAS
+from kring.demo.personas import DEMO_PASSWORD, PERSONAS
 
 
 def _browsable(host: str) -> str:

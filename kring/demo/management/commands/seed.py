@@ -6,8 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kring.demo import bulk
-from kring.demo import stories as demo
+from kring.demo import bulk, personas, stories
 
 
 class Command(BaseCommand):
@@ -23,11 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, cases: int, seed: int, batch: int, **options: Any) -> None:
         started = time.monotonic()
         if cases <= 0:
-            loaded = demo.load_demo()
+            loaded = stories.load_demo()
             self.stdout.write("Demo data loaded." if loaded else "Demo data already present.")
             return
-        regions = demo.ensure_reference_data()
-        demo.ensure_staff(regions)
+        regions = personas.ensure_reference_data()
+        personas.ensure_staff(regions)
         rows: Counter[str] = Counter()
         for done, written in bulk.seed(cases, seed=seed, batch=batch):
             rows.update(written)
