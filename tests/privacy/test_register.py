@@ -213,9 +213,9 @@ def test_the_check_names_a_model_whose_part_is_missing() -> None:
     finally:
         personal_data.register(part)
     register = copy.deepcopy(REGISTER)
-    register["research.StudyCase"]["study_id"] = {"personal": True}
+    register["followup.StudyCase"]["study_id"] = {"personal": True}
     assert personal_data.coverage_problems(personal_models(register)) == [
-        "research.StudyCase: holds personal data, but no part of kring.core.personal_data covers it"
+        "followup.StudyCase: holds personal data, but no part of kring.core.personal_data covers it"
     ]
     del register["followup.ConsentChange"]
     assert personal_data.coverage_problems(personal_models(register))[1:] == [
