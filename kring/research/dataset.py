@@ -313,7 +313,7 @@ PLAN_PARTS = (
 def case_rows(
     cases: QuerySet[Case], period: Period, chunk_size: int | None = None
 ) -> Iterator[Row]:
-    """One query per chunk of cases (kring/research/case_sql.py)."""
+    """One statement for all the cases, read a chunk at a time (kring/research/case_sql.py)."""
     return case_sql.case_rows(period.apply(cases), chunk_size or CASE_CHUNK)
 
 
