@@ -435,9 +435,14 @@ def _give_study_ids(scope: QuerySet[Case], batch: int = 5000) -> None:
 
 
 def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
-    """Every case of ``scope``: one statement over the whole scope, read ``size`` rows at a
-    time from a server-side cursor (PostgreSQL; SQLite steps through its result as it is
-    read), so the counts are grouped once per table instead of once per chunk."""
+    """Every case of ``scope``. On PostgreSQL one statement over the whole scope, read ``size``
+    rows at a time from a server-side cursor, so the counts are grouped once per table instead
+    of once per chunk (22,000 rows/s at 100,000 cases against 12,500 in chunks). SQLite plans
+    that statement badly (248 rows/s at 100,000 cases): it takes the scope a chunk of ``size``
+    cases at a time (12,500 rows/s)."""
+    if connection.vendor != "postgresql":
+        yield from _chunked_case_rows(scope, size)
+        return
     statement = Statement()
     found = _chunk_query(scope, 0, None)
     if found is None:
@@ -448,3 +453,14 @@ def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
         cursor.execute(statement.sql(chunk_sql), _params(statement, chunk_params))
         while fetched := cursor.fetchmany(size):
             yield from _finished(statement, fetched)
+
+
+def _chunked_case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
+    statement = Statement()
+    last = 0
+    while True:
+        rows, keys = case_chunk_rows(statement, scope, last, size)
+        yield from rows
+        if len(rows) < size:
+            return
+        last = keys[-1]
