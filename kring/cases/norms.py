@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal, overload
 
 from django.conf import settings
 from django.db.models import Q
@@ -93,28 +94,38 @@ class Norm:
     label: Promise
     due: dt.date
     days_late: int
+    started: dt.datetime  # when the wait began: the request, or the acceptance
 
     @property
     def late(self) -> bool:
         return self.days_late > 0
 
 
-INTAKE_WAITING = (Status.REQUESTED, Status.INTAKE)
-
-
 def norm_for(case: Case, today: dt.date | None = None) -> Norm | None:
     """The norm that applies to ``case`` now, or None."""
     today = today or timezone.localdate()
     if case.status == Status.REQUESTED or (case.status == Status.INTAKE and not case.intake_on):
-        start = timezone.localdate(case.requested_at)
+        started = case.requested_at
         label, days = _("intake"), settings.KRING_NORM_INTAKE_DAYS
     elif case.status == Status.ACCEPTED:
-        start = timezone.localdate(case.status_changed_at)
+        started = case.status_changed_at
         label, days = _("ask a coordinator"), settings.KRING_NORM_ASSIGNMENT_DAYS
     else:
         return None
-    due = add_working_days(start, days)
-    return Norm(label, due, working_days_between(due, today))
+    due = add_working_days(timezone.localdate(started), days)
+    return Norm(label, due, working_days_between(due, today), started)
+
+
+@overload
+def has_norm(*, split: Literal[False] = ...) -> Q: ...
+@overload
+def has_norm(*, split: Literal[True]) -> tuple[Q, Q]: ...
+def has_norm(*, split: bool = False) -> Q | tuple[Q, Q]:
+    """The cases :func:`norm_for` gives a norm, as a filter; ``split``: the two kinds of wait
+    apart (waiting for the intake, waiting for a coordinator to be asked)."""
+    intake = Q(status=Status.REQUESTED) | Q(status=Status.INTAKE, intake_on__isnull=True)
+    assignment = Q(status=Status.ACCEPTED)
+    return (intake, assignment) if split else intake | assignment
 
 
 def over_norm(today: dt.date | None = None) -> Q:
@@ -126,9 +137,7 @@ def over_norm(today: dt.date | None = None) -> Q:
 
     intake_cutoff = start_of(latest_on_time_start(today, settings.KRING_NORM_INTAKE_DAYS))
     assign_cutoff = start_of(latest_on_time_start(today, settings.KRING_NORM_ASSIGNMENT_DAYS))
-    waiting_for_intake = Q(status=Status.REQUESTED) | Q(
-        status=Status.INTAKE, intake_on__isnull=True
-    )
+    waiting_for_intake, _waiting_for_assignment = has_norm(split=True)
     return (waiting_for_intake & Q(requested_at__lt=intake_cutoff)) | Q(
         status=Status.ACCEPTED, status_changed_at__lt=assign_cutoff
     )

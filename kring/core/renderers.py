@@ -1,17 +1,27 @@
 """The form renderer: Django's templates as overridden in kring/templates (TemplatesSetting),
-with one level fewer per field.
+with the three widgets every form is made of written in Python.
 
 Django's ``text.html``, ``email.html``, ``tel.html`` … are each a single
 ``{% include "django/forms/widgets/input.html" %}``: every text field rendered two templates
 where one does. This renderer hands out ``input.html`` for those names directly (Kring's own
 ``input.html``, which writes Kring's classes). A template added under one of these names in
-kring/templates would be passed over: add it to ``OWN`` then."""
+kring/templates would be passed over: add it to ``OWN`` then.
+
+Kring's ``input.html``, ``select.html`` and ``textarea.html`` are small, but the template engine
+spends about a fifth of a form page's CPU on them (issue 18: the own page and the case list's
+filters). ``render`` writes the same bytes in Python; the templates stay the reference, and
+``tests/core/test_form_renderer.py`` renders every field of every form both ways and compares
+them. Change a template and that test says which writer to change with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.forms.renderers import TemplatesSetting
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.utils.safestring import SafeData, mark_safe
 
 WIDGETS = "django/forms/widgets/"
 # Django's widget templates that only include input.html.
@@ -37,8 +47,112 @@ JUST_INPUT = frozenset(
 OWN: frozenset[str] = frozenset()
 
 
+# What ``{{ value }}`` does to a value in a template: localise it, make it text, escape it.
+_AUTOESCAPE = Context(autoescape=True)
+
+
+def _shown(value: Any) -> str:
+    return str(render_value_in_context(value, _AUTOESCAPE))
+
+
+def _formatted(value: Any) -> str:
+    """``{{ value|stringformat:'s' }}``: the filter keeps a safe value safe."""
+    try:
+        text = "%s" % (value,)  # noqa: UP031 - the filter's own formatting
+    except (ValueError, TypeError):
+        return ""
+    return _shown(mark_safe(text) if isinstance(value, SafeData) else text)  # noqa: S308
+
+
+def _attrs(attrs: dict[str, Any], *, skip_class: bool = True) -> str:
+    """The template's loop over ``widget.attrs``: ``False`` leaves an attribute out, ``True``
+    writes its bare name."""
+    written = []
+    for name, value in attrs.items():
+        if (skip_class and name == "class") or value is False:
+            continue
+        written.append(
+            f" {_shown(name)}" if value is True else f' {_shown(name)}="{_formatted(value)}"'
+        )
+    return "".join(written)
+
+
+def _class(base: str, attrs: dict[str, Any]) -> str:
+    extra = attrs.get("class")
+    return f"{base} {_shown(extra)}" if extra else base
+
+
+INPUT_CLASSES = {
+    "checkbox": "utrecht-checkbox utrecht-checkbox--html-input",
+    "radio": "utrecht-radio-button utrecht-radio-button--html-input",
+}
+
+
+def _input(widget: dict[str, Any]) -> str:
+    attrs = widget["attrs"]
+    kind = widget["type"]
+    base = INPUT_CLASSES.get(kind, "utrecht-textbox utrecht-textbox--html-input")
+    value = widget["value"]
+    shown = f' value="{_formatted(value)}"' if value is not None else ""
+    return (
+        f'<input class="{_class(base, attrs)}" type="{_shown(kind)}" '
+        f'name="{_shown(widget["name"])}"{shown}{_attrs(attrs)}>'
+    )
+
+
+def _textarea(widget: dict[str, Any]) -> str:
+    attrs = widget["attrs"]
+    value = widget["value"]
+    return (
+        f'<textarea class="{_class("utrecht-textarea utrecht-textarea--html-textarea", attrs)}" '
+        f'name="{_shown(widget["name"])}"{_attrs(attrs)}>\n'
+        f"{_shown(value) if value else ''}</textarea>"
+    )
+
+
+def _select(widget: dict[str, Any]) -> str:
+    attrs = widget["attrs"]
+    parts = [
+        f'<select class="{_class("utrecht-select utrecht-select--html-select", attrs)}" '
+        f'name="{_shown(widget["name"])}"{_attrs(attrs)}>'
+    ]
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
+        for option in group_choices:
+            parts.append(
+                f'\n  <option value="{_formatted(option["value"])}"'
+                f"{_attrs(option['attrs'], skip_class=False)}>{_shown(option['label'])}</option>"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    WIDGETS + "input.html": _input,
+    WIDGETS + "select.html": _select,
+    WIDGETS + "textarea.html": _textarea,
+}
+
+
 class KringFormRenderer(TemplatesSetting):
     def get_template(self, template_name: str) -> Any:
         if template_name in JUST_INPUT and template_name not in OWN:
             template_name = WIDGETS + "input.html"
         return super().get_template(template_name)
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name in JUST_INPUT and template_name not in OWN:
+            template_name = WIDGETS + "input.html"
+        write = WRITERS.get(template_name)
+        if write is None or "widget" not in context:
+            return str(super().render(template_name, context, request))
+        return mark_safe(write(context["widget"]))  # noqa: S308 - every value escaped above
+
+    def render_by_template(
+        self, template_name: str, context: dict[str, Any], request: Any = None
+    ) -> str:
+        """The templates' own output, which ``render`` must equal (for the tests)."""
+        return str(super().render(template_name, context, request))

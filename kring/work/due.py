@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from kring.accounts.models import User
 from kring.cases import emails
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.models import Case, Status
-from kring.cases.norms import INTAKE_WAITING, Norm, norm_for
+from kring.cases.norms import Norm, has_norm, norm_for
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 
@@ -43,23 +44,49 @@ class NormDue:
     norm: Norm
 
 
-def aftercare_due(user: User, today: dt.date, *, within: dt.timedelta = WEEK) -> list[AftercareDue]:
-    """The aftercare calls of ``user``'s cases due by ``today + within``, earliest first."""
-    from kring.plans.models import AftercareCall
-    from kring.plans.services import aftercare_due_from, with_aftercare_starts
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
-    cases = with_aftercare_starts(
-        coordinated_cases(user)
-        .filter(status__in=[Status.PLAN_DISTRIBUTED, Status.AFTERCARE])
-        .exclude(pk__in=AftercareCall.objects.values("case_id"))
-        .select_related("region", "municipality")
+
+def _aftercare_waiting(user: User, today: dt.date, within: dt.timedelta) -> QuerySet[Case]:
+    """``user``'s cases whose aftercare call is not recorded and falls due by ``today +
+    within``, with the date it is counted from (``aftercare_start``), earliest first. The due
+    date is the start's local day plus a fixed number of days, so the database filters and
+    orders by the start and a list never holds more than it shows."""
+    from kring.plans.models import AftercareCall
+    from kring.plans.services import with_aftercare_starts
+
+    last_start_day = today + within - dt.timedelta(days=settings.KRING_AFTERCARE_DAYS)
+    return (
+        with_aftercare_starts(
+            coordinated_cases(user)
+            .filter(status__in=[Status.PLAN_DISTRIBUTED, Status.AFTERCARE])
+            .exclude(pk__in=AftercareCall.objects.values("case_id"))
+        )
+        .annotate(aftercare_start=Coalesce("aftercare_meeting_at", "aftercare_plan_at"))
+        .filter(aftercare_start__lt=_start_of(last_start_day + dt.timedelta(days=1)))
+        .order_by("aftercare_start", "pk")
     )
+
+
+def aftercare_due(
+    user: User, today: dt.date, *, within: dt.timedelta = WEEK, limit: int | None = None
+) -> list[AftercareDue]:
+    """The aftercare calls of ``user``'s cases due by ``today + within``, earliest first (the
+    first ``limit`` of them, if given)."""
+    from kring.plans.services import aftercare_due_from
+
+    cases = _aftercare_waiting(user, today, within).select_related("region", "municipality")
     found = []
-    for case in cases:  # one query for them all, the dates included
+    for case in cases[:limit] if limit is not None else cases:  # one query, the dates included
         due = aftercare_due_from(case.aftercare_meeting_at, case.aftercare_plan_at)  # type: ignore[attr-defined]
-        if due is not None and due <= today + within:
+        if due is not None:
             found.append(AftercareDue(case, due, due < today))
-    return sorted(found, key=lambda item: (item.due, item.case.pk))
+    return found
+
+
+def aftercare_due_count(user: User, today: dt.date, *, within: dt.timedelta = WEEK) -> int:
+    return _aftercare_waiting(user, today, within).count()
 
 
 def meetings_this_week(user: User, now: dt.datetime) -> list[object]:
@@ -79,19 +106,31 @@ def meetings_this_week(user: User, now: dt.datetime) -> list[object]:
     )
 
 
-def norms(user: User, today: dt.date) -> list[NormDue]:
-    """The time norm of each of ``user``'s managed cases that has one, latest first."""
-    cases = (
-        managed_cases(user)
-        .filter(Q(status__in=INTAKE_WAITING) | Q(status=Status.ACCEPTED))
-        .select_related("region", "municipality")
+def norms(user: User, today: dt.date, *, limit: int | None = None) -> list[NormDue]:
+    """The time norm of each of ``user``'s managed cases that has one, the earliest due first
+    (then the longest waiting): the first ``limit`` of them, if given.
+
+    Each norm's due date grows with the day its wait started (the request, or the acceptance),
+    so the database gives each kind of wait oldest first and cuts it at ``limit``; merging the
+    two keeps a list from reading every waiting case of a region."""
+    mine = managed_cases(user).select_related("region", "municipality")
+    intake, assignment = has_norm(split=True)
+    kinds = (
+        mine.filter(intake).order_by("requested_at", "pk"),
+        mine.filter(assignment).order_by("status_changed_at", "pk"),
     )
     found = []
-    for case in cases:
-        norm = norm_for(case, today)
-        if norm is not None:
-            found.append(NormDue(case, norm))
-    return sorted(found, key=lambda item: (item.norm.due, item.case.pk))
+    for cases in kinds:
+        for case in cases[:limit] if limit is not None else cases:
+            norm = norm_for(case, today)
+            if norm is not None:
+                found.append(NormDue(case, norm))
+    found.sort(key=lambda item: (item.norm.due, item.norm.started, item.case.pk))
+    return found[:limit] if limit is not None else found
+
+
+def norms_count(user: User) -> int:
+    return managed_cases(user).filter(has_norm()).count()
 
 
 @dataclass

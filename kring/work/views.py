@@ -47,9 +47,11 @@ def start(request: HttpRequest) -> HttpResponse:
         context["manager_action_count"] = action.count()
         context["manager_late_count"] = mine.filter(over_norm()).count()
         context["manager_by_status"] = _counts_by_status(mine)
-        context["manager_norms"] = due.norms(user, timezone.localdate())
+        context["manager_norms"] = due.norms(user, timezone.localdate(), limit=START_LIMIT)
+        context["manager_norms_count"] = due.norms_count(user)
     if user.is_coordinator:
-        context["aftercare_due"] = due.aftercare_due(user, timezone.localdate())
+        context["aftercare_due"] = due.aftercare_due(user, timezone.localdate(), limit=START_LIMIT)
+        context["aftercare_due_count"] = due.aftercare_due_count(user, timezone.localdate())
         context["meetings_this_week"] = due.meetings_this_week(user, timezone.now())
         mine = coordinated_cases(user)
         context["coordinator_offered"] = list(

@@ -23,6 +23,7 @@ from kring.circle import links
 from kring.circle.models import Participant
 from kring.meetings.models import DateOption
 from tests.conftest import skip_or_fail
+from tests.core.test_form_renderer import ComparingRenderer
 from tests.site.test_permission_matrix import (
     EXPECTATIONS,
     FOLLOW_UP_CASE_URLS,
@@ -92,6 +93,10 @@ class Crawl:
 @pytest.mark.django_db
 def test_every_page_each_role_reaches_is_valid_html(world, client, tmp_path, settings):
     command = vnu_command()
+    # Every widget on every page, written by Python and by its template: the same bytes.
+    settings.FORM_RENDERER = "tests.core.test_form_renderer.ComparingRenderer"
+    ComparingRenderer.differences = []
+    ComparingRenderer.compared = 0
     crawl = Crawl(tmp_path, client, world)
     names = sorted(
         (
@@ -127,6 +132,8 @@ def test_every_page_each_role_reaches_is_valid_html(world, client, tmp_path, set
         for role in ROLES:
             crawl.visit(name, role, url)
     assert len(crawl.pages) > 100, sorted(crawl.pages)
+    assert ComparingRenderer.compared > 300
+    assert ComparingRenderer.differences == []
 
     files = sorted(str(path) for path in tmp_path.glob("*.html"))
     result = subprocess.run(  # noqa: S603 - java on the files this test wrote

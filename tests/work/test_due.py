@@ -116,3 +116,54 @@ def test_a_staff_member_turns_the_daily_email_off_on_their_profile(world, client
         client.post(reverse("digest_setting"), {"daily_digest": "on"})
         assert User.objects.get(pk=user.pk).daily_digest is True
     assert reverse("digest_setting") in client.get(reverse("coordinator_profile")).text
+
+
+def _waiting_since(case, days_ago: int, field: str) -> None:
+    Case.objects.filter(pk=case.pk).update(**{field: timezone.now() - dt.timedelta(days=days_ago)})
+
+
+@pytest.mark.django_db
+def test_the_start_page_lists_the_earliest_norms_and_says_how_many_there_are(world, client):
+    """Issue 18: the list is cut in the database, not after reading every waiting case; the
+    cut list is the start of the whole one (both kinds of wait merged, the earliest due first,
+    waits that began on a weekend falling due on the same day as the Friday's)."""
+    for days_ago in range(20):
+        waiting = case_in_status(Status.REQUESTED, region=world.west)
+        _waiting_since(waiting, days_ago * 2 + 1, "requested_at")
+        accepted = case_in_status(Status.ACCEPTED, region=world.west)
+        _waiting_since(accepted, days_ago * 3, "status_changed_at")
+    case_in_status(Status.INTAKE, region=world.west, intake_on=timezone.localdate())  # no norm
+    today = timezone.localdate()
+    whole = due.norms(world.manager, today)
+    assert len(whole) == 40 == due.norms_count(world.manager)
+    for limit in (1, 7, 15, 39):
+        assert due.norms(world.manager, today, limit=limit) == whole[:limit]
+    keys = [(item.norm.due, item.norm.started, item.case.pk) for item in whole]
+    assert keys == sorted(keys)
+    client.force_login(world.manager)
+    page = client.get(reverse("start"))
+    assert page.context["manager_norms"] == whole[:15]
+    assert "The earliest 15 of 40 cases." in page.text
+
+
+@pytest.mark.django_db
+def test_the_start_page_lists_the_earliest_aftercare_calls_and_says_how_many(world, client):
+    for days_ago in range(18):
+        case = case_in_status(
+            Status.PLAN_DISTRIBUTED, coordinator=world.coordinator, region=world.west
+        )
+        _meeting(case, -(30 + days_ago))
+    not_yet = case_in_status(
+        Status.PLAN_DISTRIBUTED, coordinator=world.coordinator, region=world.west
+    )
+    _meeting(not_yet, -5)  # falls due in three weeks: not in the list
+    today = timezone.localdate()
+    whole = due.aftercare_due(world.coordinator, today)
+    assert len(whole) == 18 == due.aftercare_due_count(world.coordinator, today)
+    assert not_yet not in [item.case for item in whole]
+    assert [item.due for item in whole] == sorted(item.due for item in whole)
+    assert due.aftercare_due(world.coordinator, today, limit=15) == whole[:15]
+    client.force_login(world.coordinator)
+    page = client.get(reverse("start"))
+    assert page.context["aftercare_due"] == whole[:15]
+    assert "The earliest 15 of 18 calls." in page.text

@@ -1,0 +1,144 @@
+"""The form renderer writes inputs, selects and textareas in Python (kring.core.renderers, issue
+18): byte for byte what Kring's widget templates write, for every field of every form and for the
+awkward values a template handles on its own (escaping, safe strings, lazy and numeric labels,
+attributes that are True or False, option groups, a multiple select).
+
+``ComparingRenderer`` renders each widget both ways and keeps the differences; the HTML
+validity crawl (tests/site/test_html_validity.py) renders every page each role reaches with it,
+which covers the forms that need a case to be made."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django import forms
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+import kring
+from kring.core.renderers import WRITERS, KringFormRenderer
+
+
+class ComparingRenderer(KringFormRenderer):
+    """Renders each widget with its Python writer and with its template; keeps what differs."""
+
+    differences: list[tuple[str, str, str]] = []
+    compared = 0
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        written = super().render(template_name, context, request)
+        if template_name in WRITERS or template_name.endswith(("/text.html", "/email.html")):
+            by_template = self.render_by_template(
+                self._template_for(template_name), context, request
+            )
+            type(self).compared += 1
+            if str(written) != by_template:
+                type(self).differences.append((template_name, str(written), by_template))
+        return written
+
+    @staticmethod
+    def _template_for(template_name: str) -> str:
+        from kring.core.renderers import JUST_INPUT, WIDGETS
+
+        return WIDGETS + "input.html" if template_name in JUST_INPUT else template_name
+
+
+def _render_both(widget: forms.Widget, name: str, value: Any, attrs: dict[str, Any] | None = None):
+    renderer = KringFormRenderer()
+    context = widget.get_context(name, value, attrs)
+    return (
+        str(widget.render(name, value, attrs, renderer=renderer)),
+        renderer.render_by_template(str(widget.template_name), context).strip(),
+    )
+
+
+AWKWARD = [
+    (forms.TextInput(), "name", 'Ayşe "de" <Vries> & zn'),
+    (forms.TextInput(attrs={"class": "kring-wide", "required": True}), "q", None),
+    (forms.TextInput(attrs={"disabled": False, "data-x": 'a"b'}), "a&b", mark_safe("<b>")),
+    (forms.EmailInput(attrs={"autocomplete": "email"}), "email", "a@b.test"),
+    (forms.NumberInput(attrs={"min": 0, "step": Decimal("0.01")}), "amount", 12),
+    (forms.NumberInput(), "amount", Decimal("1234.50")),
+    (forms.DateInput(), "day", dt.date(2026, 12, 5)),
+    (forms.DateTimeInput(), "when", dt.datetime(2026, 12, 5, 14, 30, tzinfo=dt.UTC)),
+    (forms.HiddenInput(), "version", 7),
+    (forms.PasswordInput(render_value=True), "secret", "s<e>cret"),
+    (forms.CheckboxInput(), "agree", True),
+    (forms.CheckboxInput(attrs={"class": "x"}), "agree", False),
+    (forms.Textarea(), "text", 'line one\nline <two> & "three"'),
+    (forms.Textarea(attrs={"rows": 3, "class": "kring-plan"}), "text", ""),
+    (forms.Textarea(), "text", None),
+    (
+        forms.Select(
+            choices=[("", "---"), ("a", "Ä & <b>"), (3, 1000), ("x", gettext_lazy("Yes"))]
+        ),
+        "s",
+        "a",
+    ),
+    (forms.Select(choices=[("Groep <1>", [("a", "A"), ("b", "B")]), ("c", "C")]), "s", "b"),
+    (forms.SelectMultiple(choices=[(1, "een"), (2, "twee"), (3, "drie")]), "m", [1, 3]),
+    (forms.NullBooleanSelect(), "nb", None),
+    (forms.Select(choices=[]), "empty", None),
+]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_awkward_values_are_written_as_the_templates_write_them(language):
+    with translation.override(language):
+        for widget, name, value in AWKWARD:
+            written, by_template = _render_both(widget, name, value, {"id": f"id_{name}"})
+            assert written == by_template, (type(widget).__name__, value)
+
+
+def _form_classes() -> list[type[forms.BaseForm]]:
+    found = []
+    for module in pkgutil.walk_packages(kring.__path__, "kring."):
+        if not module.name.rsplit(".", 1)[-1].endswith("forms"):
+            continue
+        loaded = importlib.import_module(module.name)
+        for _, cls in inspect.getmembers(loaded, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == loaded.__name__:
+                found.append(cls)
+    return found
+
+
+@pytest.mark.django_db
+def test_every_field_of_every_form_is_written_as_its_template_writes_it(world):
+    ComparingRenderer.differences = []
+    ComparingRenderer.compared = 0
+    made = 0
+    for cls in _form_classes():
+        try:
+            unbound = cls(renderer=ComparingRenderer())
+            bound = cls(data={}, renderer=ComparingRenderer())
+        except TypeError:
+            continue  # needs a case or people: the HTML validity crawl renders it
+        for form in (unbound, bound):
+            if form.is_bound:
+                form.is_valid()
+            for field in form:
+                str(field)
+        made += 1
+    assert made >= 30
+    assert ComparingRenderer.compared >= 100
+    assert ComparingRenderer.differences == []
+
+
+def test_a_changed_template_would_be_noticed(settings, tmp_path):
+    """The comparison is not blind: a widget template that writes something else differs."""
+    folder = tmp_path / "django" / "forms" / "widgets"
+    folder.mkdir(parents=True)
+    (folder / "input.html").write_text('<input type="{{ widget.type }}" data-changed>\n')
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    written, by_template = _render_both(forms.TextInput(), "name", "x")
+    assert by_template == '<input type="text" data-changed>'
+    assert written != by_template
