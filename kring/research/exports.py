@@ -94,13 +94,18 @@ def csv_pieces(
     writer = _writer(dialect)
     yield (BOM + writer.writerow([column.name for column in columns])).encode()
     piece: list[str] = []
-    # Whole numbers and empty cells go to the writer as they are (it writes str(n) and ""
-    # for them, as csv_cell would); the rest through csv_cell. A bool is not an int here.
+    # Whole numbers, empty cells and text that cannot start a formula go to the writer as they
+    # are (it writes str(n) and "" for them, as csv_cell would); the rest through csv_cell. A
+    # bool is not an int here, nor a str subclass (a lazy label) a str.
     for row in rows:
         piece.append(
             writer.writerow(
                 [
-                    value if value is None or value.__class__ is int else csv_cell(value, dialect)
+                    value
+                    if value is None
+                    or value.__class__ is int
+                    or (value.__class__ is str and not value.startswith(FORMULA_START))
+                    else csv_cell(value, dialect)
                     for value in row
                 ]
             )

@@ -33,10 +33,14 @@ def local_day(value: str | None, zone: str) -> str | None:
     return _day_of_minute(value[:16], zone)
 
 
-# The research export's: the local day as a number of days (issue 18), with a small cache of
+# The research export's: the local day as a number of days (issue 18), with small caches of
 # its own, so that an export's memory does not grow with the number of distinct minutes.
 DAY_NUMBER = "kring_day_number"
 EPOCH = dt.date(2000, 1, 1).toordinal()
+EPOCH_JULIAN = 2451544.5  # the Julian day of 1 January 2000, 00:00 (SQLite's julianday())
+MINUTES_A_DAY = 24 * 60
+# 'HH:MM' → minutes since midnight: one lookup instead of two slices and two int() per value.
+MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_A_DAY)}
 
 
 @lru_cache(maxsize=1 << 12)
@@ -45,29 +49,41 @@ def _number_of_minute(minute: str, zone: str) -> int:
     return moment.astimezone(zoneinfo.ZoneInfo(zone)).date().toordinal() - EPOCH
 
 
+@lru_cache(maxsize=1 << 12)
+def _utc_day(date: str, zone: str) -> tuple[int, int | None]:
+    """A UTC calendar day ('YYYY-MM-DD'): its day number, and ``zone``'s offset from UTC in
+    whole minutes if that is the same at every hour of the day and the next midnight (None on
+    a day the clocks change, or an offset with seconds)."""
+    day = dt.date.fromisoformat(date)
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    local = zoneinfo.ZoneInfo(zone)
+    offsets = {
+        (start + dt.timedelta(hours=hour)).astimezone(local).utcoffset() for hour in range(25)
+    }
+    only = offsets.pop() if len(offsets) == 1 else None
+    if only is None or only.total_seconds() % 60:
+        return day.toordinal() - EPOCH, None
+    return day.toordinal() - EPOCH, int(only.total_seconds()) // 60
+
+
 def day_number(value: str | None, zone: str) -> int | None:
-    """``value`` (as :func:`local_day` takes it) as days since 1 January 2000 in ``zone``."""
+    """``value`` (as :func:`local_day` takes it) as days since 1 January 2000 in ``zone``.
+
+    On a day with one offset all day (every day but the two a year the clocks change), the
+    local day is the UTC day moved by the offset: a sum, without parsing a datetime (a third
+    of the export's time on SQLite went to parsing before)."""
     if value is None:
         return None
-    return _number_of_minute(value[:16], zone)
-
-
-QUARTER = "kring_quarter"
-
-
-def quarter(value: str | None, zone: str) -> str | None:
-    """``value``'s local day as 'YYYY-Qn'."""
-    if value is None:
-        return None
-    day = dt.date.fromordinal(_number_of_minute(value[:16], zone) + EPOCH)
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    number, offset = _utc_day(value[:10], zone)
+    if offset is None:
+        return _number_of_minute(value[:16], zone)
+    return number + (MINUTE_OF[value[11:16]] + offset) // MINUTES_A_DAY
 
 
 def register(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
         connection.connection.create_function(FUNCTION, 2, local_day, deterministic=True)
         connection.connection.create_function(DAY_NUMBER, 2, day_number, deterministic=True)
-        connection.connection.create_function(QUARTER, 2, quarter, deterministic=True)
 
 
 connection_created.connect(register, dispatch_uid="kring.research.sqlite_days")

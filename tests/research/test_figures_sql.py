@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -141,3 +142,25 @@ def test_the_sqlite_local_day_agrees_with_django_around_the_clock_changes():
             expected = timezone.localdate(moment, timezone.get_current_timezone())
             assert local_day(stored, zone) == expected.isoformat(), stored
     assert local_day(None, zone) is None
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Europe/Amsterdam", "Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "UTC"],
+)
+def test_the_sqlite_day_number_agrees_with_the_zone_around_midnight_and_clock_changes(zone):
+    """The day number takes a sum on days with one offset and the exact way on the days the
+    clocks change: the same answer every minute, in zones with half-hour offsets and a
+    half-hour daylight saving time (Lord Howe) as well."""
+    from kring.research.sqlite_days import EPOCH, day_number
+
+    local = zoneinfo.ZoneInfo(zone)
+    changes = ((3, 6), (3, 27), (4, 3), (10, 1), (10, 23), (10, 30))  # the clocks of each zone
+    starts = [dt.datetime(2026, month, day, tzinfo=dt.UTC) for month, day in changes]
+    for start in starts:
+        for minutes in range(0, 4 * 24 * 60, 11):
+            moment = start + dt.timedelta(minutes=minutes, seconds=31, microseconds=5)
+            stored = moment.replace(tzinfo=None).isoformat(sep=" ")
+            expected = moment.astimezone(local).date()
+            assert day_number(stored, zone) == expected.toordinal() - EPOCH, stored
+    assert day_number(None, zone) is None
