@@ -17,7 +17,7 @@ that starts with one of those (or a tab or carriage return) gets a leading apost
 CSV; numbers stay numbers. In the XLSX every text is written as a string, which is never a
 formula, and numbers as numbers.
 
-The XLSX is written in XlsxWriter's constant-memory mode to a temporary file, which is then
+The XLSX is written a row at a time (kring.research.xlsx) to a temporary file, which is then
 streamed and removed once sent.
 """
 
@@ -31,10 +31,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-import xlsxwriter  # type: ignore[import-untyped]
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
+from kring.research import xlsx
 from kring.research.dataset import Cell, Column, Dataset
 
 BOM = "\ufeff"
@@ -209,41 +209,18 @@ def dictionary_csv(dataset: Dataset, dialect: Dialect = INTERNATIONAL) -> bytes:
 def write_xlsx(target: IO[bytes], dataset: Dataset, rows: Iterable[list[Cell]]) -> int:
     """Write the dataset (sheet 1) and its dictionary (sheet 2) to ``target``; return the
     number of data rows."""
-    options: dict[str, Any] = {
-        "constant_memory": True,
-        "in_memory": False,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    }
-    workbook = xlsxwriter.Workbook(target, options)
-    try:
-        bold = workbook.add_format({"bold": True})
-        data = workbook.add_worksheet(dataset.slug)
-        dictionary = workbook.add_worksheet(_("dictionary")[:31])
-        dictionary.set_column(0, 0, 34)
-        dictionary.set_column(1, 1, 18)
-        dictionary.set_column(2, 3, 80)
-        for col, column in enumerate(dataset.columns):
-            data.write_string(0, col, column.name, bold)
-        data.freeze_panes(1, 0)
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            for col, value in enumerate(row):
-                if value is None:
-                    continue  # a blank cell
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    data.write_number(count, col, value)
-                else:
-                    data.write_string(count, col, str(value))
-        for col, title in enumerate(dictionary_header()):
-            dictionary.write_string(0, col, title, bold)
-        for line, cells in enumerate(dictionary_rows(dataset), start=1):
-            for col, text in enumerate(cells):
-                dictionary.write_string(line, col, text)
-    finally:
-        workbook.close()
-    return count
+    with xlsx.Workbook(target) as book:
+        data = book.sheet(dataset.slug)
+        data.row([column.name for column in dataset.columns], style=xlsx.BOLD)
+        for row in rows:
+            data.row(row)
+        dictionary = book.sheet(
+            _("dictionary"), widths={0: 34, 1: 18, 2: 80, 3: 80}, freeze_header=False
+        )
+        dictionary.row(dictionary_header(), style=xlsx.BOLD)
+        for cells in dictionary_rows(dataset):
+            dictionary.row(cells)
+    return data.count - 1
 
 
 def xlsx_response(dataset: Dataset, rows: Iterable[list[Cell]], filename: str) -> FileResponse:

@@ -32,7 +32,7 @@ from kring.plans.models import (
     Delivery,
     Plan,
 )
-from kring.research import case_sql, dataset, exports
+from kring.research import case_sql, dataset, exports, xlsx
 from kring.research.dataset import CASES, RESPONDENTS
 from kring.research.period import Period
 from tests.factories import (
@@ -409,13 +409,7 @@ def sheet_cells(xml: str) -> dict[int, dict[str, tuple[str | None, str]]]:
     return cells
 
 
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+column_letter = xlsx.column_letters
 
 
 @pytest.mark.django_db
