@@ -40,7 +40,7 @@ KINDS = {
 }
 
 # Cases per chunk, and follow-up moments per chunk for the respondents' dataset.
-CASE_CHUNK = 1000
+CASE_CHUNK = 500
 FOLLOW_UP_CHUNK = 200
 
 
