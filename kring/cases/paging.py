@@ -5,8 +5,13 @@ of the page after it (``?before=…``): the database seeks to that point in the 
 ``(requested_at, id)`` and reads one page, so the hundredth page costs what the first does.
 ``?page=N`` (old links) still works, by ``OFFSET``; the links this module makes are seeks.
 
+The count stops at ``COUNT_CAP``: past it the list says "more than 1,000", since counting
+every case of a region grew with the data and a list that long is filtered, not read.
+
 Three queries per page whatever the data: the count, the page and its assignments
-(the caller's prefetch).
+(the caller's prefetch). Given the scope as pieces (:func:`kring.cases.access.case_partitions`),
+the page is read per piece, each along its own index, and the pieces merged: one query more
+per piece, but none that grows with the data.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -24,6 +30,7 @@ from kring.cases.models import Case
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 CURSOR = re.compile(r"^(-?\d{1,18})\.(\d{1,18})$")
 NEWEST_FIRST = ("-requested_at", "-pk")
+COUNT_CAP = 1000
 
 
 def cursor(case: Case) -> str:
@@ -47,9 +54,14 @@ def parse(value: str | None) -> tuple[dt.datetime, int] | None:
 @dataclass
 class SeekPage:
     object_list: list[Case]
-    count: int
+    count: int  # at most COUNT_CAP + 1, unless the page was asked by its number
     next_cursor: str | None
     previous_cursor: str | None
+
+    @property
+    def more_than(self) -> int | None:
+        """The cap, when there are more cases than it (the count stopped there)."""
+        return COUNT_CAP if self.count > COUNT_CAP else None
 
     @property
     def paginator(self) -> SeekPage:
@@ -69,12 +81,40 @@ def _newer(at: dt.datetime, pk: int) -> Q:
     return Q(requested_at__gte=at) & (Q(requested_at__gt=at) | Q(pk__gt=pk))
 
 
-def seek_page(cases: QuerySet[Case], query: QueryDict, size: int) -> SeekPage:
-    """One page of ``cases`` (filtered and scoped, with its select/prefetch), newest first."""
-    count = cases.count()
+def _reader(
+    cases: QuerySet[Case], pieces: Sequence[Q] | None, size: int
+) -> Callable[[Q, bool], list[Case]]:
+    """A function that reads the first ``size + 1`` cases past a seek condition, newest first
+    or (``oldest=True``) oldest first: per piece of the scope, merged. ``cases`` stays scoped
+    as it came; a piece only narrows it, and gives the database an index to seek along."""
+
+    def read(where: Q, oldest: bool) -> list[Case]:
+        order = ("requested_at", "pk") if oldest else NEWEST_FIRST
+        if not pieces or len(pieces) < 2:
+            return list(cases.filter(where).order_by(*order)[: size + 1])
+        found: dict[int, Case] = {}
+        for piece in pieces:
+            for case in cases.filter(piece).filter(where).order_by(*order)[: size + 1]:
+                found.setdefault(case.pk, case)
+        merged = sorted(found.values(), key=lambda c: (c.requested_at, c.pk), reverse=not oldest)
+        return merged[: size + 1]
+
+    return read
+
+
+def seek_page(
+    cases: QuerySet[Case], query: QueryDict, size: int, *, pieces: Sequence[Q] | None = None
+) -> SeekPage:
+    """One page of ``cases`` (scoped and filtered, with its select_related), newest first.
+    ``pieces``: the scope's parts (whose union is the scope), read apart and merged. The caller
+    prefetches what the page's rows need."""
+    read = _reader(cases, pieces, size)
     after, before = parse(query.get("after")), parse(query.get("before"))
+    numbered = after is None and before is None and query.get("page", "1") not in ("", "1")
+    # An old link's page number needs the whole count to stay in range; a seek does not.
+    count = cases.count() if numbered else cases.order_by()[: COUNT_CAP + 1].count()
     if before is not None:
-        rows = list(cases.filter(_newer(*before)).order_by("requested_at", "pk")[: size + 1])
+        rows = read(_newer(*before), True)
         newer = len(rows) > size
         rows = rows[:size][::-1]
         return SeekPage(
@@ -84,7 +124,7 @@ def seek_page(cases: QuerySet[Case], query: QueryDict, size: int) -> SeekPage:
             cursor(rows[0]) if rows and newer else None,
         )
     if after is not None:
-        rows = list(cases.filter(_older(*after)).order_by(*NEWEST_FIRST)[: size + 1])
+        rows = read(_older(*after), False)
         return SeekPage(
             rows[:size],
             count,
@@ -96,8 +136,11 @@ def seek_page(cases: QuerySet[Case], query: QueryDict, size: int) -> SeekPage:
     except ValueError:
         number = 1
     number = max(1, min(number, math.ceil(count / size) or 1))
-    start = (number - 1) * size
-    rows = list(cases.order_by(*NEWEST_FIRST)[start : start + size + 1])
+    if number == 1:
+        rows = read(Q(), False)
+    else:  # an old link's page number: by OFFSET
+        start = (number - 1) * size
+        rows = list(cases.order_by(*NEWEST_FIRST)[start : start + size + 1])
     return SeekPage(
         rows[:size],
         count,

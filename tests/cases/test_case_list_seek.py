@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from kring.accounts.models import Municipality
 from kring.cases import paging
-from kring.cases.access import managed_cases
-from kring.cases.models import Case
-from tests.factories import CaseFactory
+from kring.cases.access import case_partitions, cases_for, managed_cases
+from kring.cases.models import Assignment, Case
+from tests.factories import CaseFactory, CoordinatorProfileFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 ROW = re.compile(r'scope="row"><a class="utrecht-link" href="[^"]+">([^<]+)</a>')
@@ -69,6 +69,65 @@ def test_next_links_walk_every_case_once_in_order_and_prev_links_walk_back(many,
         back.append(rows(response))
     assert back == pages[-2::-1]
     assert response.context["page"].paginator.count == 24
+
+
+def _walk(client, url: str) -> tuple[list[list[str]], list[list[str]]]:
+    response = client.get(url)
+    pages = [rows(response)]
+    while "next" in links(response):
+        response = client.get(f"{url}?{links(response)['next']}")
+        pages.append(rows(response))
+    back = []
+    while "prev" in links(response):
+        response = client.get(f"{url}?{links(response)['prev']}")
+        back.append(rows(response))
+    return pages, back
+
+
+def test_a_scope_of_many_pieces_is_read_apart_and_merged_exactly(world, client, settings):
+    """Two regions, the national inbox and the cases someone coordinates elsewhere: each
+    piece is read along its own index and the pieces merged (issue 18). Every case of the
+    scope comes once, in order, a case in two pieces once, and nothing outside it."""
+    settings.KRING_CASE_PAGE_SIZE = 4
+    manager = world.manager
+    manager.managed_regions.set([world.west, world.zuid])
+    manager.sees_national_inbox = True
+    manager.is_coordinator = True
+    manager.save()
+    CoordinatorProfileFactory(user=manager)
+    noord = RegionFactory(name="Noord", slug="noord")
+    moment = timezone.now() - dt.timedelta(days=2)
+    for i in range(21):
+        region = [world.west, world.zuid, None, noord, noord][i % 5]
+        case = CaseFactory(region=region, requested_at=moment - dt.timedelta(hours=i % 7))
+        if (region == noord and i % 2) or i in (0, 1):  # some of Noord's, one of West's too
+            Assignment.objects.create(
+                case=case, coordinator=manager, state=Assignment.State.ACCEPTED
+            )
+    manager.refresh_from_db()
+    assert len(case_partitions(manager)) == 4  # West, Zuid, the national inbox, coordinated
+    expected = list(
+        cases_for(manager).order_by("-requested_at", "-pk").values_list("reference", flat=True)
+    )
+    outside = set(Case.objects.values_list("reference", flat=True)) - set(expected)
+    assert outside and len(expected) > 12
+    client.force_login(manager)
+    pages, back = _walk(client, reverse("case_list"))
+    assert [reference for page in pages for reference in page] == expected
+    assert all(len(page) == 4 for page in pages[:-1])
+    assert back == pages[-2::-1]
+
+
+def test_past_a_thousand_the_list_says_more_than(many, client, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    client.force_login(many.manager)
+    response = client.get(reverse("case_list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["page"].more_than == 10
+    assert "More than 10 cases found" in response.text
+    narrowed = client.get(reverse("case_list"), {"q": "Buurthuis 2"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert narrowed.context["page"].more_than is None
+    # An old link's page number counts them all, to stay in range.
+    assert client.get(reverse("case_list"), {"page": 3}).context["page"].count == 24
 
 
 def test_a_deep_page_runs_the_queries_of_the_first(many, client):
