@@ -96,7 +96,10 @@ def distributed(world, client):
 
 
 def four_weeks_later():
-    return time_machine.travel(timezone.now() + dt.timedelta(days=27, hours=1), tick=False)
+    """The evening before the call is due: 27 days after the meeting, at the same local hour,
+    whatever the hour the test runs (a fixed offset from now crosses local midnight when the
+    test runs between 23:00 and midnight in Amsterdam)."""
+    return time_machine.travel(yesterday_evening() + dt.timedelta(days=27), tick=False)
 
 
 @pytest.mark.django_db
