@@ -58,7 +58,7 @@ def _coordinator_scope(user: User) -> Q | None:
     if not user.is_coordinator:
         return None
     return Q(
-        pk__in=Assignment.objects.filter(
+        pk__among=Assignment.objects.filter(
             coordinator=user,
             state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED],
         ).values("case_id")
@@ -89,9 +89,9 @@ def _accepted_scope(user: User) -> Q | None:
     if not user.is_coordinator:
         return None
     return Q(
-        pk__in=Assignment.objects.filter(coordinator=user, state=Assignment.State.ACCEPTED).values(
-            "case_id"
-        )
+        pk__among=Assignment.objects.filter(
+            coordinator=user, state=Assignment.State.ACCEPTED
+        ).values("case_id")
     )
 
 

@@ -7,4 +7,4 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from kring.cases import personal_data  # noqa: F401 - registers its personal data
+        from kring.cases import jobs, personal_data  # noqa: F401 - register their parts

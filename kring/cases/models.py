@@ -212,13 +212,23 @@ class Case(ChoiceLabels):
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["region", "status"]),
-            models.Index(fields=["status", "status_changed_at"]),
+            # Per status by the last change; with the region, the norms' count of cases waiting
+            # for a coordinator is read from the index alone.
+            models.Index(
+                fields=["status", "status_changed_at", "region"], name="case_status_changed"
+            ),
             models.Index(fields=["-requested_at"]),
             # The case list: newest first, paged by seeking (requested_at, id), per region or
             # status or across them (issue 18).
             models.Index(fields=["-requested_at", "-id", "region"], name="case_list_seek"),
             models.Index(fields=["region", "-requested_at", "-id"], name="case_region_seek"),
             models.Index(fields=["status", "-requested_at", "-id"], name="case_status_seek"),
+            # The time norms (kring.cases.norms): each kind of wait in the order it began, and
+            # the late ones counted from the index alone, the scope filtered in it.
+            models.Index(
+                fields=["status", "requested_at", "id", "intake_on", "region", "status_changed_at"],
+                name="case_norms",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -328,7 +338,16 @@ class Assignment(models.Model):
         ordering = ["offered_at"]
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        indexes = [models.Index(fields=["coordinator", "state"])]
+        indexes = [
+            models.Index(fields=["coordinator", "state"]),
+            # A coordinator's scope (kring.cases.access): their active cases from the index
+            # alone; the unique constraint's index starts with the case.
+            models.Index(
+                fields=["coordinator", "case"],
+                condition=models.Q(state__in=["offered", "accepted"]),
+                name="active_assignment_of",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "coordinator"],
@@ -585,3 +604,24 @@ class ConflictOfInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coordinator} – {self.case}"
+
+
+class StatusCount(models.Model):
+    """How many cases an area has in a status, as changes to add up: database triggers on
+    ``cases_case`` (migration 0006) insert +1 and -1 rows for every case made, moved between
+    statuses or regions, or deleted, whichever way it is written (the lifecycle, a bulk seed,
+    an anonymisation, a raw UPDATE); :func:`kring.cases.tally.compact` folds them into one row
+    per area and status. Inserting only, the triggers take no lock another request waits for.
+    Numbers only: no personal data (see :mod:`kring.cases.tally`)."""
+
+    area = models.BigIntegerField(_("area"))  # the region's id; 0 for the national inbox
+    status = models.CharField(_("status"), max_length=24)
+    n = models.IntegerField(_("change in the number of cases"))
+
+    class Meta:
+        verbose_name = _("case count")
+        verbose_name_plural = _("case counts")
+        indexes = [models.Index(fields=["area", "status"], name="status_count_area")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.status} {self.n:+d}"

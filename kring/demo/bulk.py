@@ -28,7 +28,7 @@ import operator
 import queue
 import random
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +80,10 @@ from kring.plans.models import (
 )
 
 DAY = dt.timedelta(days=1)
+# Active cases (asked for or accepted) a coordinator holds at most: a decade of cases is
+# coordinated by many people with a working load like the demo's, not by the demo's five
+# with thousands of open cases each (100,000 cases gave each about 4,000).
+ACTIVE_CAP = 50
 HOUR = dt.timedelta(hours=1)
 UTC = dt.UTC
 
@@ -177,6 +181,9 @@ BOTTOM_LINE = (
 )
 BOTTOM_LINE_SET_BY = "Jeugdbeschermer, Gecertificeerde Instelling"
 MODELS: list[type[models.Model]] = [
+    User,
+    CoordinatorProfile,
+    CoordinatorProfile.regions.through,
     Case,
     CaseEvent,
     ConferenceQuestion,
@@ -217,6 +224,9 @@ class Seeder:
     municipalities: dict[int, list[tuple[int, str]]]
     financiers: dict[str, list[int]]
     researcher: int | None
+    # Active cases per coordinator, and per region the coordinators with room for one more.
+    active: Counter[int] = field(default_factory=Counter)
+    room: dict[int, list[int]] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=timezone.now)
     tables: dict[type[models.Model], Table] = field(default_factory=dict)
     # The cases of this batch (their references are given at flush) and the plan versions
@@ -287,7 +297,11 @@ class Seeder:
         }
         manager = self.managers[region]
         coordinator = (
-            rng.choice(self.coordinators[region]) if status in words.WITH_COORDINATOR else None
+            self.coordinator_for(
+                region, words.ASSIGNMENT_STATE.get(status) != Assignment.State.ENDED
+            )
+            if status in words.WITH_COORDINATOR
+            else None
         )
         events = t[CaseEvent]
         events.add(
@@ -371,6 +385,44 @@ class Seeder:
                 case, status, variant, (street, municipality_name), at, reached, frozen
             )
             self.people(people)
+
+    def coordinator_for(self, region: int, active: bool) -> int:
+        """A coordinator of ``region`` for a case: for an active one, one with room under
+        ``ACTIVE_CAP`` (a new generated coordinator when the region's are all full); for an
+        ended one, anyone who coordinates there."""
+        if not active:
+            return self.rng.choice(self.coordinators[region])
+        room = self.room.setdefault(
+            region, [c for c in self.coordinators[region] if self.active[c] < ACTIVE_CAP]
+        )
+        if not room:
+            room.append(self.new_coordinator(region))
+        pick = self.rng.choice(room)
+        self.active[pick] += 1
+        if self.active[pick] >= ACTIVE_CAP:
+            room.remove(pick)
+        return pick
+
+    def new_coordinator(self, region: int) -> int:
+        """A generated coordinator of ``region`` (no password, no daily email)."""
+        rng, t = self.rng, self.tables
+        first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
+        pk = t[User].reserve()
+        t[User].add_row(
+            {
+                "id": pk,
+                "password": f"!{rng.getrandbits(128):032x}",  # unusable: never signs in
+                "email": f"coordinator.{pk}@bulk.kring.example",
+                "full_name": f"{first} {last}",
+                "is_coordinator": True,
+                "daily_digest": False,
+                "date_joined": self.now,
+            }
+        )
+        profile = t[CoordinatorProfile].add(user_id=pk, max_cases=20)
+        t[CoordinatorProfile.regions.through].add(coordinatorprofile_id=profile, region_id=region)
+        self.coordinators[region].append(pk)
+        return pk
 
     def circle(
         self,
@@ -954,6 +1006,11 @@ def make_seeder(seed: int) -> Seeder:
         "pk", "region_id", "name"
     ):
         municipalities[region_id].append((pk, name))
+    active = Counter(
+        Assignment.objects.filter(
+            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
+        ).values_list("coordinator_id", flat=True)
+    )
     financiers: dict[str, list[int]] = defaultdict(list)
     for pk, kind in Organisation.objects.order_by("pk").values_list("pk", "kind"):
         financiers[kind].append(pk)
@@ -974,6 +1031,7 @@ def make_seeder(seed: int) -> Seeder:
         dict(municipalities),
         dict(financiers),
         researcher,
+        active,
     )
 
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from kring.accounts.models import User
-from kring.cases import emails
+from kring.cases import emails, tally
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.models import Case, Status
-from kring.cases.norms import Norm, has_norm, norm_for
+from kring.cases.norms import Norm, norm_for, norm_pieces
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
 
@@ -61,7 +61,8 @@ def _aftercare_waiting(user: User, today: dt.date, within: dt.timedelta) -> Quer
         with_aftercare_starts(
             coordinated_cases(user)
             .filter(status__in=[Status.PLAN_DISTRIBUTED, Status.AFTERCARE])
-            .exclude(pk__in=AftercareCall.objects.values("case_id"))
+            # Per case, through the call's index: NOT IN hashed every call ever recorded.
+            .filter(~Exists(AftercareCall.objects.filter(case=OuterRef("pk"))))
         )
         .annotate(aftercare_start=Coalesce("aftercare_meeting_at", "aftercare_plan_at"))
         .filter(aftercare_start__lt=_start_of(last_start_day + dt.timedelta(days=1)))
@@ -111,16 +112,12 @@ def norms(user: User, today: dt.date, *, limit: int | None = None) -> list[NormD
     (then the longest waiting): the first ``limit`` of them, if given.
 
     Each norm's due date grows with the day its wait started (the request, or the acceptance),
-    so the database gives each kind of wait oldest first and cuts it at ``limit``; merging the
-    two keeps a list from reading every waiting case of a region."""
+    so the database gives each kind of wait oldest first along its own index and cuts it at
+    ``limit``; merging them keeps a list from reading every waiting case of a region."""
     mine = managed_cases(user).select_related("region", "municipality")
-    intake, assignment = has_norm(split=True)
-    kinds = (
-        mine.filter(intake).order_by("requested_at", "pk"),
-        mine.filter(assignment).order_by("status_changed_at", "pk"),
-    )
     found = []
-    for cases in kinds:
+    for piece, started in norm_pieces():
+        cases = mine.filter(piece).order_by(started, "pk")
         for case in cases[:limit] if limit is not None else cases:
             norm = norm_for(case, today)
             if norm is not None:
@@ -130,7 +127,11 @@ def norms(user: User, today: dt.date, *, limit: int | None = None) -> list[NormD
 
 
 def norms_count(user: User) -> int:
-    return managed_cases(user).filter(has_norm()).count()
+    """How many of ``user``'s managed cases have a norm: the requests and accepted cases from
+    the status counts, the intakes without a date counted."""
+    counted = tally.counts(tally.manager_areas(user))
+    undated = managed_cases(user).filter(status=Status.INTAKE, intake_on__isnull=True).count()
+    return counted.get(Status.REQUESTED, 0) + counted.get(Status.ACCEPTED, 0) + undated
 
 
 @dataclass

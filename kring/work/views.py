@@ -4,17 +4,18 @@ first and what falls due (kring.work.due)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from kring.accounts.auth import staff_user
 from kring.accounts.models import Role
+from kring.cases import tally
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.lifecycle import ACTION_BY
 from kring.cases.models import Assignment, Case, Status
-from kring.cases.norms import over_norm
+from kring.cases.norms import over_norm_pieces
 from kring.followup.access import follow_ups_for
 from kring.followup.views import section_counts
 from kring.messaging.models import OutboxMessage
@@ -37,16 +38,21 @@ def start(request: HttpRequest) -> HttpResponse:
     )
     if user.is_regional_manager:
         mine = managed_cases(user)
+        counted = tally.counts(tally.manager_areas(user))
         waiting = [s for s, role in ACTION_BY.items() if role == Role.REGIONAL_MANAGER]
-        action = mine.filter(status__in=waiting)
-        context["manager_action"] = list(
-            action.select_related("region", "municipality")
-            .prefetch_related(assignments)
-            .order_by("status_changed_at")[:START_LIMIT]
+        listed = mine.select_related("region", "municipality")
+        action = _earliest(
+            [listed.filter(status=status) for status in waiting], "status_changed_at", START_LIMIT
         )
-        context["manager_action_count"] = action.count()
-        context["manager_late_count"] = mine.filter(over_norm()).count()
-        context["manager_by_status"] = _counts_by_status(mine)
+        prefetch_related_objects(action, assignments)
+        context["manager_action"] = action
+        context["manager_action_count"] = sum(counted.get(status, 0) for status in waiting)
+        context["manager_late_count"] = sum(
+            mine.filter(piece).count() for piece in over_norm_pieces()
+        )
+        context["manager_by_status"] = [
+            (str(Status(s).label), counted[s]) for s in Status.values if counted.get(s)
+        ]
         context["manager_norms"] = due.norms(user, timezone.localdate(), limit=START_LIMIT)
         context["manager_norms_count"] = due.norms_count(user)
     if user.is_coordinator:
@@ -84,6 +90,12 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "work/start.html", context)
 
 
-def _counts_by_status(cases: QuerySet[Case]) -> list[tuple[str, int]]:
-    counts = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
-    return [(str(Status(s).label), counts[s]) for s in Status.values if counts.get(s)]
+def _earliest(pieces: list[QuerySet[Case]], field: str, limit: int) -> list[Case]:
+    """The first ``limit`` cases of the pieces together by ``field`` (then id): each piece is
+    one status, read along its own index, so the list costs what its rows cost however many
+    cases wait (one query per piece; an IN of statuses sorted every waiting case)."""
+    found: list[Case] = []
+    for piece in pieces:
+        found += piece.order_by(field, "pk")[:limit]
+    found.sort(key=lambda case: (getattr(case, field), case.pk))
+    return found[:limit]

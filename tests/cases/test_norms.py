@@ -14,6 +14,7 @@ from kring.cases.norms import (
     is_working_day,
     norm_for,
     over_norm,
+    over_norm_pieces,
     public_holidays,
     working_days_between,
 )
@@ -76,9 +77,13 @@ def test_the_filter_agrees_with_the_per_case_norm_every_day(world):
         Case.objects.filter(pk=accepted.pk).update(status_changed_at=at)
         accepted.refresh_from_db()
         cases.append(accepted)
+        cases.append(case_in_status(Status.INTAKE, region=world.west, requested_at=at))
     for day in range(0, 30):
         today = D(2026, 12, 18) + dt.timedelta(days=day)
         late = set(Case.objects.filter(over_norm(today)).values_list("pk", flat=True))
+        # The pieces the start page counts apart are the filter, without overlap.
+        pieces = [Case.objects.filter(piece).count() for piece in over_norm_pieces(today)]
+        assert sum(pieces) == len(late), today
         expected = set()
         for case in cases:
             norm = norm_for(case, today=today)

@@ -4,13 +4,16 @@ the CSV export and the API's dataset work on them. No timings here: ``manage.py 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Max, Min
 
-from kring.accounts.models import User
+from kring.accounts.models import Region, User
 from kring.bench.benchmark import PERSONA_KEYS, _export, _paths, _queries, _session
-from kring.cases.models import Case, CaseEvent, Status
+from kring.cases import tally
+from kring.cases.models import Assignment, Case, CaseEvent, Status
 from kring.circle.models import Participant
 from kring.demo import bulk, generator, personas, vocabulary
 from kring.followup.models import AgreementOutcome, FollowUp, Respondent
@@ -56,6 +59,10 @@ def test_bulk_cases_have_every_phase_and_what_belongs_to_it():
     cases = Case.objects.filter(pk__gt=before)
     assert cases.count() == COUNT
     assert len(set(cases.values_list("reference", flat=True))) == COUNT
+    # The status counts followed the demo and the seed (kring.cases.tally's triggers).
+    areas = [0, *Region.objects.values_list("pk", flat=True)]
+    direct = Counter((case.region_id or 0, case.status) for case in Case.objects.all())
+    assert {(a, s): n for a in areas for s, n in tally.counts([a]).items()} == dict(direct)
     # Each case's history walks the demo's path to its status, one event per step.
     for walked in cases.annotate(steps=Count("events")):
         assert walked.steps == len(vocabulary.PATHS[walked.status])
@@ -140,3 +147,33 @@ def test_pages_export_and_api_dataset_work_on_bulk_cases(client):
     caller = make_client(users["administrator"], "research")
     _columns, rows, _pages = _all_pages(client, caller, "zaken", 100)
     assert len(rows) == Case.objects.count()
+
+
+@pytest.mark.django_db
+def test_coordinators_hold_a_working_load_and_more_are_generated_as_needed(monkeypatch):
+    """A decade of cases is not coordinated by the demo's five people with thousands of open
+    cases each: past ``ACTIVE_CAP`` active cases a region gets a generated coordinator."""
+    call_command("seed")
+    active = [Assignment.State.OFFERED, Assignment.State.ACCEPTED]
+
+    def loads() -> Counter[int]:
+        return Counter(
+            Assignment.objects.filter(state__in=active).values_list("coordinator_id", flat=True)
+        )
+
+    before, coordinators = loads(), set(User.objects.filter(is_coordinator=True))
+    monkeypatch.setattr(bulk, "ACTIVE_CAP", 4)
+    call_command("seed", cases=COUNT)
+    after = loads()
+    generated = set(User.objects.filter(is_coordinator=True)) - coordinators
+    assert len(generated) >= 5
+    for user in generated:
+        assert 1 <= after[user.pk] <= 4
+        assert not user.has_usable_password() and not user.daily_digest
+        assert user.coordinator_profile.regions.count() == 1
+    for user in coordinators:  # a coordinator of two regions may pass it by one in each
+        assert after[user.pk] <= max(before[user.pk], 4 + 1)
+    # Every active case has its coordinator in its region.
+    for assignment in Assignment.objects.filter(state__in=active).select_related("case"):
+        profile = assignment.coordinator.coordinator_profile
+        assert assignment.case.region in profile.regions.all()

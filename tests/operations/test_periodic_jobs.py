@@ -19,6 +19,7 @@ from kring.operations.management.commands.worker import sweep_once
 EXPECTED = {
     "audit.log_head": "audit",
     "audit.seal": "audit",
+    "cases.tally": "cases",
     "core.expired_sessions": "core",
     "core.rate_limits": "core",
     "core.used_codes": "core",

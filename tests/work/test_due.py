@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kring.accounts.models import User
+from kring.cases import tally
 from kring.cases.models import Case, Status
+from kring.cases.norms import over_norm
 from kring.meetings.models import Meeting
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
@@ -132,18 +134,26 @@ def test_the_start_page_lists_the_earliest_norms_and_says_how_many_there_are(wor
         _waiting_since(waiting, days_ago * 2 + 1, "requested_at")
         accepted = case_in_status(Status.ACCEPTED, region=world.west)
         _waiting_since(accepted, days_ago * 3, "status_changed_at")
+        if days_ago % 4 == 0:  # an intake without its date still waits for the intake
+            undated = case_in_status(Status.INTAKE, region=world.west)
+            _waiting_since(undated, days_ago * 2 + 2, "requested_at")
     case_in_status(Status.INTAKE, region=world.west, intake_on=timezone.localdate())  # no norm
+    case_in_status(Status.REQUESTED, region=world.zuid)  # another manager's
+    tally.compact()
     today = timezone.localdate()
     whole = due.norms(world.manager, today)
-    assert len(whole) == 40 == due.norms_count(world.manager)
-    for limit in (1, 7, 15, 39):
+    assert len(whole) == 45 == due.norms_count(world.manager)
+    assert {item.case.status for item in whole} == {"requested", "intake", "accepted"}
+    for limit in (1, 7, 15, 39, 44):
         assert due.norms(world.manager, today, limit=limit) == whole[:limit]
     keys = [(item.norm.due, item.norm.started, item.case.pk) for item in whole]
     assert keys == sorted(keys)
     client.force_login(world.manager)
     page = client.get(reverse("start"))
     assert page.context["manager_norms"] == whole[:15]
-    assert page.text.count("The earliest 15 of 40 cases.") == 1
+    assert page.text.count("The earliest 15 of 45 cases.") == 1
+    late = Case.objects.filter(region=world.west).filter(over_norm(today)).count()
+    assert page.context["manager_late_count"] == late > 0
 
 
 @pytest.mark.django_db
