@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint typecheck pytest messages clean vnu
 
+# requirements.lock comes from `uv pip compile` (its first lines); fonttools is pinned with the
+# [woff] extra WeasyPrint asks for, or pip's hash mode refuses it once a newer fonttools exists.
 $(STAMP): requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("Kring needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
