@@ -135,13 +135,14 @@ def over_norm_pieces(today: dt.date | None = None) -> list[Q]:
     def start_of(day: dt.date) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
-    intake_cutoff = start_of(latest_on_time_start(today, settings.KRING_NORM_INTAKE_DAYS))
-    assign_cutoff = start_of(latest_on_time_start(today, settings.KRING_NORM_ASSIGNMENT_DAYS))
-    return [
-        Q(status=Status.REQUESTED, requested_at__lt=intake_cutoff),
-        Q(status=Status.INTAKE, intake_on__isnull=True, requested_at__lt=intake_cutoff),
-        Q(status=Status.ACCEPTED, status_changed_at__lt=assign_cutoff),
-    ]
+    # The intake's norm counts from the request, the assignment's from the acceptance.
+    cutoff = {
+        "requested_at": start_of(latest_on_time_start(today, settings.KRING_NORM_INTAKE_DAYS)),
+        "status_changed_at": start_of(
+            latest_on_time_start(today, settings.KRING_NORM_ASSIGNMENT_DAYS)
+        ),
+    }
+    return [piece & Q(**{f"{started}__lt": cutoff[started]}) for piece, started in norm_pieces()]
 
 
 def over_norm(today: dt.date | None = None) -> Q:
