@@ -411,6 +411,13 @@ def release_abandoned(now: dt.datetime | None = None) -> int:
     )
 
 
+def has_due(now: dt.datetime | None = None) -> bool:
+    """Whether a message waits to be sent (the index on status and next attempt serves it)."""
+    return OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now or timezone.now()
+    ).exists()
+
+
 def due_messages(now: dt.datetime | None = None) -> Iterable[int]:
     now = now or timezone.now()
     return (

@@ -117,3 +117,26 @@ def test_expired_sessions_are_deleted(db):
     )
     _clear_expired_sessions()
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new" * 8]
+
+
+@pytest.mark.django_db
+def test_an_idle_worker_wakes_for_mail_that_is_due_not_for_mail_waiting_to_be_retried():
+    """Mail stored in one transaction wakes one worker by its task; the other workers look for
+    due mail every fifth of a second, so that they share the sending (issue 18)."""
+    from django.core.mail import EmailMessage
+
+    from kring.messaging import outbox
+    from kring.messaging.models import OutboxMessage
+
+    idle = worker.Command()
+    assert not idle._work_waiting()
+    message = outbox.store(
+        EmailMessage("Onderwerp", "Tekst", to=["a@voorbeeld.test"]), purpose="test"
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() + dt.timedelta(minutes=1)
+    )
+    assert not outbox.has_due()
+    assert outbox.has_due(timezone.now() + dt.timedelta(minutes=2))
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert idle._work_waiting()

@@ -612,3 +612,26 @@ def test_expired_sessions_are_cleared(world, client):
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(minutes=1))
     assert retention.run_daily(force=True)["sessions"] == 1
     assert not Session.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_worker_anonymises_a_backlog_a_few_seconds_per_round(world, monkeypatch):
+    """The first run on years of cases anonymised 2,676 at once, about a minute in which the
+    mail of the same worker waited. Given seconds, a run stops after them, does not count the
+    day as done, and the next goes on where it stopped (issue 18)."""
+    with time_machine.travel(START, tick=False):
+        cases = [case_in_status(Status.CLOSED, region=world.west) for _ in range(3)]
+    clock = [0.0, 0.0, 6.0]  # the deadline (0 + 5), one case in time, then past it
+
+    def monotonic() -> float:
+        return clock.pop(0) if clock else 100.0
+
+    with time_machine.travel(START + 731 * DAY, tick=False):
+        monkeypatch.setattr(retention, "time", type("Clock", (), {"monotonic": monotonic}))
+        assert retention.run_daily(seconds=5)["cases"] == 1
+        monkeypatch.undo()
+        anonymised = Case.objects.filter(requester_name=retention.ANONYMISED)
+        assert anonymised.count() == 1
+        assert retention.run_daily(seconds=5)["cases"] == 2  # the day was not counted as done
+        assert anonymised.count() == len(cases)
+        assert retention.run_daily(seconds=5) == {}

@@ -29,6 +29,9 @@ from kring.operations import heartbeat
 
 logger = logging.getLogger("kring.worker")
 
+# How often an idle worker looks for new work between rounds: two small indexed queries.
+LOOK_SECONDS = 0.2
+
 
 class Heartbeat(threading.Thread):
     """Beats six times per lease, on its own database connection, so that a worker busy with
@@ -96,12 +99,12 @@ class Command(BaseCommand):
             if once:
                 break
             deadline = time.monotonic() + interval
-            next_look = time.monotonic() + 0.5
+            next_look = time.monotonic() + LOOK_SECONDS
             while self.running and time.monotonic() < deadline:
                 time.sleep(0.1)
-                if time.monotonic() >= next_look:  # new tasks start the next round early
-                    next_look = time.monotonic() + 0.5
-                    if self._tasks_waiting():
+                if time.monotonic() >= next_look:  # new work starts the next round early
+                    next_look = time.monotonic() + LOOK_SECONDS
+                    if self._work_waiting():
                         break
         beating.stopped.set()
         beating.join()
@@ -112,13 +115,18 @@ class Command(BaseCommand):
                 logger.exception("Could not remove the worker's heartbeat")
         close_old_connections()
 
-    def _tasks_waiting(self) -> bool:
-        """Whether the database task queue holds a ready task (one small query)."""
-        if settings.KRING_TASK_BACKEND != "database":
-            return False
-        from django_tasks_db.models import DBTaskResult
-
+    def _work_waiting(self) -> bool:
+        """Whether a task is ready or a message is due (a small indexed query each). Mail
+        stored in one transaction wakes one worker by its task; the others join within a fifth
+        of a second instead of at their next round (two workers sent 1.77× what one does to a slow
+        server when they waited for it, issue 18)."""
         try:
+            if outbox.has_due():
+                return True
+            if settings.KRING_TASK_BACKEND != "database":
+                return False
+            from django_tasks_db.models import DBTaskResult
+
             return DBTaskResult.objects.ready().exists()
         except Exception:  # the database is away: the next round logs it
             return False
