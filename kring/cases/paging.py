@@ -10,8 +10,8 @@ every case of a region grew with the data and a list that long is filtered, not 
 
 Three queries per page whatever the data: the count, the page and its assignments
 (the caller's prefetch). Given the scope as pieces (:func:`kring.cases.access.case_partitions`),
-the page is read per piece, each along its own index, and the pieces merged: one query more
-per piece, but none that grows with the data.
+the keys of the page are read per piece, each along its own index, merged, and the page's
+cases read by them: one query more per piece, but none that grows with the data.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
@@ -92,27 +93,66 @@ def _reader(
         order = ("requested_at", "pk") if oldest else NEWEST_FIRST
         if not pieces or len(pieces) < 2:
             return list(cases.filter(where).order_by(*order)[: size + 1])
-        found: dict[int, Case] = {}
+        # Each piece gives the keys of its first cases; only the page's cases are then read
+        # whole, with what they join. Reading every piece's cases whole made three pieces
+        # build 78 cases for a page of 26 once each piece had a page of its own (7 ms more
+        # at 100,000 cases than at 1,000, where a search found 25 cases in all).
+        keys: set[tuple[dt.datetime, int]] = set()
         for piece in pieces:
-            for case in cases.filter(piece).filter(where).order_by(*order)[: size + 1]:
-                found.setdefault(case.pk, case)
-        merged = sorted(found.values(), key=lambda c: (c.requested_at, c.pk), reverse=not oldest)
-        return merged[: size + 1]
+            found = cases.filter(piece).filter(where).order_by(*order)
+            keys.update(found.values_list("requested_at", "pk")[: size + 1])
+        chosen = [pk for _at, pk in sorted(keys, reverse=not oldest)[: size + 1]]
+        return list(cases.filter(pk__in=chosen).order_by(*order))
 
     return read
 
 
+def capped_count(cases: QuerySet[Case], pieces: Sequence[Q] | None = None) -> int:
+    """How many cases ``cases`` holds, counted up to ``COUNT_CAP + 1``. Given the scope's
+    pieces, in one query that takes at most ``COUNT_CAP + 1`` cases of each piece (along the
+    piece's own index) and counts their union up to the cap: exact below the cap, and above it
+    whenever any piece is. The scope as one ``region = 3 OR region = 4 OR region IS NULL``
+    made PostgreSQL build a bitmap of all 41,000 cases of two regions to count 1,001 of them
+    (6 ms at 100,000 cases, 1 ms at 1,000)."""
+    limit = COUNT_CAP + 1
+    if not pieces or len(pieces) < 2:
+        return cases.order_by()[:limit].count()
+    connection = connections[cases.db]
+    parts, params = [], []
+    for number, piece in enumerate(pieces):
+        found = cases.filter(piece).order_by().values_list("pk", flat=True)[:limit]
+        sql, found_params = found.query.get_compiler(connection=connection).as_sql()
+        # Wrapped, because SQLite takes no LIMIT in a part of a UNION itself.
+        parts.append(f"SELECT * FROM ({sql}) piece{number}")  # noqa: S608 - Django's SQL
+        params.extend(found_params)
+    union = " UNION ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT * FROM ({union}) scope LIMIT {limit}) capped",  # noqa: S608
+            params,
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 def seek_page(
-    cases: QuerySet[Case], query: QueryDict, size: int, *, pieces: Sequence[Q] | None = None
+    cases: QuerySet[Case],
+    query: QueryDict,
+    size: int,
+    *,
+    pieces: Sequence[Q] | None = None,
+    count_by_pieces: bool = True,
 ) -> SeekPage:
     """One page of ``cases`` (scoped and filtered, with its select_related), newest first.
-    ``pieces``: the scope's parts (whose union is the scope), read apart and merged. The caller
-    prefetches what the page's rows need."""
+    ``pieces``: the scope's parts (whose union is the scope), read apart and merged; counted
+    apart too unless ``count_by_pieces`` is False. The caller prefetches what the page's rows
+    need."""
     read = _reader(cases, pieces, size)
     after, before = parse(query.get("after")), parse(query.get("before"))
     numbered = after is None and before is None and query.get("page", "1") not in ("", "1")
     # An old link's page number needs the whole count to stay in range; a seek does not.
-    count = cases.count() if numbered else cases.order_by()[: COUNT_CAP + 1].count()
+    counted_by = pieces if count_by_pieces else None
+    count = cases.count() if numbered else capped_count(cases, counted_by)
     if before is not None:
         rows = read(_newer(*before), True)
         newer = len(rows) > size

@@ -88,12 +88,19 @@ ACTIVE_ASSIGNMENTS = Prefetch(
 @roles_required(Role.REGIONAL_MANAGER, Role.COORDINATOR)
 def case_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, user=user)
     cases = form.apply(cases_for(user)) if form.is_bound else cases_for(user)
     cases = cases.select_related("region", "municipality")
-    # The scope's pieces, read apart along their own indexes (kring.cases.paging).
+    # The scope's pieces, read apart along their own indexes (kring.cases.paging). A text
+    # search is counted whole: its matches come from the trigram index, and counted per piece
+    # each piece joined them with its own region (9 ms against 6 ms at 100,000 cases).
+    searching = form.is_bound and form.is_valid() and bool(form.cleaned_data.get("q"))
     page = seek_page(
-        cases, request.GET, settings.KRING_CASE_PAGE_SIZE, pieces=case_partitions(user)
+        cases,
+        request.GET,
+        settings.KRING_CASE_PAGE_SIZE,
+        pieces=case_partitions(user),
+        count_by_pieces=not searching,
     )
     prefetch_related_objects(page.object_list, ACTIVE_ASSIGNMENTS)
     query = request.GET.copy()

@@ -84,11 +84,9 @@ def _walk(client, url: str) -> tuple[list[list[str]], list[list[str]]]:
     return pages, back
 
 
-def test_a_scope_of_many_pieces_is_read_apart_and_merged_exactly(world, client, settings):
-    """Two regions, the national inbox and the cases someone coordinates elsewhere: each
-    piece is read along its own index and the pieces merged (issue 18). Every case of the
-    scope comes once, in order, a case in two pieces once, and nothing outside it."""
-    settings.KRING_CASE_PAGE_SIZE = 4
+def _four_pieces(world):
+    """A manager of West and Zuid with the national inbox, who also coordinates cases in Noord
+    and one in West: a scope of four overlapping pieces."""
     manager = world.manager
     manager.managed_regions.set([world.west, world.zuid])
     manager.sees_national_inbox = True
@@ -105,6 +103,15 @@ def test_a_scope_of_many_pieces_is_read_apart_and_merged_exactly(world, client, 
                 case=case, coordinator=manager, state=Assignment.State.ACCEPTED
             )
     manager.refresh_from_db()
+    return manager
+
+
+def test_a_scope_of_many_pieces_is_read_apart_and_merged_exactly(world, client, settings):
+    """Two regions, the national inbox and the cases someone coordinates elsewhere: each
+    piece is read along its own index and the pieces merged (issue 18). Every case of the
+    scope comes once, in order, a case in two pieces once, and nothing outside it."""
+    settings.KRING_CASE_PAGE_SIZE = 4
+    manager = _four_pieces(world)
     assert len(case_partitions(manager)) == 4  # West, Zuid, the national inbox, coordinated
     expected = list(
         cases_for(manager).order_by("-requested_at", "-pk").values_list("reference", flat=True)
@@ -116,6 +123,22 @@ def test_a_scope_of_many_pieces_is_read_apart_and_merged_exactly(world, client, 
     assert [reference for page in pages for reference in page] == expected
     assert all(len(page) == 4 for page in pages[:-1])
     assert back == pages[-2::-1]
+
+
+@pytest.mark.django_db
+def test_the_count_by_pieces_is_exact_up_to_the_cap_and_says_more_past_it(world, monkeypatch):
+    """Each piece gives at most cap + 1 cases and their union is counted up to cap + 1: the
+    same as counting the whole scope up to the cap, whatever the cap, filter or overlap."""
+    manager = _four_pieces(world)
+    pieces = case_partitions(manager)
+    for scope in (cases_for(manager), cases_for(manager).filter(region=world.west)):
+        total = scope.count()
+        for cap in range(0, total + 3):
+            monkeypatch.setattr(paging, "COUNT_CAP", cap)
+            assert paging.capped_count(scope, pieces) == min(total, cap + 1), (cap, total)
+    with CaptureQueriesContext(connection) as queries:
+        paging.capped_count(cases_for(manager), pieces)
+    assert len(queries) == 1
 
 
 def test_past_a_thousand_the_list_says_more_than(many, client, monkeypatch):
