@@ -6,7 +6,8 @@ statement (keyset on the primary key, :func:`case_chunk_rows`). Per case it retu
 finished cells: the study ID, the codes, the durations in days, the circle, the attendance,
 the plan's parts and the figures of the earliest follow-up moment. The counts are grouped in
 derived tables, each filtered on an indexed foreign key with the scope's or the chunk's ids
-(``IN (SELECT id FROM chunk)``), never a subquery per case. Local calendar days
+(``IN (SELECT id FROM chunk)``; not when the scope is every case), never a subquery per case.
+Before the statement reads them, the cases without a study ID get one. Local calendar days
 are taken in SQL — ``AT TIME ZONE`` on PostgreSQL, :mod:`kring.research.sqlite_days` on
 SQLite — and subtracted as day numbers, so Python only rounds two means and writes the cells.
 
@@ -21,19 +22,27 @@ The same SQL runs on both databases apart from the local day (:func:`_day`) and 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from kring.accounts.models import Region
 from kring.cases.models import Case, CaseEvent, Status
 from kring.circle.models import Category, Participant, Willingness
-from kring.followup.models import AgreementOutcome, FollowUp, Respondent, StudyCase
+from kring.followup.models import (
+    STUDY_ALPHABET,
+    AgreementOutcome,
+    FollowUp,
+    Respondent,
+    StudyCase,
+)
 from kring.followup.study import make_study_ids
 from kring.meetings.models import Attendance, Meeting
 from kring.plans.models import (
@@ -126,9 +135,15 @@ def _stage() -> str:
     return f"CASE {' '.join(branches)} ELSE {_quoted(STAGES[0][0])} END"
 
 
-def _statement(chunk_sql: str) -> str:
+def _statement(chunk_sql: str, *, every_case: bool = False) -> str:
     """The whole chunk in one statement; its parameters are the chunk's, then the zone's name
-    once for each local day (:func:`_zones`)."""
+    once for each local day (:func:`_zones`).
+
+    Each derived table is joined to the chunk's cases by its key, so the filters that keep
+    its rows to those of the chunk's cases (``IN (SELECT id FROM chunk)``) change no cell:
+    they only spare it the other cases' rows. When the chunk is every case (``every_case``)
+    they are left out: filtering their 3 million rows by the 100,000 cases of a scope that
+    holds every case took 0.9 s of PostgreSQL's 3.1 s (EXPLAIN ANALYZE)."""
     event, participant = _table(CaseEvent), _table(Participant)
     meeting, attendance, plan = _table(Meeting), _table(Attendance), _table(Plan)
     follow_up, respondent = _table(FollowUp), _table(Respondent)
@@ -142,7 +157,19 @@ def _statement(chunk_sql: str) -> str:
     categories = ", ".join(
         f"{_count_if(f'category = {_quoted(value)}')} AS c_{value}" for value in Category.values
     )
-    plans_of_chunk = "SELECT id FROM plans"
+
+    def where(*conditions: str) -> str:
+        kept = [condition for condition in conditions if condition]
+        return f"WHERE {' AND '.join(kept)}" if kept else ""
+
+    def within(column: str, keys: str = "SELECT id FROM chunk") -> str:
+        """The filter to the chunk's cases (or their plans, their meetings)."""
+        return "" if every_case else f"{column} IN ({keys})"
+
+    of_plans = within("plan_id", "SELECT id FROM plans")
+    of_meetings = within(
+        "meeting_id", f"SELECT id FROM {meeting} WHERE case_id IN (SELECT id FROM chunk)"
+    )
     parts = [
         ("agreements", f"SELECT plan_id, COUNT(*) AS n FROM {_table(Agreement)}"),
         ("requests", f"SELECT plan_id, COUNT(*) AS n FROM {_table(OrganisationRequest)}"),
@@ -150,14 +177,14 @@ def _statement(chunk_sql: str) -> str:
         ("versions", f"SELECT plan_id, COUNT(*) AS n FROM {_table(PlanVersion)}"),
     ]
     part_joins = "\n".join(
-        f"LEFT JOIN ({select} WHERE plan_id IN ({plans_of_chunk}) GROUP BY plan_id) AS p_{name} "
+        f"LEFT JOIN ({select} {where(of_plans)} GROUP BY plan_id) AS p_{name} "
         f"ON p_{name}.plan_id = p.id"
         for name, select in parts
     )
     delivered = (
         f"LEFT JOIN (SELECT v.plan_id, COUNT(*) AS n FROM {_table(Delivery)} AS d "
         f"JOIN {_table(PlanVersion)} AS v ON v.id = d.version_id "
-        f"WHERE d.delivered_at IS NOT NULL AND v.plan_id IN ({plans_of_chunk}) "
+        f"{where('d.delivered_at IS NOT NULL', within('v.plan_id', 'SELECT id FROM plans'))} "
         f"GROUP BY v.plan_id) AS p_copies ON p_copies.plan_id = p.id"
     )
     outcome_counts = ", ".join(
@@ -167,10 +194,6 @@ def _statement(chunk_sql: str) -> str:
     no = _quoted(str(Willingness.NO))
     needed = _quoted(str(Respondent.Needed.YES))
     circle_cells = ", ".join(f"COALESCE(pc.c_{value}, 0) AS c_{value}" for value in Category.values)
-    outcome_cells = ", ".join(
-        f"CASE WHEN f.id IS NULL THEN NULL ELSE COALESCE(oc.o_{code}, 0) END AS o_{code}"
-        for code in OUTCOMES
-    )
 
     # SQLite joins the window function's result by scanning it for every case of the chunk (a
     # chunk of 4,000 cases took three times as long per case as one of 250); grouped by case,
@@ -181,6 +204,48 @@ def _statement(chunk_sql: str) -> str:
         if connection.vendor == "sqlite"
         else "LEFT JOIN firsts AS f"
     ) + " ON f.case_id = ch.id"
+
+    # The answers of the earliest moments: per moment, the respondents' figures and the
+    # outcomes they gave. For every case the outcomes are counted per respondent first and
+    # summed with the respondents' figures: one derived table instead of two, 1.9 s against
+    # 2.1 s at 100,000 cases. With the filters to the scope that form took longer (4.3 s
+    # against 3.9 s for a scope that holds every case): a chunk keeps the two (the same SQL
+    # as before on SQLite and for the API's pages).
+    def respondent_figures(r: str) -> str:
+        return (
+            f"COUNT(*) AS respondents, COUNT({r}answered_at) AS answered,\n"
+            f"    COUNT({r}declined_at) AS declined, AVG({r}better) AS better, "
+            f"AVG({r}satisfaction) AS satisfaction,\n"
+            f"    {_count_if(f'{r}recommend')} AS recommend,\n"
+            f"    {_count_if(f'{r}new_conference = {needed}')} AS new_conference"
+        )
+
+    if every_case:
+        answers = "ra"
+        sums = ", ".join(f"CAST(SUM(ro.o_{code}) AS BIGINT) AS o_{code}" for code in OUTCOMES)
+        answers_joins = f"""LEFT JOIN (
+  SELECT r.follow_up_id, {respondent_figures("r.")}, {sums}
+  FROM {respondent} AS r
+  LEFT JOIN (
+    SELECT o.respondent_id, {outcome_counts} FROM {outcome} AS o GROUP BY o.respondent_id
+  ) AS ro ON ro.respondent_id = r.id
+  WHERE r.follow_up_id IN (SELECT id FROM firsts) GROUP BY r.follow_up_id
+) AS ra ON ra.follow_up_id = f.id"""
+    else:
+        answers = "oc"
+        answers_joins = f"""LEFT JOIN (
+  SELECT follow_up_id, {respondent_figures("")}
+  FROM {respondent} WHERE follow_up_id IN (SELECT id FROM firsts) GROUP BY follow_up_id
+) AS ra ON ra.follow_up_id = f.id
+LEFT JOIN (
+  SELECT rr.follow_up_id, {outcome_counts}
+  FROM {outcome} AS o JOIN {respondent} AS rr ON rr.id = o.respondent_id
+  WHERE rr.follow_up_id IN (SELECT id FROM firsts) GROUP BY rr.follow_up_id
+) AS oc ON oc.follow_up_id = f.id"""
+    outcome_cells = ", ".join(
+        f"CASE WHEN f.id IS NULL THEN NULL ELSE COALESCE({answers}.o_{code}, 0) END AS o_{code}"
+        for code in OUTCOMES
+    )
 
     def if_plan(value: str) -> str:
         return f"CASE WHEN p.id IS NULL THEN NULL ELSE {value} END"
@@ -197,10 +262,10 @@ moments AS (
   SELECT id, case_id, months, state, opened_at,
     ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY months, id) AS place,
     MIN(opened_at) OVER (PARTITION BY case_id) AS first_opened
-  FROM {follow_up} WHERE case_id IN (SELECT id FROM chunk)
+  FROM {follow_up} {where(within("case_id"))}
 ),
 firsts AS (SELECT id, case_id, months, state, first_opened FROM moments WHERE place = 1),
-plans AS (SELECT id, case_id, outcome FROM {plan} WHERE case_id IN (SELECT id FROM chunk))
+plans AS (SELECT id, case_id, outcome FROM {plan} {where(within("case_id"))})
 SELECT
   ch.id AS id, s.study_id AS study_id, ch.variant AS variant, r.name AS region,
   {_quarter("ch.requested_at")} AS quarter, ch.status AS status,
@@ -234,39 +299,28 @@ LEFT JOIN {_table(StudyCase)} AS s ON s.case_id = ch.id
 LEFT JOIN {region} AS r ON r.id = ch.region_id
 LEFT JOIN (
   SELECT case_id, {phases} FROM {event}
-  WHERE case_id IN (SELECT id FROM chunk) AND to_status IN ({phase_list})
+  {where(within("case_id"), f"to_status IN ({phase_list})")}
   GROUP BY case_id
 ) AS ev ON ev.case_id = ch.id
 LEFT JOIN (
   SELECT case_id, {categories}, COUNT(*) AS total,
     {_count_if(f"willingness = {yes}")} AS took_part,
     {_count_if(f"willingness = {no}")} AS declined
-  FROM {participant} WHERE case_id IN (SELECT id FROM chunk) GROUP BY case_id
+  FROM {participant} {where(within("case_id"))} GROUP BY case_id
 ) AS pc ON pc.case_id = ch.id
 LEFT JOIN {meeting} AS m ON m.case_id = ch.id
 LEFT JOIN (
   SELECT meeting_id, {_count_if("information")} AS information,
     {_count_if("private_time")} AS private_time, {_count_if("plan")} AS plan
   FROM {attendance}
-  WHERE meeting_id IN (SELECT id FROM {meeting} WHERE case_id IN (SELECT id FROM chunk))
+  {where(of_meetings)}
   GROUP BY meeting_id
 ) AS att ON att.meeting_id = m.id
 LEFT JOIN plans AS p ON p.case_id = ch.id
 {part_joins}
 {delivered}
 {firsts_join}
-LEFT JOIN (
-  SELECT follow_up_id, COUNT(*) AS respondents, COUNT(answered_at) AS answered,
-    COUNT(declined_at) AS declined, AVG(better) AS better, AVG(satisfaction) AS satisfaction,
-    {_count_if("recommend")} AS recommend,
-    {_count_if(f"new_conference = {needed}")} AS new_conference
-  FROM {respondent} WHERE follow_up_id IN (SELECT id FROM firsts) GROUP BY follow_up_id
-) AS ra ON ra.follow_up_id = f.id
-LEFT JOIN (
-  SELECT rr.follow_up_id, {outcome_counts}
-  FROM {outcome} AS o JOIN {respondent} AS rr ON rr.id = o.respondent_id
-  WHERE rr.follow_up_id IN (SELECT id FROM firsts) GROUP BY rr.follow_up_id
-) AS oc ON oc.follow_up_id = f.id
+{answers_joins}
 """
     return inner
 
@@ -324,12 +378,13 @@ def _outer(inner: str) -> str:
 
 
 class Statement:
-    """The chunk's SQL for one vendor, built once per export."""
+    """The chunk's SQL for one vendor, built once per export; ``every_case``: the chunk holds
+    every case (:func:`_statement`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, every_case: bool = False) -> None:
         self.zone = timezone.get_current_timezone_name()
         # The case columns of the chunk are placed by the caller's queryset; the rest is fixed.
-        self.template = _outer(_statement("{chunk}"))
+        self.template = _outer(_statement("{chunk}", every_case=every_case))
         self.zone_params = self.template.replace("{chunk}", "").count("%s")
 
     def sql(self, chunk_sql: str) -> str:
@@ -441,35 +496,123 @@ def for_the_whole_scope() -> AbstractContextManager[None]:
     return _planner("jit", "enable_nestloop")
 
 
+# A random byte below 243 (9 x 27) stands for one of the 27 letters of a study ID, each as
+# often as the others; the bytes from 243 up are dropped.
+_LETTER_OF_BYTE = bytes.maketrans(
+    bytes(range(256)),
+    bytes(ord(STUDY_ALPHABET[byte % len(STUDY_ALPHABET)]) for byte in range(256)),
+)
+_UNUSED_BYTES = bytes(range(256 - 256 % len(STUDY_ALPHABET), 256))
+STUDY_ID_LETTERS = 9
+
+
+def new_study_ids(count: int) -> list[str]:
+    """``count`` study IDs as :func:`kring.followup.models.new_study_id` makes one — an S and
+    nine letters of its alphabet, each drawn evenly from the system's random source — from
+    one draw of random bytes (0.1 us per ID; nine draws per ID took 8 us, 0.8 s at 100,000
+    cases)."""
+    wanted = STUDY_ID_LETTERS * count
+    letters = b""
+    while len(letters) < wanted:
+        needed = wanted - len(letters)
+        # 5% of the bytes are dropped: draw a little more than needed, so one draw suffices.
+        drawn = secrets.token_bytes(needed + needed // 16 + 16)
+        letters += drawn.translate(_LETTER_OF_BYTE, _UNUSED_BYTES)
+    text = letters[:wanted].decode("ascii")
+    size = STUDY_ID_LETTERS
+    return ["S" + text[start : start + size] for start in range(0, wanted, size)]
+
+
+def _insert_study_ids(case_ids: list[int]) -> None:
+    """Study IDs for these cases, which had none: one INSERT, and the IntegrityError of a
+    random ID that was taken or of a case another worker gave one first."""
+    table = _table(StudyCase)
+    case = connection.ops.quote_name(StudyCase.case.field.column)
+    study = connection.ops.quote_name(str(StudyCase.study_id.field.column))
+    ids = new_study_ids(len(case_ids))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({case}, {study}) "
+                "SELECT * FROM unnest(%s::bigint[], %s::varchar[])",
+                [case_ids, ids],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({case}, {study}) VALUES (%s, %s)",
+                list(zip(case_ids, ids, strict=True)),
+            )
+
+
 def _give_study_ids(scope: QuerySet[Case], batch: int = 5000) -> None:
     """Study IDs for the cases of ``scope`` that have none yet, before the statement reads
     them (one query when all have one): no row is written to a table while a statement that
     reads it is still being stepped through (SQLite leaves that undefined). A case that
-    arrives in between gets its ID as its row is read."""
+    arrives in between gets its ID as its row is read.
+
+    The first export of a database makes all its study IDs, and the benchmark times a first
+    export: on PostgreSQL 100,060 took 4-6 s with :func:`make_study_ids` (8.2-10.6 s in all,
+    9,500-12,200 rows/s, against 3.9-4.4 s when they exist) — nine random draws per ID, a
+    model instance per ID, each batch read back, the cases left joined again per batch. Here
+    they take 1.1 s: the IDs from one draw of random bytes, one plain INSERT per batch (0.6 s
+    in all) in a transaction of its own (two more queries; the foreign keys' checks as it
+    commits, 0.3 s), without ON CONFLICT, which took 1.2 s against 0.7 s for 100,000 rows."""
+    missing = scope.filter(study__isnull=True).order_by("pk").values_list("pk", flat=True)
+    if connection.vendor == "postgresql":
+        # The cases without one are read once, from a server-side cursor (which does not see
+        # the rows written after it opened); asked for a batch at a time, each question joined
+        # all the cases left (25 ms per 5,000 cases of 100,000: 0.5 s).
+        found = missing.iterator(chunk_size=batch)
+        while case_ids := list(islice(found, batch)):
+            _make_study_ids(case_ids)
+        return
     last = 0
     while True:
-        missing = list(
-            scope.filter(pk__gt=last, study__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if missing:
-            make_study_ids(missing)
-        if len(missing) < batch:
+        case_ids = list(missing.filter(pk__gt=last)[:batch])
+        if case_ids:
+            _make_study_ids(case_ids)
+        if len(case_ids) < batch:
             return
-        last = missing[-1]
+        last = case_ids[-1]
+
+
+def _make_study_ids(case_ids: list[int]) -> None:
+    try:
+        _insert_study_ids(case_ids)
+    except IntegrityError:
+        # About one first export of 100,000 cases in 1,500 draws an ID that is taken (there
+        # are 27 ** 9), or another worker made some of these first: the careful way skips those
+        # (two queries more per batch, and a new draw for a taken ID).
+        make_study_ids(case_ids)
+
+
+def _every_case(scope: QuerySet[Case]) -> bool:
+    """Whether ``scope`` is every case, as a researcher's export without a period is: no
+    condition, slice or set operation. (Only a question of speed: see :func:`_statement`.)"""
+    query = scope.query
+    return (
+        query.model is Case
+        and not query.where
+        and not query.is_sliced
+        and not query.combinator
+        and not query.distinct
+    )
 
 
 def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
-    """Every case of ``scope``. On PostgreSQL one statement over the whole scope, read ``size``
-    rows at a time from a server-side cursor, so the counts are grouped once per table instead
-    of once per chunk (22,000 rows/s at 100,000 cases against 12,500 in chunks). SQLite plans
-    that statement badly (248 rows/s at 100,000 cases): it takes the scope a chunk of ``size``
-    cases at a time (12,500 rows/s)."""
+    """Every case of ``scope``, its study IDs made first (:func:`_give_study_ids`). On
+    PostgreSQL one statement over the whole scope, read ``size`` rows at a time from a
+    server-side cursor, so the counts are grouped once per table instead of once per chunk
+    (22,000 rows/s at 100,000 cases against 12,500 in chunks; 31,000 for every case, whose
+    statement leaves out the filters to the scope; 21,000-24,000 for a first export, which
+    makes the study IDs). SQLite plans that statement badly (248 rows/s at 100,000 cases): it
+    takes the scope a chunk of ``size`` cases at a time (24,000 rows/s; 20,000-21,000 for a
+    first export)."""
     if connection.vendor != "postgresql":
+        _give_study_ids(scope)
         yield from _chunked_case_rows(scope, size)
         return
-    statement = Statement()
+    statement = Statement(every_case=_every_case(scope))
     found = _chunk_query(scope, 0, None)
     if found is None:
         return

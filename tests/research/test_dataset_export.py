@@ -50,11 +50,15 @@ from tests.factories import (
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # The cases' export on PostgreSQL, whatever its size: one query for the cases that lack a study
 # ID and one statement that reads every case with all its figures, a chunk at a time from one
-# cursor. On SQLite: that statement once per chunk (issue 18: before, nine per chunk: cases,
-# study IDs, history, circle, attendance, plans, follow-up moments, respondents, outcomes).
+# cursor. On SQLite: the same query for the study IDs, then that statement once per chunk
+# (issue 18: before, nine per chunk: cases, study IDs, history, circle, attendance, plans,
+# follow-up moments, respondents, outcomes). The first export makes the study IDs: one INSERT
+# per 5,000 cases, in a transaction of its own (here a savepoint: two more queries).
 # The answers: per chunk, moments, study IDs, respondents, outcomes.
 CASE_QUERIES = 2
 CHUNK_QUERIES = 1
+STUDY_ID_QUERIES = 1
+NEW_STUDY_IDS = 3
 RESPONDENT_QUERIES = 4
 
 
@@ -656,26 +660,27 @@ def test_the_queries_per_chunk_are_fixed(world):
     eight = Case.objects.filter(pk__in=[c.pk for c in made])
     alone = Case.objects.filter(pk=world.case.pk)
     if connection.vendor == "postgresql":
-        # The first export makes the study IDs (two more queries, per 5,000 cases); then the
+        # The first export makes the study IDs (three more queries, per 5,000 cases); then the
         # same two queries whatever the number of cases and the size of the chunks read.
-        assert _queries(CASES, four, 2) == (CASE_QUERIES + 2, 4)
+        assert _queries(CASES, four, 2) == (CASE_QUERIES + NEW_STUDY_IDS, 4)
         assert _queries(CASES, four, 2) == (CASE_QUERIES, 4)
-        assert _queries(CASES, eight, 2) == (CASE_QUERIES + 2, 8)
+        assert _queries(CASES, eight, 2) == (CASE_QUERIES + NEW_STUDY_IDS, 8)
         assert _queries(CASES, eight, 2) == (CASE_QUERIES, 8)
         assert _queries(CASES, eight, 3) == (CASE_QUERIES, 8)
         # A case without a meeting, a plan or a follow-up moment: the same.
-        assert _queries(CASES, alone, 2) == (CASE_QUERIES + 2, 1)
+        assert _queries(CASES, alone, 2) == (CASE_QUERIES + NEW_STUDY_IDS, 1)
         assert _queries(CASES, alone, 2) == (CASE_QUERIES, 1)
     else:
-        # The first export makes the study IDs: two more queries per chunk (none for the
-        # last, empty one). Then: one per chunk, and one that finds no more cases.
-        assert _queries(CASES, four, 2) == ((CHUNK_QUERIES + 2) * 2 + 1, 4)
-        assert _queries(CASES, four, 2) == (CHUNK_QUERIES * 2 + 1, 4)
-        assert _queries(CASES, eight, 2) == ((CHUNK_QUERIES + 2) * 2 + CHUNK_QUERIES * 2 + 1, 8)
-        assert _queries(CASES, eight, 2) == (CHUNK_QUERIES * 4 + 1, 8)
-        assert _queries(CASES, eight, 3) == (CHUNK_QUERIES * 3, 8)  # the last chunk is short
-        assert _queries(CASES, alone, 2) == (CHUNK_QUERIES + 2, 1)
-        assert _queries(CASES, alone, 2) == (CHUNK_QUERIES, 1)
+        # The study IDs first (three more queries the first time), then one query per chunk,
+        # and one that finds no more cases.
+        ids = STUDY_ID_QUERIES
+        assert _queries(CASES, four, 2) == (ids + NEW_STUDY_IDS + CHUNK_QUERIES * 2 + 1, 4)
+        assert _queries(CASES, four, 2) == (ids + CHUNK_QUERIES * 2 + 1, 4)
+        assert _queries(CASES, eight, 2) == (ids + NEW_STUDY_IDS + CHUNK_QUERIES * 4 + 1, 8)
+        assert _queries(CASES, eight, 2) == (ids + CHUNK_QUERIES * 4 + 1, 8)
+        assert _queries(CASES, eight, 3) == (ids + CHUNK_QUERIES * 3, 8)  # the last is short
+        assert _queries(CASES, alone, 2) == (ids + NEW_STUDY_IDS + CHUNK_QUERIES, 1)
+        assert _queries(CASES, alone, 2) == (ids + CHUNK_QUERIES, 1)
     assert _queries(RESPONDENTS, four, 1) == (RESPONDENT_QUERIES * 4 + 1, 4)
     assert _queries(RESPONDENTS, eight, 2) == (RESPONDENT_QUERIES * 4 + 1, 8)
     assert _queries(RESPONDENTS, eight, 3) == (RESPONDENT_QUERIES * 3, 8)
