@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
 from kring.demo import bulk, personas, stories
 
@@ -48,8 +49,14 @@ class Command(BaseCommand):
         # The status counts' triggers saw every case; their changes folded, as the worker
         # does every round.
         from kring.cases import tally
+        from kring.cases.models import StatusCount
 
         tally.compact()
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Folding left a dead row for each case's +1; vacuumed now, as autovacuum would in
+            # a while (a start page read 45,000 dead index entries for 75 counts: 3 ms).
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM (ANALYZE) {StatusCount._meta.db_table}")
         if options["verbosity"] > 1:
             for table, count in rows.most_common():
                 self.stdout.write(f"  {table:<32}{count:>12,}")
