@@ -6,8 +6,10 @@ from kring.core.periodic import register
 from kring.privacy import retention
 
 # Once a day across all workers (a claim in the cache); the interval spares the reads. A backlog
-# is anonymised a few seconds per round, so the mail sent in the same rounds is not held up.
-ROUND_SECONDS = 5.0
+# is anonymised a second per round, so the mail sent by the same worker waits no longer than
+# that: with five seconds, one worker on SQLite sent 67 messages/s instead of 400 while it
+# worked off the first day's backlog (2,676 cases at 100,000: about half an hour this way).
+ROUND_SECONDS = 1.0
 
 register(
     "privacy.retention",

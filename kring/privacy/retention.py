@@ -29,7 +29,7 @@ A case is anonymised once its ``requester_name`` is :data:`ANONYMISED`; no other
 stored. The access log is not touched: it is append-only and hash-chained, and its retention
 needs its own design.
 
-:func:`run_daily` does all of it. The worker calls it every 30 seconds, for a few seconds at
+:func:`run_daily` does all of it. The worker calls it every 30 seconds, for a second at
 most; it acts at most once per local day (the date of the last run is kept in the database
 cache, shared by all workers), and then only on the rows that are due. Everything it does is
 idempotent, so a cleared cache or two workers racing at midnight only cost a few queries.
@@ -287,7 +287,7 @@ def run_daily(
     """All retention work, at most once per local day unless ``force``; returns the counts
     per kind (an empty dict when it already ran today).
 
-    ``seconds``: how long this call may anonymise. The worker gives it a few seconds of each
+    ``seconds``: how long this call may anonymise. The worker gives it a second of each
     round, so that a backlog (the first run on years of cases: 2,676 cases, about a minute at
     100,000) does not hold up the mail sent in the same rounds; the day counts as done once a
     call finishes every due case, and the next round goes on where this one stopped."""
