@@ -41,6 +41,9 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
     # The workers against plain smtplib, none sending a message twice.
     for sender in ("plain smtplib", "1 worker(s)", "2 worker(s)"):
         assert re.search(rf"^{re.escape(sender)}\s+[\d.]+\s+[\d.]+\s+(0|-)$", text, re.M), sender
+    # Twice: to the local server, and to one that answers as slowly as a relay.
+    assert "to a server that takes 20 ms a message" in text
+    assert len(re.findall(r"^two workers against one: [\d.]+×", text, re.M)) == 2
     # A second run reuses the databases.
     again = io.StringIO()
     call_command(
