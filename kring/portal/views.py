@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -60,9 +61,22 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
     phase = phase_of(case)
     may = allowed_actions(participant, phase)
     meeting = Meeting.objects.filter(case=case).first() if phase == Phase.MEETING_SET else None
-    options = list(DateOption.objects.filter(case=case).order_by("starts_at"))
-    answers = dict(
-        DateAnswer.objects.filter(participant=participant).values_list("option_id", "answer")
+    poll_open = case.status in meeting_services.POLL_OPEN and "dates" in may
+    # The dates with this person's answer to each, in one query; only while they are asked.
+    options = (
+        list(
+            DateOption.objects.filter(case=case)
+            .annotate(
+                given=Subquery(
+                    DateAnswer.objects.filter(
+                        option=OuterRef("pk"), participant=participant
+                    ).values("answer")[:1]
+                )
+            )
+            .order_by("starts_at")
+        )
+        if poll_open
+        else []
     )
     suggested = list(participant.suggested.order_by("name").values_list("name", flat=True))
     # Read once: the coordinators named on the page, and the one to call.
@@ -70,12 +84,13 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
     return {
         "participant": participant,
         "case": case,
-        "questions": list(case.questions.all()),
+        # By position: the model's own order starts with the case, a join for nothing.
+        "questions": list(case.questions.order_by("position", "pk")),
         "phase": phase.value,
         "may": may,
         "meeting": meeting if meeting and meeting.is_scheduled else None,
-        "poll_open": case.status in meeting_services.POLL_OPEN and "dates" in may,
-        "options": [(option, answers.get(option.pk)) for option in options],
+        "poll_open": poll_open,
+        "options": [(option, option.given) for option in options],
         "answer_choices": DateAnswer.Answer.choices,
         "suggested": suggested,
         "coordinators": [a.coordinator.full_name for a in accepted],

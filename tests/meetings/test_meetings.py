@@ -107,6 +107,16 @@ def test_the_poll_grid_from_own_pages_and_phone_answers(world, client, circle):
     assert found.best.option == first
     assert "Dirk Bos" not in response.text
     assert DateAnswer.objects.get(participant=circle["ayse"], option=first).entered_by is None
+    # Each own page shows that person's answers, and only theirs.
+    client.logout()
+    for key, answers in (("ayse", ("yes", "no")), ("bram", ("maybe", "yes"))):
+        page = client.get(reverse("portal", args=[links.issue(circle[key])]))
+        assert page.context["options"] == list(zip((first, second), answers, strict=True))
+        for each, answer in zip((first, second), answers, strict=True):
+            assert (
+                f'id="option-{each.pk}-{answer}" name="option-{each.pk}" value="{answer}" checked'
+                in (page.text)
+            )
 
 
 @pytest.mark.django_db

@@ -26,6 +26,7 @@ from kring.meetings.models import Meeting
 
 # The constructor arguments of the forms that need more than their data, by "app.module.Form".
 NEEDS: dict[str, Any] = {
+    "cases.forms.CaseFilterForm": lambda world: {"user": world.manager},
     "cases.forms.IntakeForm": lambda world: {"requested_on": dt.date(2026, 3, 1)},
     "circle.forms.ParticipantForm": lambda world: {"case": world.case},
     "circle.forms.InformationNeedForm": lambda world: {"case": world.case},
