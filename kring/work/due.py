@@ -126,10 +126,12 @@ def norms(user: User, today: dt.date, *, limit: int | None = None) -> list[NormD
     return found[:limit] if limit is not None else found
 
 
-def norms_count(user: User) -> int:
+def norms_count(user: User, counted: dict[str, int] | None = None) -> int:
     """How many of ``user``'s managed cases have a norm: the requests and accepted cases from
-    the status counts, the intakes without a date counted."""
-    counted = tally.counts(tally.manager_areas(user))
+    the status counts (``counted``, if the caller read them already), the intakes without a
+    date counted."""
+    if counted is None:
+        counted = tally.counts(tally.manager_areas(user))
     undated = managed_cases(user).filter(status=Status.INTAKE, intake_on__isnull=True).count()
     return counted.get(Status.REQUESTED, 0) + counted.get(Status.ACCEPTED, 0) + undated
 

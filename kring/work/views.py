@@ -54,7 +54,7 @@ def start(request: HttpRequest) -> HttpResponse:
             (str(Status(s).label), counted[s]) for s in Status.values if counted.get(s)
         ]
         context["manager_norms"] = due.norms(user, timezone.localdate(), limit=START_LIMIT)
-        context["manager_norms_count"] = due.norms_count(user)
+        context["manager_norms_count"] = due.norms_count(user, counted)
     if user.is_coordinator:
         context["aftercare_due"] = due.aftercare_due(user, timezone.localdate(), limit=START_LIMIT)
         context["aftercare_due_count"] = due.aftercare_due_count(user, timezone.localdate())
