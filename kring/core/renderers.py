@@ -51,7 +51,7 @@ OWN: frozenset[str] = frozenset()
 _AUTOESCAPE = Context(autoescape=True)
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     return str(render_value_in_context(value, _AUTOESCAPE))
 
 
@@ -61,7 +61,7 @@ def _formatted(value: Any) -> str:
         text = "%s" % (value,)  # noqa: UP031 - the filter's own formatting
     except (ValueError, TypeError):
         return ""
-    return _shown(mark_safe(text) if isinstance(value, SafeData) else text)  # noqa: S308
+    return shown(mark_safe(text) if isinstance(value, SafeData) else text)  # noqa: S308
 
 
 def _attrs(attrs: dict[str, Any], *, skip_class: bool = True) -> str:
@@ -72,14 +72,14 @@ def _attrs(attrs: dict[str, Any], *, skip_class: bool = True) -> str:
         if (skip_class and name == "class") or value is False:
             continue
         written.append(
-            f" {_shown(name)}" if value is True else f' {_shown(name)}="{_formatted(value)}"'
+            f" {shown(name)}" if value is True else f' {shown(name)}="{_formatted(value)}"'
         )
     return "".join(written)
 
 
 def _class(base: str, attrs: dict[str, Any]) -> str:
     extra = attrs.get("class")
-    return f"{base} {_shown(extra)}" if extra else base
+    return f"{base} {shown(extra)}" if extra else base
 
 
 INPUT_CLASSES = {
@@ -93,10 +93,10 @@ def _input(widget: dict[str, Any]) -> str:
     kind = widget["type"]
     base = INPUT_CLASSES.get(kind, "utrecht-textbox utrecht-textbox--html-input")
     value = widget["value"]
-    shown = f' value="{_formatted(value)}"' if value is not None else ""
+    given = f' value="{_formatted(value)}"' if value is not None else ""
     return (
-        f'<input class="{_class(base, attrs)}" type="{_shown(kind)}" '
-        f'name="{_shown(widget["name"])}"{shown}{_attrs(attrs)}>'
+        f'<input class="{_class(base, attrs)}" type="{shown(kind)}" '
+        f'name="{shown(widget["name"])}"{given}{_attrs(attrs)}>'
     )
 
 
@@ -105,8 +105,8 @@ def _textarea(widget: dict[str, Any]) -> str:
     value = widget["value"]
     return (
         f'<textarea class="{_class("utrecht-textarea utrecht-textarea--html-textarea", attrs)}" '
-        f'name="{_shown(widget["name"])}"{_attrs(attrs)}>\n'
-        f"{_shown(value) if value else ''}</textarea>"
+        f'name="{shown(widget["name"])}"{_attrs(attrs)}>\n'
+        f"{shown(value) if value else ''}</textarea>"
     )
 
 
@@ -114,15 +114,15 @@ def _select(widget: dict[str, Any]) -> str:
     attrs = widget["attrs"]
     parts = [
         f'<select class="{_class("utrecht-select utrecht-select--html-select", attrs)}" '
-        f'name="{_shown(widget["name"])}"{_attrs(attrs)}>'
+        f'name="{shown(widget["name"])}"{_attrs(attrs)}>'
     ]
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
+            parts.append(f'\n  <optgroup label="{shown(group_name)}">')
         for option in group_choices:
             parts.append(
                 f'\n  <option value="{_formatted(option["value"])}"'
-                f"{_attrs(option['attrs'], skip_class=False)}>{_shown(option['label'])}</option>"
+                f"{_attrs(option['attrs'], skip_class=False)}>{shown(option['label'])}</option>"
             )
         if group_name:
             parts.append("\n  </optgroup>")

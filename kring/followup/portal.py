@@ -117,10 +117,16 @@ def _summary(
 
 
 def research_context(
-    participant: Participant, *, questionnaire_form: QuestionnaireForm | None = None
+    participant: Participant,
+    *,
+    questionnaire_form: QuestionnaireForm | None = None,
+    moments: bool = True,
 ) -> OwnFollowUp:
-    """The research part of the own page: one query; three or four when questions show."""
+    """The research part of the own page: one query; three or four when questions show; none
+    while the case is where no moment can be open yet (``moments`` false: before the plan)."""
     own = OwnFollowUp(consent=participant.research_consent, phone=settings.KRING_RESEARCH_PHONE)
+    if not moments:
+        return own
     respondent = shown_respondent(participant)
     if respondent is None:
         return own

@@ -78,7 +78,12 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         if poll_open
         else []
     )
-    suggested = list(participant.suggested.order_by("name").values_list("name", flat=True))
+    # What a section shows is read, and its form made, only while the section is on the page.
+    suggested = (
+        list(participant.suggested.order_by("name").values_list("name", flat=True))
+        if "suggest" in may
+        else []
+    )
     # Read once: the coordinators named on the page, and the one to call.
     accepted = list(case.assignments.filter(state="accepted").select_related("coordinator"))
     return {
@@ -95,13 +100,23 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "suggested": suggested,
         "coordinators": [a.coordinator.full_name for a in accepted],
         "willingness_form": forms.get("willingness_form")
-        or PortalWillingnessForm(
-            initial={"willingness": participant.willingness}, auto_id="willing_%s"
+        or (
+            PortalWillingnessForm(
+                initial={"willingness": participant.willingness}, auto_id="willing_%s"
+            )
+            if "willingness" in may
+            else None
         ),
-        "needs_form": forms.get("needs_form") or PortalNeedsForm(instance=participant),
-        "suggest_form": forms.get("suggest_form") or PortalSuggestForm(auto_id="suggest_%s"),
+        "needs_form": forms.get("needs_form")
+        or (PortalNeedsForm(instance=participant) if "needs" in may else None),
+        "suggest_form": forms.get("suggest_form")
+        or (PortalSuggestForm(auto_id="suggest_%s") if "suggest" in may else None),
         "view_form": forms.get("view_form")
-        or PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s"),
+        or (
+            PortalViewForm(initial={"written_view": participant.written_view}, auto_id="view_%s")
+            if "view" in may
+            else None
+        ),
         "error": forms.get("error"),
         "contact": contact.for_case(case, participant=True, accepted=accepted),
         "languages": languages.choices(languages.participant_languages()),
@@ -111,7 +126,10 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
             else None
         ),
         "research": follow_up_portal.research_context(
-            participant, questionnaire_form=forms.get("questionnaire_form")
+            participant,
+            questionnaire_form=forms.get("questionnaire_form"),
+            # Research moments open once everyone has the plan, never before the meeting.
+            moments=phase in (Phase.AFTER_MEETING, Phase.ENDED),
         ),
     }
 

@@ -126,7 +126,7 @@ def test_a_scope_of_many_pieces_is_read_apart_and_merged_exactly(world, client, 
 
 
 @pytest.mark.django_db
-def test_the_count_by_pieces_is_exact_up_to_the_cap_and_says_more_past_it(world, monkeypatch):
+def test_the_count_by_pieces_is_exact_up_to_the_cap_and_says_more_past_it(world):
     """Each piece gives at most cap + 1 cases and their union is counted up to cap + 1: the
     same as counting the whole scope up to the cap, whatever the cap, filter or overlap."""
     manager = _four_pieces(world)
@@ -134,8 +134,7 @@ def test_the_count_by_pieces_is_exact_up_to_the_cap_and_says_more_past_it(world,
     for scope in (cases_for(manager), cases_for(manager).filter(region=world.west)):
         total = scope.count()
         for cap in range(0, total + 3):
-            monkeypatch.setattr(paging, "COUNT_CAP", cap)
-            assert paging.capped_count(scope, pieces) == min(total, cap + 1), (cap, total)
+            assert paging.capped_count(scope, pieces, cap) == min(total, cap + 1), (cap, total)
     with CaptureQueriesContext(connection) as queries:
         paging.capped_count(cases_for(manager), pieces)
     assert len(queries) == 1
@@ -151,6 +150,24 @@ def test_past_a_thousand_the_list_says_more_than(many, client, monkeypatch):
     assert narrowed.context["page"].more_than is None
     # An old link's page number counts them all, to stay in range.
     assert client.get(reverse("case_list"), {"page": 3}).context["page"].count == 24
+
+
+def test_a_search_is_counted_to_its_own_lower_cap(many, client, monkeypatch):
+    """A broad term is counted to SEARCH_COUNT_CAP (its matches are visited to count them);
+    the list itself still pages through every match."""
+    monkeypatch.setattr(paging, "SEARCH_COUNT_CAP", 5)
+    client.force_login(many.manager)
+    url = reverse("case_list")
+    response = client.get(url, {"q": "buurthuis"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["page"].more_than == 5
+    assert "More than 5 cases found" in response.text
+    # The list without a search keeps the higher cap, and the search's pages reach every match.
+    assert client.get(url).context["page"].more_than is None
+    seen = rows(response)
+    while "next" in links(response):
+        response = client.get(f"{url}?{links(response)['next']}")
+        seen += rows(response)
+    assert len(seen) == len(set(seen)) == 23
 
 
 def test_a_deep_page_runs_the_queries_of_the_first(many, client):

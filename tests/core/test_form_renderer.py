@@ -18,12 +18,14 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 import kring
 from kring.core.renderers import WRITERS, KringFormRenderer
+from kring.core.templatetags.kring_forms import form_field
 
 
 class ComparingRenderer(KringFormRenderer):
@@ -129,6 +131,44 @@ def test_every_field_of_every_form_is_written_as_its_template_writes_it(world):
     assert made >= 30
     assert ComparingRenderer.compared >= 100
     assert ComparingRenderer.differences == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_field_is_wrapped_as_the_field_template_wraps_it(world, language):
+    """``{% form_field %}`` writes what ``includes/field.html`` writes: label, "optional", help,
+    errors and the input, for a checkbox and for everything else."""
+    compared, kinds = 0, set()
+    with translation.override(language):
+        for cls in _form_classes():
+            try:
+                forms_made = [cls(), cls(data={})]
+            except TypeError:
+                continue
+            for form in forms_made:
+                if form.is_bound:
+                    form.is_valid()
+                for field in form:
+                    by_template = render_to_string("includes/field.html", {"field": field})
+                    assert str(form_field(field)) == by_template, (cls.__name__, field.name)
+                    compared += 1
+                    kinds.add((field.widget_type, bool(field.errors), field.field.required))
+    assert compared >= 200
+    # Checkboxes and other inputs, with and without errors, required and optional.
+    assert {("checkbox", True, True), ("text", True, True), ("text", False, False)} <= kinds
+
+
+def test_the_field_tag_would_notice_a_changed_template(settings, tmp_path):
+    (tmp_path / "includes").mkdir()
+    (tmp_path / "includes" / "field.html").write_text("<p>{{ field.label }}</p>\n")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    field = forms.Form()
+    field.fields["name"] = forms.CharField(label="Naam")
+    bound = field["name"]
+    assert render_to_string("includes/field.html", {"field": bound}) == "<p>Naam</p>\n"
+    assert str(form_field(bound)) != "<p>Naam</p>\n"
 
 
 def test_a_changed_template_would_be_noticed(settings, tmp_path):
