@@ -63,6 +63,7 @@ def _render_both(widget: forms.Widget, name: str, value: Any, attrs: dict[str, A
 
 AWKWARD = [
     (forms.TextInput(), "name", 'Ayşe "de" <Vries> & zn'),
+    (forms.TextInput(attrs={"placeholder": "O'Brien"}), "name", "d'Ancona &amp; 'zn'"),
     (forms.TextInput(attrs={"class": "kring-wide", "required": True}), "q", None),
     (forms.TextInput(attrs={"disabled": False, "data-x": 'a"b'}), "a&b", mark_safe("<b>")),
     (forms.EmailInput(attrs={"autocomplete": "email"}), "email", "a@b.test"),
