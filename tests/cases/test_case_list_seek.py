@@ -152,22 +152,27 @@ def test_past_a_thousand_the_list_says_more_than(many, client, monkeypatch):
     assert client.get(reverse("case_list"), {"page": 3}).context["page"].count == 24
 
 
-def test_a_search_is_counted_to_its_own_lower_cap(many, client, monkeypatch):
-    """A broad term is counted to SEARCH_COUNT_CAP (its matches are visited to count them);
-    the list itself still pages through every match."""
-    monkeypatch.setattr(paging, "SEARCH_COUNT_CAP", 5)
+def test_a_search_is_not_counted_past_its_page(many, client):
+    """A broad term is not counted (its matches would be visited to count them): the page
+    says "more than 5" and pages on through every match; a narrow one is counted by its page;
+    the list without a search keeps its count."""
     client.force_login(many.manager)
     url = reverse("case_list")
-    response = client.get(url, {"q": "buurthuis"}, HTTP_ACCEPT_LANGUAGE="en")
+    with CaptureQueriesContext(connection) as searched:
+        response = client.get(url, {"q": "buurthuis"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert not [q for q in searched.captured_queries if "COUNT(" in q["sql"].upper()]
     assert response.context["page"].more_than == 5
     assert "More than 5 cases found" in response.text
-    # The list without a search keeps the higher cap, and the search's pages reach every match.
-    assert client.get(url).context["page"].more_than is None
     seen = rows(response)
     while "next" in links(response):
-        response = client.get(f"{url}?{links(response)['next']}")
+        response = client.get(f"{url}?{links(response)['next']}", HTTP_ACCEPT_LANGUAGE="en")
+        assert "More than 5 cases found" in response.text
         seen += rows(response)
     assert len(seen) == len(set(seen)) == 23
+    narrow = client.get(url, {"q": "Buurthuis 2"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert narrow.context["page"].more_than is None
+    assert f"{len(rows(narrow))} case" in narrow.text
+    assert client.get(url).context["page"].count == 24
 
 
 def test_a_deep_page_runs_the_queries_of_the_first(many, client):
@@ -188,7 +193,8 @@ def test_filters_survive_paging_and_old_page_numbers_still_work(many, client):
     client.force_login(many.manager)
     url = reverse("case_list")
     first = client.get(url, {"q": "buurthuis"})
-    assert first.context["page"].paginator.count == 23
+    # A search is not counted past its page (23 match): "more than 5".
+    assert first.context["page"].more_than == 5
     second = client.get(f"{url}?{links(first)['next']}")
     assert "q=buurthuis" in links(first)["next"]
     assert all(ref not in rows(first) for ref in rows(second))
