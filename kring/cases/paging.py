@@ -6,7 +6,8 @@ of the page after it (``?before=…``): the database seeks to that point in the 
 ``?page=N`` (old links) still works, by ``OFFSET``; the links this module makes are seeks.
 
 The count stops at ``COUNT_CAP``: past it the list says "more than 1,000", since counting
-every case of a region grew with the data and a list that long is filtered, not read.
+every case of a region grew with the data and a list that long is filtered, not read. A
+search is not counted past its page ("more than 25"): counting a broad term visits its matches.
 
 Three queries per page whatever the data: the count, the page and its assignments
 (the caller's prefetch). Given the scope as pieces (:func:`kring.cases.access.case_partitions`),

@@ -80,7 +80,10 @@ ACTIVE_ASSIGNMENTS = Prefetch(
     "assignments",
     queryset=Assignment.objects.filter(
         state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
-    ).select_related("coordinator"),
+    )
+    .select_related("coordinator")
+    # The list shows the coordinator's name: not their password hash, phone and the rest.
+    .only("case_id", "state", "coordinator__full_name"),
     to_attr="active_assignments",
 )
 

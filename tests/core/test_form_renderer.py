@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 import kring
-from kring.core.renderers import WRITERS, KringFormRenderer
+from kring.core.renderers import WRITERS, KringFormRenderer, ListSelect
 from kring.core.templatetags.kring_forms import form_field
 
 
@@ -170,6 +170,54 @@ def test_the_field_tag_would_notice_a_changed_template(settings, tmp_path):
     bound = field["name"]
     assert render_to_string("includes/field.html", {"field": bound}) == "<p>Naam</p>\n"
     assert str(form_field(bound)) != "<p>Naam</p>\n"
+
+
+LIST_CHOICES = [
+    ("", gettext_lazy("all")),
+    (3, 'Ayşe "de" <Vries>'),
+    ("3", "twice the same value: only the first is selected"),
+    (None, "None is an empty value"),
+    (12, 1000),
+]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("value", [None, "", 3, "3", 12, "nothing", [3]])
+def test_a_list_select_writes_what_a_select_writes(language, value):
+    """ListSelect skips Django's dict per option; the HTML is Select's, through the template."""
+    attrs = {"id": "id_who", "aria-describedby": "who_helptext", "required": False}
+    with translation.override(language):
+        select = forms.Select(choices=LIST_CHOICES)
+        context = select.get_context("who", value, {**attrs, "class": "kring-wide"})
+        by_template = KringFormRenderer().render_by_template(select.template_name, context)
+        listed = ListSelect(choices=LIST_CHOICES, attrs={"class": "kring-wide"})
+        written = listed.render("who", value, attrs)
+    assert str(written) == by_template.strip()
+    # None and "" choose the empty option, as a Select does; "nothing" is no option.
+    assert written.count('" selected>') == (0 if value == "nothing" else 1)
+
+
+@pytest.mark.django_db
+def test_the_case_filters_lists_write_what_a_select_writes(world):
+    """The case list's region and coordinator filters, unbound and with a choice."""
+    from kring.cases.forms import CaseFilterForm
+
+    compared = 0
+    for data in (None, {"region": str(world.west.pk), "coordinator": str(world.coordinator.pk)}):
+        form = CaseFilterForm(data, user=world.manager)
+        for name in ("region", "coordinator"):
+            bound = form[name]
+            assert isinstance(bound.field.widget, ListSelect)
+            as_select = forms.Select(choices=bound.field.widget.choices)
+            expected = as_select.render(
+                bound.html_name,
+                bound.value(),
+                bound.build_widget_attrs({"id": bound.auto_id}),
+                KringFormRenderer(),
+            )
+            assert str(bound) == str(expected)
+            compared += str(bound).count("<option")
+    assert compared > 8
 
 
 def test_a_changed_template_would_be_noticed(settings, tmp_path):
