@@ -4,6 +4,7 @@ study IDs are the follow-up's: kring.followup.models.StudyCase)."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,12 +45,24 @@ class FigureBucket(models.Model):
     month = models.BooleanField(_("whole month"), default=False)
     day = models.DateField(_("day (or first day of the month)"))
     data = models.JSONField(_("figures"), default=dict)
+    # ``data["n"]`` as a column: the financiers list sums it over a financier's month buckets,
+    # where reading it from the JSON parsed each bucket's kilobyte of figures.
+    cases = models.PositiveIntegerField(_("cases"), default=0)
 
     class Meta:
         verbose_name = _("figure bucket")
         verbose_name_plural = _("figure buckets")
         indexes = [
             models.Index(fields=["area", "financier", "month", "day"], name="research_bucket_key"),
+            # The month buckets alone, with their count of cases: the financiers list finds a
+            # scope's financiers and sums their cases from this index (through the one above it
+            # read a scope's day buckets too, 9,673 entries for 378 at 100,000 cases, and each
+            # bucket's JSON). Partial: SQLite takes ``WHERE month`` for no equality on a column.
+            models.Index(
+                fields=["area", "financier", "cases"],
+                condition=Q(month=True),
+                name="research_bucket_months",
+            ),
             models.Index(fields=["month", "day"], name="research_bucket_day"),
         ]
 

@@ -52,9 +52,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
 from kring.accounts.models import Organisation, Region
@@ -378,7 +385,14 @@ def _months_of(buckets: dict[tuple[str, int | None, dt.date], Data]) -> dict[Any
 
 def _rows(buckets: dict[Any, Data], *, month: bool) -> list[FigureBucket]:
     return [
-        FigureBucket(area=area, financier_id=financier, month=month, day=day, data=data)
+        FigureBucket(
+            area=area,
+            financier_id=financier,
+            month=month,
+            day=day,
+            data=data,
+            cases=data.get("n", 0),
+        )
         for (area, financier, day), data in buckets.items()
         if data
     ]
@@ -693,11 +707,10 @@ def financier_case_count(areas: Sequence[str]) -> Subquery:
     """For ``Organisation.objects.annotate()``: how many cases in ``areas`` the financier
     funds (or was asked to), from its month buckets. A case is in one area of a scope (a
     scope is ``all``, or regions and the national inbox), so the sum counts it once."""
-    requests = Cast(KeyTextTransform("n", "data"), IntegerField())
     return Subquery(
         FigureBucket.objects.filter(area__in=list(areas), month=True, financier=OuterRef("pk"))
         .order_by()
         .values("financier")
-        .annotate(total=Sum(requests))
+        .annotate(total=Sum("cases"))
         .values("total")
     )

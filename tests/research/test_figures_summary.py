@@ -189,3 +189,24 @@ def test_the_summary_follows_generated_data_without_a_rebuild(world):
         assert comparable(
             reports.summarised_report(research_areas(user), organisation, period)
         ) == comparable(reports.financier_report(research_cases(user), organisation, period))
+
+
+@pytest.mark.django_db
+def test_a_bucket_keeps_its_count_of_cases_in_a_column_and_old_buckets_get_it():
+    """The financiers list sums ``cases``, which must be ``data["n"]``: as buckets are written,
+    and for the buckets kept before the column came (migration research 0006)."""
+    import importlib
+
+    from django.apps import apps
+
+    from kring.research.models import FigureBucket
+
+    written = [
+        FigureBucket(area="r1", month=True, day=dt.date(2026, 3, 1), data={"n": n, "x": 1})
+        for n in (1, 7, 2500)
+    ] + [FigureBucket(area="r1", month=False, day=dt.date(2026, 3, 2), data={"x": 1})]
+    FigureBucket.objects.bulk_create(written)
+    FigureBucket.objects.update(cases=0)
+    migration = importlib.import_module("kring.research.migrations.0006_bucket_cases")
+    migration.fill(apps, None)
+    assert sorted(FigureBucket.objects.values_list("cases", flat=True)) == [0, 1, 7, 2500]
