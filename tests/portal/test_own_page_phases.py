@@ -221,3 +221,31 @@ def test_who_said_no_sees_only_that_in_every_phase(world, client):
         assert "take-part" in shown(html)
         assert "You said you do not take part." in html
         assert_refused(client, url, frank, ["needs", "suggest", "view", "follow_up"])
+
+
+@pytest.mark.django_db
+def test_each_phase_reads_only_what_its_sections_show(world, client):
+    """Before the meeting no research moment can be open: the page does not look one up. Once
+    the date is set nobody is suggested any more: the suggested names are not read either.
+    After the meeting the research moment is looked up (it is shown there)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    jan = person(world.case)
+    url = reverse("portal", args=[links.issue(jan)])
+
+    def tables() -> str:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return " ".join(q["sql"] for q in queries.captured_queries)
+
+    before = tables()
+    assert "followup_respondent" not in before
+    suggested = '"suggested_by_id" = '  # the names this person suggested
+    assert suggested in before  # the suggest section shows them
+    scheduled(world.case)
+    meeting_set = tables()
+    assert "followup_respondent" not in meeting_set
+    assert suggested not in meeting_set
+    set_status(world.case, Status.PLAN_DISTRIBUTED)
+    assert "followup_respondent" in tables()
