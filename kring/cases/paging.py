@@ -164,27 +164,25 @@ def seek_page(
     size: int,
     *,
     pieces: Sequence[Q] | None = None,
-    count_by_pieces: bool = True,
     counted: bool = True,
 ) -> SeekPage:
     """One page of ``cases`` (scoped and filtered, with its select_related), newest first.
-    ``pieces``: the scope's parts (whose union is the scope), read apart and merged; counted
-    apart too unless ``count_by_pieces`` is False. Not ``counted``: no count beyond the page
-    itself — "more than a page" once there is another page (for a search: a term found in
-    many cases is counted by visiting its matches, 6 ms to 1,000 of them at 100,000 cases).
-    The caller prefetches what the page's rows need."""
+    ``pieces``: the scope's parts (whose union is the scope), read apart and merged, and
+    counted apart. Not ``counted``: no count beyond the page itself — "more than a page" once
+    there is another page (for a search: a term found in many cases is counted by visiting its
+    matches, 6 ms to 1,000 of them at 100,000 cases). The caller prefetches what the page's
+    rows need."""
     read = _reader(cases, pieces, size)
     after, before = parse(query.get("after")), parse(query.get("before"))
     numbered = after is None and before is None and query.get("page", "1") not in ("", "1")
     # An old link's page number needs the whole count to stay in range; a seek does not.
-    counted_by = pieces if count_by_pieces else None
     cap = COUNT_CAP if counted or numbered else size
     if numbered:
         count = cases.count()
     elif counted:
-        count = capped_count(cases, counted_by, cap)
-    else:  # the first page tells by its rows; a page after or before one: more than a page
-        count = -1 if after is None and before is None else size + 1
+        count = capped_count(cases, pieces, cap)
+    else:  # a page after or before another: more than a page (the first: its rows, below)
+        count = size + 1
     if before is not None:
         rows = read(_newer(*before), True)
         newer = len(rows) > size
@@ -212,7 +210,7 @@ def seek_page(
     number = max(1, min(number, math.ceil(count / size) or 1))
     if number == 1:
         rows = read(Q(), False)
-        if count < 0:
+        if not counted:
             count = len(rows)
     else:  # an old link's page number: by OFFSET
         start = (number - 1) * size

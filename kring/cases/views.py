@@ -104,7 +104,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         settings.KRING_CASE_PAGE_SIZE,
         pieces=case_partitions(user),
-        count_by_pieces=not searching,
         counted=not searching,
     )
     prefetch_related_objects(page.object_list, ACTIVE_ASSIGNMENTS)

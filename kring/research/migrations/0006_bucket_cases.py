@@ -16,7 +16,6 @@ def fill(apps, schema_editor):
         last = rows[-1].pk
 
 
-
 class Migration(migrations.Migration):
 
     dependencies = [
