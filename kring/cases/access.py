@@ -10,6 +10,7 @@ Anything outside the scope is a 404, never a 403: the URL does not reveal that a
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -81,8 +82,23 @@ def managed_cases(user: User) -> QuerySet[Case]:
 
 
 def coordinated_cases(user: User) -> QuerySet[Case]:
-    """The cases ``user`` is asked for or coordinating, until their role ends."""
-    return _scoped(_coordinator_scope(user)) if user.is_active else Case.objects.none()
+    """The cases ``user`` is asked for or coordinating, until their role ends.
+
+    On SQLite through a join from the coordinator's assignments (one active assignment per
+    case and coordinator at most, so no case comes twice): SQLite, which keeps no statistics,
+    planned the start page's lists from every case in a status and probed the coordinator's
+    few ids per row (4,000-7,000 cases at 100,000; 14.8 -> 17.7 ms for the coordinator's start
+    page from 1,000 to 100,000 cases, 14.4 -> 15.5 ms with the join; issue 18). PostgreSQL
+    plans the subquery of ``_coordinator_scope`` well and the join a millisecond slower per
+    list."""
+    if not user.is_active or not user.is_coordinator:
+        return Case.objects.none()
+    if connection.vendor != "sqlite":
+        return _scoped(_coordinator_scope(user))
+    return Case.objects.filter(
+        assignments__coordinator=user,
+        assignments__state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED],
+    )
 
 
 def _accepted_scope(user: User) -> Q | None:

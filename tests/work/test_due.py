@@ -177,3 +177,29 @@ def test_the_start_page_lists_the_earliest_aftercare_calls_and_says_how_many(wor
     page = client.get(reverse("start"))
     assert page.context["aftercare_due"] == whole[:15]
     assert page.text.count("The earliest 15 of 18 calls.") == 1
+
+
+@pytest.mark.django_db
+def test_the_coordinators_start_page_lists_their_requests_and_cases_once_each(world, client):
+    """What the coordinator is asked for and what they coordinate, each case once (another
+    coordinator's assignment beside theirs does not repeat it); not a case they declined, one
+    whose role ended, nor one offered to someone else."""
+    mine = world.coordinator
+    offered = case_in_status(Status.COORDINATOR_ASSIGNED, coordinator=mine, place="Gevraagd")
+    shared = case_in_status(Status.SCHEDULED, coordinator=mine, place="Gedeeld")
+    shared.assignments.create(coordinator=world.other_coordinator, state="accepted")
+    ended = case_in_status(Status.CLOSED, coordinator=mine, place="Afgerond")
+    declined = case_in_status(Status.COORDINATOR_ASSIGNED, place="Afgewezen")
+    declined.assignments.create(coordinator=mine, state="declined")
+    elsewhere = case_in_status(
+        Status.COORDINATOR_ASSIGNED, coordinator=world.other_coordinator, place="Elders"
+    )
+    client.force_login(mine)
+    page = client.get(reverse("start")).text
+    asked, coordinating = page.split('id="coordinating"')
+    assert offered.reference in asked and offered.reference not in coordinating
+    row = f">{shared.reference}</a>"  # the row's link (the address holds the reference too)
+    assert asked.count(row) == 0 and coordinating.count(row) == 1
+    assert world.case.reference in coordinating
+    for absent in (ended, declined, elsewhere):
+        assert absent.reference not in page
