@@ -151,16 +151,6 @@ try:
     )
 except ValueError as error:
     raise SettingError(f"DATABASE_URL could not be read: {error}") from None
-if _database["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, and a statement a connection runs a fifth time prepared
-    # by psycopg, so that PostgreSQL no longer plans it each time: planning was most of the
-    # database's time for the own page's link (0.45 of 0.58 ms) and a fifth of its whole time
-    # per request (issue 18). Prepared statements live in a connection: only with kept
-    # connections, never behind a pooler in transaction mode (KRING_DB_CONN_MAX_AGE=0).
-    _database.setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=5 if KRING_DB_CONN_MAX_AGE > 0 else None,
-    )
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _database["OPTIONS"] = {

@@ -167,32 +167,3 @@ def test_loading_the_wsgi_application_leaves_no_connection_to_inherit(tmp_path):
         "import kring.wsgi; print(connection.connection is None)"
     )
     assert _shell(code, {"DATABASE_URL": f"sqlite:///{tmp_path / 'kring.sqlite3'}"}) == "True"
-
-
-# Runs a query six times on one connection; prints how many statements the session prepared.
-COUNT_PREPARED = (
-    "import django; django.setup(); from django.db import connection; "
-    "from kring.cases.models import Case\n"
-    "for _ in range(6): list(Case.objects.filter(pk=1))\n"
-    "with connection.cursor() as cursor:\n"
-    "    cursor.execute('SELECT count(*) FROM pg_prepared_statements')\n"
-    "    print(cursor.fetchone()[0])"
-)
-
-
-@pytest.mark.django_db
-def test_postgresql_prepares_what_a_kept_connection_runs_again():
-    """Issue 18: with kept connections PostgreSQL plans a repeated statement once (psycopg
-    prepares it on its sixth run); behind a pooler (KRING_DB_CONN_MAX_AGE=0) nothing is
-    prepared, as a pooler in transaction mode requires."""
-    from django.conf import settings
-
-    if settings.USING_SQLITE:
-        pytest.skip("prepared statements are PostgreSQL's (CI runs the suite on both)")
-    from django.db import connection
-
-    # The test database, which the suite has migrated.
-    name = connection.settings_dict["NAME"]
-    url = {"DATABASE_URL": settings.DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"}
-    assert int(_shell(COUNT_PREPARED, url)) >= 1
-    assert int(_shell(COUNT_PREPARED, {**url, "KRING_DB_CONN_MAX_AGE": "0"})) == 0
