@@ -1,7 +1,7 @@
 """The case tables' rows are written in Python (kring_cases.case_rows, issue 18): byte for byte
 what their reference template, cases/case_row.html, writes, in Dutch and English, for the rows
 a table meets: late and on time, the national inbox, no municipality, no coordinator or two,
-and names that must be escaped."""
+names that must be escaped, and statuses and variants that come again."""
 
 from __future__ import annotations
 
@@ -31,8 +31,14 @@ def _cases() -> list[Case]:
     two.assignments.create(coordinator=second, state="accepted")
     offered = case_in_status(Status.COORDINATOR_ASSIGNED, coordinator=second)
     ended = case_in_status(Status.CLOSED, coordinator=coordinator)
+    # The same status and variant as rows above, and another variant: the tag works each
+    # badge and label out once per list.
+    again = case_in_status(Status.REQUESTED, variant="buurt")
+    school = case_in_status(Status.CLOSED, variant="school")
     cases = list(
-        Case.objects.filter(pk__in=[c.pk for c in (late, national, two, offered, ended)])
+        Case.objects.filter(
+            pk__in=[c.pk for c in (late, national, two, offered, ended, again, school)]
+        )
         .select_related("region", "municipality")
         .order_by("pk")
     )
@@ -51,6 +57,6 @@ def test_the_rows_are_what_the_reference_template_writes(language):
             render_to_string("cases/case_row.html", {"case": case}) + "  " for case in cases
         )
     assert written == by_template
-    assert written.count("<tr ") == 5
+    assert written.count("<tr ") == 7
     assert "kring-late" in written  # the late request shows its norm
     assert "&lt;Vries&gt; &amp; zn" in written and "<b>" not in written
