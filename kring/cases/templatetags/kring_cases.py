@@ -64,7 +64,7 @@ def case_rows(cases: Iterable[Case]) -> SafeString:
     fifth of the rows' time)."""
     national = shown(gettext("national inbox"))
     today, now = timezone.localdate(), timezone.now()
-    address = reverse("case_detail", args=[_REFERENCE]).split(_REFERENCE)
+    before, _stand_in, after = reverse("case_detail", args=[_REFERENCE]).rpartition(_REFERENCE)
     badges: dict[str, str] = {}
     variants: dict[str, str] = {}
     rows = []
@@ -84,7 +84,7 @@ def case_rows(cases: Iterable[Case]) -> SafeString:
         if variant is None:
             variant = variants[case.variant] = shown(case.get_variant_display())
         reference = shown(case.reference)
-        url = shown(quote(case.reference, safe=_URL_SAFE).join(address))
+        url = shown(before + quote(case.reference, safe=_URL_SAFE) + after)
         rows.append(
             '\n    <tr class="utrecht-table__row">\n'
             '      <th class="utrecht-table__cell kring-reference" scope="row">'
