@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from kring.accounts.models import CoordinatorProfile, User
-from kring.cases.models import Assignment, Case
+from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Assignment, Case
 from kring.messaging.models import OutboxMessage
 
 
@@ -61,7 +61,7 @@ def _coordinator_scope(user: User) -> Q | None:
     return Q(
         pk__among=Assignment.objects.filter(
             coordinator=user,
-            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED],
+            state__in=ACTIVE_ASSIGNMENT_STATES,
         ).values("case_id")
     )
 
@@ -97,7 +97,7 @@ def coordinated_cases(user: User) -> QuerySet[Case]:
         return _scoped(_coordinator_scope(user))
     return Case.objects.filter(
         assignments__coordinator=user,
-        assignments__state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED],
+        assignments__state__in=ACTIVE_ASSIGNMENT_STATES,
     )
 
 

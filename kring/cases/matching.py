@@ -17,9 +17,9 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from kring.accounts.models import LANGUAGE_CHOICES, CoordinatorProfile, Gender, User
-from kring.cases.models import Assignment, Case, ConflictOfInterest
+from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Case, ConflictOfInterest
 
-ACTIVE = [Assignment.State.OFFERED, Assignment.State.ACCEPTED]
+ACTIVE = ACTIVE_ASSIGNMENT_STATES
 LANGUAGES = dict(LANGUAGE_CHOICES)
 
 

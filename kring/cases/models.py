@@ -360,6 +360,10 @@ class Assignment(models.Model):
         return f"{self.coordinator} – {self.case}"
 
 
+# The states in which a coordinator is asked for or working on a case.
+ACTIVE_ASSIGNMENT_STATES = [Assignment.State.OFFERED, Assignment.State.ACCEPTED]
+
+
 class CaseAction(models.TextChoices):
     """Every kind of entry in a case's history, with what a person reads for it.
 
