@@ -18,6 +18,7 @@ from kring.accounts.models import LANGUAGE_CHOICES, Gender, Organisation, Region
 from kring.cases.access import filter_coordinators
 from kring.cases.intake import FundingData
 from kring.cases.models import (
+    ACTIVE_ASSIGNMENT_STATES,
     Assignment,
     BottomLine,
     Case,
@@ -105,7 +106,7 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(
                 pk__in=Assignment.objects.filter(
                     coordinator=data["coordinator"],
-                    state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED],
+                    state__in=ACTIVE_ASSIGNMENT_STATES,
                 ).values("case_id")
             )
         if data["variant"]:

@@ -27,6 +27,7 @@ from kring.accounts.models import Role, User
 from kring.cases import emails, requester_news
 from kring.cases.access import coordinates, manages
 from kring.cases.models import (
+    ACTIVE_ASSIGNMENT_STATES,
     COORDINATION_ENDED,
     Assignment,
     Case,
@@ -273,9 +274,7 @@ def change_status(
             raise CaseError(STALE)
         case.status, case.status_changed_at, case.version = target, now, case.version + 1
         if target in COORDINATION_ENDED or (source, target) == (S.COORDINATOR_ASSIGNED, S.ACCEPTED):
-            case.assignments.filter(
-                state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
-            ).update(
+            case.assignments.filter(state__in=ACTIVE_ASSIGNMENT_STATES).update(
                 state=Assignment.State.ENDED
                 if target in COORDINATION_ENDED
                 else Assignment.State.DECLINED,
@@ -304,9 +303,7 @@ SECOND_COORDINATOR_STATUSES = frozenset({S.COORDINATOR_ASSIGNED, S.PREPARATION, 
 
 
 def active_assignments(case: Case) -> list[Assignment]:
-    return list(
-        case.assignments.filter(state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED])
-    )
+    return list(case.assignments.filter(state__in=ACTIVE_ASSIGNMENT_STATES))
 
 
 def declare_conflict(case: Case, coordinator: User, *, reason: str, user: User) -> None:

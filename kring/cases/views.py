@@ -46,6 +46,7 @@ from kring.cases.lifecycle import (
     decline_assignment,
 )
 from kring.cases.models import (
+    ACTIVE_ASSIGNMENT_STATES,
     Assignment,
     BottomLine,
     Case,
@@ -78,9 +79,7 @@ PREPARED = frozenset(
 
 ACTIVE_ASSIGNMENTS = Prefetch(
     "assignments",
-    queryset=Assignment.objects.filter(
-        state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
-    )
+    queryset=Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
     .select_related("coordinator")
     # The list shows the coordinator's name: not their password hash, phone and the rest.
     .only("case_id", "state", "coordinator__full_name"),

@@ -40,6 +40,7 @@ from django.utils import timezone
 from kring.accounts.models import CoordinatorProfile, Municipality, Organisation, Region, User
 from kring.cases.lifecycle import TRANSITIONS
 from kring.cases.models import (
+    ACTIVE_ASSIGNMENT_STATES,
     Assignment,
     BottomLine,
     Case,
@@ -1007,9 +1008,9 @@ def make_seeder(seed: int) -> Seeder:
     ):
         municipalities[region_id].append((pk, name))
     active = Counter(
-        Assignment.objects.filter(
-            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
-        ).values_list("coordinator_id", flat=True)
+        Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT_STATES).values_list(
+            "coordinator_id", flat=True
+        )
     )
     financiers: dict[str, list[int]] = defaultdict(list)
     for pk, kind in Organisation.objects.order_by("pk").values_list("pk", "kind"):

@@ -14,7 +14,7 @@ from kring.accounts.models import Role
 from kring.cases import tally
 from kring.cases.access import coordinated_cases, managed_cases
 from kring.cases.lifecycle import ACTION_BY
-from kring.cases.models import Assignment, Case, Status
+from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Assignment, Case, Status
 from kring.cases.norms import over_norm_pieces
 from kring.followup.access import follow_ups_for
 from kring.followup.views import section_counts
@@ -31,9 +31,9 @@ def start(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"roles": user.roles}
     assignments = Prefetch(
         "assignments",
-        queryset=Assignment.objects.filter(
-            state__in=[Assignment.State.OFFERED, Assignment.State.ACCEPTED]
-        ).select_related("coordinator"),
+        queryset=Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT_STATES).select_related(
+            "coordinator"
+        ),
         to_attr="active_assignments",
     )
     if user.is_regional_manager:
