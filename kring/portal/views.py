@@ -85,7 +85,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         else []
     )
     # Read once: the coordinators named on the page, and the one to call.
-    accepted = list(case.assignments.filter(state="accepted").select_related("coordinator"))
+    accepted = contact.accepted_coordinators(case)
     return {
         "participant": participant,
         "case": case,
@@ -98,7 +98,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
         "options": [(option, option.given) for option in options],
         "answer_choices": DateAnswer.Answer.choices,
         "suggested": suggested,
-        "coordinators": [a.coordinator.full_name for a in accepted],
+        "coordinators": [coordinator.name for coordinator in accepted],
         "willingness_form": forms.get("willingness_form")
         or (
             PortalWillingnessForm(

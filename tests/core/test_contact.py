@@ -251,6 +251,38 @@ def test_other_roles_have_no_coordinator_profile(world, client):
     assert client.post(reverse("coordinator_profile"), {}).status_code == 404
 
 
+def test_with_two_coordinators_the_first_asked_is_the_one_to_call_and_both_are_named(
+    offices, client
+):
+    """Read as values (name and phone), not as accounts: the first accepted assignment gives
+    the number to call, every accepted coordinator is named, an offered one is not."""
+    from kring.cases.models import Assignment
+    from kring.circle import links
+
+    second = offices.other_coordinator
+    second.phone = "06 99 88 77 66"
+    second.save(update_fields=["phone"])
+    Assignment.objects.create(
+        case=offices.case, coordinator=second, state=Assignment.State.ACCEPTED
+    )
+    found = case_contact.accepted_coordinators(offices.case)
+    assert [c.name for c in found] == [offices.coordinator.full_name, second.full_name]
+    assert case_contact.for_case(offices.case, participant=True).coordinator == contact.Contact(
+        name=offices.coordinator.full_name, phone="06 11 22 33 44"
+    )
+    anna = Participant.objects.create(
+        case=offices.case, name="Anna de Boer", email="anna@voorbeeld.test", language="nl"
+    )
+    page = client.get(reverse("portal", args=[links.issue(anna)]))
+    assert f"{offices.coordinator.full_name}, {second.full_name}" in unescape(page.text)
+    assert 'href="tel:0611223344"' in page.text and "0699887766" not in page.text
+    # Asked but not yet accepted: neither named nor given.
+    Assignment.objects.filter(coordinator=second).update(state=Assignment.State.OFFERED)
+    assert [c.name for c in case_contact.accepted_coordinators(offices.case)] == [
+        offices.coordinator.full_name
+    ]
+
+
 def test_the_own_page_says_whom_to_call(offices, client):
     from kring.circle import links
 
