@@ -140,20 +140,29 @@ def cases_for(user: User | object) -> QuerySet[Case]:
 
 
 def case_partitions(user: User | object) -> list[Q]:
-    """:func:`cases_for` as the pieces it is the union of: one per region ``user`` manages, the
-    national inbox if they hold it, and the cases they coordinate (pieces may overlap). The
-    case list seeks each piece along its own index and merges them (issue 18): a scope written
-    as one ``region IN (…) OR region IS NULL`` made SQLite collect and sort every case of the
-    regions older than the page's cursor, so a deep page cost more the more cases there were."""
+    """:func:`cases_for` as the pieces it is the union of, no two of which share a case: one
+    per region ``user`` manages, the national inbox if they hold it, and the cases they
+    coordinate outside those. The case list seeks each piece along its own index and merges
+    them (issue 18): a scope written as one ``region IN (…) OR region IS NULL`` made SQLite
+    collect and sort every case of the regions older than the page's cursor, so a deep page
+    cost more the more cases there were. Pieces that share no case are counted by putting
+    them one after the other (``UNION ALL``), which stops at the count's cap, instead of
+    merging every piece's first thousand cases to drop the doubles."""
     if not isinstance(user, User) or not user.is_active:
         return []
     pieces: list[Q] = []
-    if user.is_regional_manager:
-        pieces += [Q(region_id=region) for region in managed_region_ids(user)]
-        if user.sees_national_inbox:
-            pieces.append(Q(region__isnull=True))
+    inbox = user.is_regional_manager and user.sees_national_inbox
+    regions = managed_region_ids(user) if user.is_regional_manager else []
+    pieces += [Q(region_id=region) for region in regions]
+    if inbox:
+        pieces.append(Q(region__isnull=True))
     coordinator = _coordinator_scope(user)
     if coordinator is not None:
+        # Less the cases of the pieces above, which hold them already.
+        if regions:
+            coordinator &= ~Q(region_id__in=regions)
+        if inbox:
+            coordinator &= Q(region__isnull=False)
         pieces.append(coordinator)
     return pieces
 

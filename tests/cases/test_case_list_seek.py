@@ -294,3 +294,19 @@ def test_each_region_piece_is_read_along_its_index_in_the_count_and_the_page(wor
         seek = "COVERING INDEX case_region_seek (region_id=? AND requested_at<?)"
         assert page.count(seek) >= 2, page
         assert "SCAN cases_case " not in f"{count} {page} "
+
+
+def test_the_pieces_share_no_case_and_together_are_the_scope(world):
+    """The count and the page put the pieces one after the other (UNION ALL): a case in two
+    pieces would be counted and listed twice. The coordinated cases in the manager's own
+    regions or inbox are left to those pieces."""
+    manager = _four_pieces(world)
+    pieces = case_partitions(manager)
+    held = [set(cases_for(manager).filter(piece).values_list("pk", flat=True)) for piece in pieces]
+    assert all(held), "every piece holds cases in this world"
+    assert sum(len(cases) for cases in held) == len(set().union(*held))
+    assert set().union(*held) == set(cases_for(manager).values_list("pk", flat=True))
+    coordinated = set(
+        Assignment.objects.filter(coordinator=manager).values_list("case_id", flat=True)
+    )
+    assert coordinated - held[-1], "some coordinated cases are in the regions' pieces"
