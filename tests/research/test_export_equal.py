@@ -30,6 +30,13 @@ def generated(built, request):
     """The export tests' hand-made cases (every phase with cancelled dates, two follow-up
     moments, a national request, formula-like regions), then the bulk seeder's in every
     region."""
+    seed_every_region(150, 18)
+    request.getfixturevalue("dangerous")  # regions without municipalities: after seeding
+
+
+def seed_every_region(cases: int, seed: int) -> None:
+    """The demo's staff, working in every region, and the bulk seeder's cases with their
+    follow-up moments."""
     personas.ensure_staff(personas.ensure_reference_data())
     coordinator = CoordinatorProfile.objects.order_by("pk").last()
     manager = User.objects.filter(is_regional_manager=True).order_by("pk").last()
@@ -37,10 +44,9 @@ def generated(built, request):
     for region in Region.objects.all():
         coordinator.regions.add(region)
         manager.managed_regions.add(region)
-    for _done in bulk.seed(150, seed=18):
+    for _done in bulk.seed(cases, seed=seed):
         pass
-    follow_ups(Case.objects.all(), random.Random(18))
-    request.getfixturevalue("dangerous")  # regions without municipalities: after seeding
+    follow_ups(Case.objects.all(), random.Random(seed))
 
 
 @pytest.mark.parametrize("chunk", [7, 500])
