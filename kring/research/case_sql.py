@@ -655,9 +655,9 @@ def _read_ahead(chunks: Iterator[list[Row]], depth: int = READ_AHEAD) -> Generat
     so reading and writing the CSV overlap on two cores (SQLite, 100,000 cases, the CSV:
     18,000-18,200 rows/s in one thread, 19,400-21,100 with this, three runs each; not twice
     as fast, because the local days' Python function takes the lock back for every value).
-    At most ``depth`` chunks wait; the thread
-    stops, and closes its connection, when the rows are all read, when reading fails (the
-    error is raised here) or when the caller stops early (a download cut off)."""
+    At most ``depth`` chunks wait; the thread stops, and closes its connection, when the rows
+    are all read, when reading fails (the error is raised here) or when the caller stops early
+    (a download cut off)."""
     waiting: queue.Queue[object] = queue.Queue(maxsize=depth)
     stopped = threading.Event()
 
