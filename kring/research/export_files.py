@@ -2,8 +2,8 @@
 
 A researcher asks (:func:`request_export`); a task on the queue builds the file
 (:func:`build`): it claims the job with a lease, writes the export into ``<id>.part`` under
-``KRING_EXPORT_DIR`` while it counts the rows (progress, and the lease renewed, once per few
-thousand rows), and only when every row is written renames the file and marks the job done —
+``KRING_EXPORT_DIR`` while it counts the rows (progress, and the lease renewed, every two
+seconds), and only when every row is written renames the file and marks the job done —
 in that order, so a job marked done always has its whole file. A worker killed halfway leaves
 a job that is still "being made" with a lease that runs out and a ``.part`` file: the sweep
 (:func:`sweep`, a periodic job) puts it back in the queue, and the next build starts again
@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Generator, Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
@@ -40,7 +41,9 @@ logger = logging.getLogger("kring.research")
 # The formats a file can have: the suffix of its name, and how it is written.
 FORMATS = ("csv", "nl.csv", "xlsx")
 MAX_ATTEMPTS = 3
-# Progress and the lease are written every so many rows.
+# Progress and the lease are written this often, from a thread of its own (:class:`_Lease`);
+# inside a transaction, every so many rows.
+PROGRESS_SECONDS = 2.0
 PROGRESS_EVERY = 2000
 LEASE = dt.timedelta(minutes=2)
 
@@ -118,16 +121,66 @@ def claim(job_id: int, worker: str, now: dt.datetime | None = None) -> ExportFil
     return ExportFile.objects.get(pk=job_id) if taken else None
 
 
-def _progress(job: ExportFile, worker: str, rows: Iterable[list[Cell]]) -> Iterator[list[Cell]]:
-    """The rows, with the job's progress and lease written every few thousand."""
-    for done, row in enumerate(rows, start=1):
-        yield row
-        if done % PROGRESS_EVERY == 0:
-            kept = ExportFile.objects.filter(pk=job.pk, claimed_by=worker).update(
-                rows_done=done, claimed_until=timezone.now() + LEASE
-            )
-            if not kept:  # another worker took it over (this one stood still past its lease)
+def _progress(
+    job: ExportFile, worker: str, rows: Iterable[list[Cell]]
+) -> Generator[list[Cell], None, None]:
+    """The rows, with the job's progress and lease written every :data:`PROGRESS_SECONDS` by a
+    thread of its own: reading the rows may hold the worker's connection until the last one
+    (PostgreSQL streams them, kring.research.case_sql). Inside a transaction, which another
+    connection cannot see into, they are written here every :data:`PROGRESS_EVERY` rows."""
+    if connection.in_atomic_block:
+        for done, row in enumerate(rows, start=1):
+            yield row
+            if done % PROGRESS_EVERY == 0 and not _renew(job.pk, worker, done):
                 raise LostClaim(job.pk)
+        return
+    lease = _Lease(job.pk, worker)
+    lease.start()
+    try:
+        for done, row in enumerate(rows, start=1):
+            if lease.lost.is_set():
+                raise lease.error or LostClaim(job.pk)
+            lease.done = done
+            yield row
+    finally:
+        lease.stopped.set()
+        lease.join()
+
+
+def _renew(job_id: int, worker: str, done: int) -> bool:
+    """Progress written and the lease renewed; False when another worker took the job over
+    (this one stood still past its lease)."""
+    return bool(
+        ExportFile.objects.filter(pk=job_id, claimed_by=worker).update(
+            rows_done=done, claimed_until=timezone.now() + LEASE
+        )
+    )
+
+
+class _Lease(threading.Thread):
+    """Writes an export's progress (``done``, set by the writer) and renews its lease every
+    :data:`PROGRESS_SECONDS`, on a connection of its own; sets ``lost`` when the job was taken
+    over, or when writing failed (``error``)."""
+
+    def __init__(self, job_id: int, worker: str) -> None:
+        super().__init__(name="kring-export-lease", daemon=True)
+        self.job_id, self.worker = job_id, worker
+        self.done = 0
+        self.lost = threading.Event()
+        self.stopped = threading.Event()
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(PROGRESS_SECONDS):
+                if not _renew(self.job_id, self.worker, self.done):
+                    self.lost.set()
+                    return
+        except Exception as error:  # raised by the writer, in the worker's thread
+            self.error = error
+            self.lost.set()
+        finally:
+            connections.close_all()  # this thread's own
 
 
 class LostClaim(Exception):
@@ -172,7 +225,15 @@ def build(job_id: int, worker: str = "") -> ExportFile | None:
             total = row_count(dataset, job.requested_by, period)
             ExportFile.objects.filter(pk=job.pk).update(rows_total=total)
             rows = dataset.rows(research_cases(job.requested_by), period)
-            count = write(job, dataset, _progress(job, worker, rows), part)
+            progress = _progress(job, worker, rows)
+            try:
+                count = write(job, dataset, progress, part)
+            finally:
+                # Left halfway (an error, a job taken over): the lease's thread stops, and the
+                # rows give their connection back now, before the lines below use it (a
+                # stream holds it, kring.research.case_sql).
+                progress.close()
+                exports.close(rows)
         os.replace(part, final)
         now = timezone.now()
         finished = ExportFile.objects.filter(pk=job.pk, claimed_by=worker).update(

@@ -160,6 +160,15 @@ def _sniff(text: str) -> str:
     return DUTCH.delimiter if DUTCH.delimiter in header else INTERNATIONAL.delimiter
 
 
+def close(rows: Iterable[Any]) -> None:
+    """Stop reading ``rows`` if they are left halfway: a dataset's rows may hold the database
+    connection until their last one (PostgreSQL streams them, kring.research.case_sql), and
+    an error's traceback would keep them from being closed until it is gone."""
+    stop = getattr(rows, "close", None)
+    if stop is not None:
+        stop()
+
+
 def csv_response(
     dataset: Dataset,
     rows: Iterable[list[Cell]],
@@ -231,6 +240,7 @@ def xlsx_response(dataset: Dataset, rows: Iterable[list[Cell]], filename: str) -
         spool.seek(0)
     except BaseException:
         spool.close()
+        close(rows)  # rows left halfway give their connection back (a stream holds it)
         raise
     response = FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
     response["Cache-Control"] = "no-store"

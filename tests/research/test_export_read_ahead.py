@@ -1,11 +1,16 @@
-"""The cases dataset read ahead in a thread of its own (issue 18, SQLite): the same rows in
-the same order as read in the caller's thread, the reading thread gone (and its connection
-closed) when the rows are all read, when the reader stops early and when reading fails;
-inside a transaction, read where the transaction's own changes are seen."""
+"""The cases dataset read ahead in a thread of its own (issue 18, SQLite) or streamed
+(PostgreSQL): the same rows in the same order as read in the caller's thread or from a
+cursor; the reading thread gone (and its connection closed) when the rows are all read, when
+the reader stops early and when reading fails; a stream left halfway frees its connection,
+and no other query may use the connection while it streams; inside a transaction, read
+where the transaction's own changes are seen. The worker writes an export's progress from a
+thread of its own and notices a job taken over."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
+from typing import cast
 
 import pytest
 from django.db import connection, transaction
@@ -37,6 +42,19 @@ def in_this_thread(cases, chunk: int) -> list[list[object]]:
     return [
         row for rows in case_sql._case_chunks(case_sql.Statement(), cases, chunk) for row in rows
     ]
+
+
+@pytest.mark.parametrize("chunk", [7, 500])
+def test_outside_a_transaction_the_rows_are_those_read_inside_one(seeded, chunk):
+    """SQLite: read ahead against read in this thread; PostgreSQL: streamed against from a
+    cursor."""
+    cases = Case.objects.filter(pk__gt=0)
+    outside = list(CASES.rows(cases, chunk_size=chunk))
+    with transaction.atomic():
+        inside = list(CASES.rows(cases, chunk_size=chunk))
+    assert len(outside) == seeded > 50
+    assert outside == inside
+    assert readers() == []
 
 
 @pytest.mark.parametrize("chunk", [7, 500])
@@ -105,3 +123,120 @@ def test_the_worker_writes_its_progress_while_the_rows_are_read_ahead(seeded, mo
     content = export_files.final_path(done).read_bytes()
     assert exports.complete(content) == done.rows_done == seeded
     assert readers() == []
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL streams; SQLite reads ahead (above)"
+)
+
+
+def streamed(cases) -> Generator[list[object], None, None]:
+    return cast(Generator[list[object], None, None], CASES.rows(cases, chunk_size=5))
+
+
+@postgresql_only
+def test_no_other_query_may_use_the_connection_while_it_streams(seeded):
+    rows = streamed(Case.objects.all())
+    next(rows)
+    # Checked first, so that without it this test fails instead of waiting for ever.
+    assert case_sql._refuse in connection.execute_wrappers
+    with pytest.raises(case_sql.Streaming):
+        Case.objects.count()
+    rows.close()
+    assert Case.objects.count() == seeded
+
+
+@postgresql_only
+def test_a_stream_left_halfway_frees_the_connection_and_resets_the_planner(seeded):
+    def planner() -> list[object]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_nestloop'), current_setting('jit')")
+            return list(cursor.fetchone() or ())
+
+    before = planner()
+    rows = streamed(Case.objects.all())
+    assert len([next(rows) for _ in range(7)]) == 7
+    rows.close()
+    assert planner() == before and before[0] == "on"
+    assert case_sql._refuse not in connection.execute_wrappers
+    assert Case.objects.count() == seeded
+
+
+@postgresql_only
+def test_a_case_without_a_study_id_when_the_stream_began_comes_last_with_one(seeded, monkeypatch):
+    from kring.followup.models import StudyCase
+
+    two = list(Case.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    list(CASES.rows(Case.objects.all()))  # every case has its study ID
+    StudyCase.objects.filter(case_id__in=two).delete()
+    monkeypatch.setattr(case_sql, "_give_study_ids", lambda scope: None)  # "added meanwhile"
+    rows = list(CASES.rows(Case.objects.all(), chunk_size=5))
+    assert len(rows) == seeded
+    ids = [row[0] for row in rows]
+    assert all(ids) and len(set(ids)) == seeded
+    made = dict(StudyCase.objects.filter(case_id__in=two).values_list("case_id", "study_id"))
+    assert ids[-2:] == [made[two[0]], made[two[1]]]
+
+
+def test_the_worker_notices_from_its_lease_thread_that_the_job_was_taken_over(seeded, monkeypatch):
+    """Outside a transaction the progress and the lease are written by a thread of its own:
+    the rows written so far show on the job while the rows are read, and a job another
+    worker took over stops the export."""
+    import time
+
+    from kring.research import export_files
+    from kring.research.models import ExportFile
+    from kring.research.period import Period
+
+    monkeypatch.setattr(export_files, "PROGRESS_SECONDS", 0.05)
+    researcher = User.objects.filter(is_researcher=True).order_by("pk").first()
+    assert researcher is not None
+    job = export_files.request_export(researcher, export_files.DATASETS["zaken"], "csv", Period())
+    claimed = export_files.claim(job.pk, "w1")
+    assert claimed is not None
+
+    def slowly(count: int):
+        for number in range(count):
+            time.sleep(0.01)
+            yield [number]
+
+    rows = export_files._progress(claimed, "w1", slowly(1000))
+    for _row in range(30):
+        next(rows)
+    assert ExportFile.objects.get(pk=job.pk).rows_done > 0  # written by the lease's thread
+    ExportFile.objects.filter(pk=job.pk).update(claimed_by="w2")
+    with pytest.raises(export_files.LostClaim):
+        for _rest in rows:
+            pass
+    assert [t for t in threading.enumerate() if t.name == "kring-export-lease"] == []
+
+
+def test_an_export_that_fails_halfway_gives_the_connection_back_to_the_worker(seeded, monkeypatch):
+    """The writer fails after a few rows while the rows still stream: the worker's own lines
+    after it (the job back in the queue) find the connection free, and the lease's thread
+    and the reading stop."""
+    from kring.research import export_files
+    from kring.research.models import ExportFile
+    from kring.research.period import Period
+
+    write = export_files.write
+
+    def failing(job, dataset, rows, target):
+        def some(rows):
+            for number, row in enumerate(rows):
+                if number == 7:
+                    raise OSError("disk full")
+                yield row
+
+        return write(job, dataset, some(rows), target)
+
+    monkeypatch.setattr(export_files, "write", failing)
+    researcher = User.objects.filter(is_researcher=True).order_by("pk").first()
+    assert researcher is not None
+    job = export_files.request_export(researcher, export_files.DATASETS["zaken"], "csv", Period())
+    again = export_files.build(job.pk, "worker")
+    assert again is not None and again.state == ExportFile.State.QUEUED
+    assert again.attempts == 1 and again.claimed_by == ""
+    assert case_sql._refuse not in connection.execute_wrappers
+    assert readers() == []
+    assert [t for t in threading.enumerate() if t.name == "kring-export-lease"] == []
