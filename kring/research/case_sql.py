@@ -608,9 +608,9 @@ def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
     transaction from a server-side cursor), so the counts are grouped once per table instead
     of once per chunk (22,000 rows/s at 100,000 cases against 12,500 in chunks on an earlier
     machine; 31,000 for every case, whose statement leaves out the filters to the scope;
-    21,000-24,000 for a first export, which makes the study IDs). SQLite plans that statement badly (248 rows/s at 100,000 cases): it
-    takes the scope a chunk of ``size`` cases at a time, read ahead in a thread of its own
-    (:func:`_read_ahead`)."""
+    21,000-24,000 for a first export, which makes the study IDs). SQLite plans that statement
+    badly (248 rows/s at 100,000 cases): it takes the scope a chunk of ``size`` cases at a
+    time, read ahead in a thread of its own (:func:`_read_ahead`)."""
     if connection.vendor != "postgresql":
         _give_study_ids(scope)
         statement = Statement()  # here: the request's time zone, not the thread's
