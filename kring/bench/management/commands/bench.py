@@ -337,8 +337,8 @@ class Command(BaseCommand):
     ) -> None:
         """Each page's rate as a ratio to the bare view's, in ``rounds`` rounds, each of which
         measures the bare view and then every page: the median of the rounds' ratios. The
-        bare view answers 1,200-1,800 requests a second on the benchmark's machine, so 200 of
-        them take a seventh of a second, and one measurement of it moved a page's ratio by a
+        bare view answers 835-1,806 requests a second on the benchmark's machine, so 200 of
+        them take a quarter of a second or less, and one measurement of it moved a page's ratio by a
         third from run to run (0.08-0.12 for the same case list); measured next to the page,
         round after round, the machine's drift hits both alike."""
         port = free_port()
