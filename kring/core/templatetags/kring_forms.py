@@ -16,9 +16,13 @@ register = template.Library()
 
 
 def _has_errors(value: Any) -> bool:
-    if isinstance(value, BaseForm):
+    # By its type, not isinstance(): that asks a lazy value for its class, which makes it. The
+    # context's CSRF token is one: every page made a token and set its cookie, the own page too,
+    # whose forms need none (kring/templates/circle/portal.html).
+    kind = type(value)
+    if issubclass(kind, BaseForm):
         return value.is_bound and bool(value.errors)
-    if isinstance(value, BaseFormSet):
+    if issubclass(kind, BaseFormSet):
         return value.is_bound and not value.is_valid()
     return False
 
