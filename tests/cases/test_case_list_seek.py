@@ -72,8 +72,8 @@ def test_next_links_walk_every_case_once_in_order_and_prev_links_walk_back(many,
     assert response.context["page"].paginator.count == 24
 
 
-def _walk(client, url: str) -> tuple[list[list[str]], list[list[str]]]:
-    response = client.get(url)
+def _walk(client, url: str, query: str = "") -> tuple[list[list[str]], list[list[str]]]:
+    response = client.get(f"{url}?{query}" if query else url)
     pages = [rows(response)]
     while "next" in links(response):
         response = client.get(f"{url}?{links(response)['next']}")
@@ -316,3 +316,27 @@ def test_the_pieces_share_no_case_and_together_are_the_scope(world):
         Assignment.objects.filter(coordinator=manager).values_list("case_id", flat=True)
     )
     assert coordinated - held[-1], "some coordinated cases are in the regions' pieces"
+
+
+def test_a_search_over_many_pieces_walks_every_match_of_the_scope_once(world, client, settings):
+    """Every piece of the scope carries the search's condition (the full-text index on SQLite,
+    trigrams on PostgreSQL): page after page the list shows each case of the scope that holds
+    the term once, newest first, and the pages back show the same cases again."""
+    from kring.cases.search import search
+
+    settings.KRING_CASE_PAGE_SIZE = 3
+    manager = _four_pieces(world)
+    for number, case in enumerate(Case.objects.order_by("pk")):
+        if number % 3:
+            Case.objects.filter(pk=case.pk).update(place=f"Buurthuis {number}")
+    expected = list(
+        search(cases_for(manager), "buurthuis")
+        .order_by("-requested_at", "-pk")
+        .values_list("reference", flat=True)
+    )
+    found = set(search(Case.objects.all(), "buurthuis").values_list("reference", flat=True))
+    assert len(expected) > 6 and found - set(expected), "matches inside and outside the scope"
+    client.force_login(manager)
+    pages, back = _walk(client, reverse("case_list"), "q=buurthuis")
+    assert [reference for page in pages for reference in page] == expected
+    assert back == pages[-2::-1]
