@@ -39,8 +39,10 @@ from django.utils import timezone
 
 from kring.accounts.models import User
 from kring.circle.models import Participant, PersonalLink, hash_token
+from kring.core import periodic
 from kring.messaging import outbox
 from kring.messaging.models import OutboxMessage
+from kring.operations.models import WorkerHeartbeat
 from kring.operations.server import gunicorn_argv
 
 
@@ -330,6 +332,26 @@ class Command(BaseCommand):
             status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=timezone.now()
         ).count()
 
+    @staticmethod
+    def _first_rounds(processes: list[subprocess.Popen[bytes]], wait: float = 120) -> None:
+        """Wait until every worker has run each periodic job once (its heartbeat says so). A
+        worker's first round runs them all, and at 100,000 cases that takes seconds (the
+        retention of declined people's data alone about one): one worker that was still in
+        it when the benchmark's messages were stored sent them at 75 instead of 356-371
+        messages a second (PostgreSQL)."""
+        names = {job.name for job in periodic.registered()}
+        pids = {process.pid for process in processes}
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            done = [
+                beat.pid
+                for beat in WorkerHeartbeat.objects.filter(pid__in=pids)
+                if all(beat.jobs.get(name, {}).get("ok") for name in names)
+            ]
+            if set(done) == pids:
+                return
+            time.sleep(0.2)
+
     def _workers(
         self, workers: int, count: int, port: int, received: list[bytes]
     ) -> tuple[float, int]:
@@ -358,6 +380,7 @@ class Command(BaseCommand):
                 time.sleep(0.2)
             if backlog:
                 self.stdout.write(f"  ({workers} worker(s) first sent a backlog of {backlog:,})")
+            self._first_rounds(processes)
             with transaction.atomic():
                 for number in range(count):
                     email = DjangoEmail("Benchmark", "Benchmark", to=[f"bench{number}@example.org"])
