@@ -51,3 +51,4 @@ def test_a_page_with_a_guarded_form_still_gets_its_token():
     assert page.status_code == 200
     assert "csrftoken" in page.cookies
     assert 'name="csrfmiddlewaretoken"' in page.text
+    assert '"X-CSRFToken": "' in page.text  # the header htmx sends with staff pages' requests
