@@ -62,7 +62,7 @@ def shown(value: Any) -> str:
     return str(render_value_in_context(value, _AUTOESCAPE))
 
 
-def _formatted(value: Any) -> str:
+def formatted(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: the filter keeps a safe value safe."""
     try:
         text = "%s" % (value,)  # noqa: UP031 - the filter's own formatting
@@ -71,7 +71,7 @@ def _formatted(value: Any) -> str:
     return shown(mark_safe(text) if isinstance(value, SafeData) else text)  # noqa: S308
 
 
-def _attrs(attrs: dict[str, Any], *, skip_class: bool = True) -> str:
+def attributes(attrs: dict[str, Any], *, skip_class: bool = True) -> str:
     """The template's loop over ``widget.attrs``: ``False`` leaves an attribute out, ``True``
     writes its bare name."""
     written = []
@@ -79,12 +79,12 @@ def _attrs(attrs: dict[str, Any], *, skip_class: bool = True) -> str:
         if (skip_class and name == "class") or value is False:
             continue
         written.append(
-            f" {shown(name)}" if value is True else f' {shown(name)}="{_formatted(value)}"'
+            f" {shown(name)}" if value is True else f' {shown(name)}="{formatted(value)}"'
         )
     return "".join(written)
 
 
-def _class(base: str, attrs: dict[str, Any]) -> str:
+def with_class(base: str, attrs: dict[str, Any]) -> str:
     extra = attrs.get("class")
     return f"{base} {shown(extra)}" if extra else base
 
@@ -100,19 +100,20 @@ def _input(widget: dict[str, Any]) -> str:
     kind = widget["type"]
     base = INPUT_CLASSES.get(kind, "utrecht-textbox utrecht-textbox--html-input")
     value = widget["value"]
-    given = f' value="{_formatted(value)}"' if value is not None else ""
+    given = f' value="{formatted(value)}"' if value is not None else ""
     return (
-        f'<input class="{_class(base, attrs)}" type="{shown(kind)}" '
-        f'name="{shown(widget["name"])}"{given}{_attrs(attrs)}>'
+        f'<input class="{with_class(base, attrs)}" type="{shown(kind)}" '
+        f'name="{shown(widget["name"])}"{given}{attributes(attrs)}>'
     )
 
 
 def _textarea(widget: dict[str, Any]) -> str:
     attrs = widget["attrs"]
     value = widget["value"]
+    classes = with_class("utrecht-textarea utrecht-textarea--html-textarea", attrs)
     return (
-        f'<textarea class="{_class("utrecht-textarea utrecht-textarea--html-textarea", attrs)}" '
-        f'name="{shown(widget["name"])}"{_attrs(attrs)}>\n'
+        f'<textarea class="{classes}" '
+        f'name="{shown(widget["name"])}"{attributes(attrs)}>\n'
         f"{shown(value) if value else ''}</textarea>"
     )
 
@@ -120,16 +121,16 @@ def _textarea(widget: dict[str, Any]) -> str:
 def _select(widget: dict[str, Any]) -> str:
     attrs = widget["attrs"]
     parts = [
-        f'<select class="{_class("utrecht-select utrecht-select--html-select", attrs)}" '
-        f'name="{shown(widget["name"])}"{_attrs(attrs)}>'
+        f'<select class="{with_class("utrecht-select utrecht-select--html-select", attrs)}" '
+        f'name="{shown(widget["name"])}"{attributes(attrs)}>'
     ]
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
             parts.append(f'\n  <optgroup label="{shown(group_name)}">')
         for option in group_choices:
             parts.append(
-                f'\n  <option value="{_formatted(option["value"])}"'
-                f"{_attrs(option['attrs'], skip_class=False)}>{shown(option['label'])}</option>"
+                f'\n  <option value="{formatted(option["value"])}"'
+                f"{attributes(option['attrs'], skip_class=False)}>{shown(option['label'])}</option>"
             )
         if group_name:
             parts.append("\n  </optgroup>")
@@ -180,8 +181,8 @@ class ListSelect(Select):
         final = self.build_attrs(self.attrs, attrs)
         values = self.format_value(value)
         parts = [
-            f'<select class="{_class("utrecht-select utrecht-select--html-select", final)}" '
-            f'name="{shown(name)}"{_attrs(final)}>'
+            f'<select class="{with_class("utrecht-select utrecht-select--html-select", final)}" '
+            f'name="{shown(name)}"{attributes(final)}>'
         ]
         chosen = False
         for option, label in choices:
@@ -189,7 +190,7 @@ class ListSelect(Select):
             selected = not chosen and str(option) in values
             chosen |= selected
             parts.append(
-                f'\n  <option value="{_formatted(option)}"{" selected" if selected else ""}>'
+                f'\n  <option value="{formatted(option)}"{" selected" if selected else ""}>'
                 f"{shown(label)}</option>"
             )
         parts.append("\n</select>")

@@ -38,12 +38,17 @@ def test_an_administrator_registers_a_client_on_an_accessible_page(page, transac
     assert_accessible(page)
     page.get_by_label("Naam van de client").fill("Wijkteam Oost")
     page.get_by_label("Organisatie", exact=True).select_option(label="Gemeente Amsterdam")
+    # Scopes are checkboxes: a client may have two.
     page.get_by_label("aanvragen indienen").check()
+    page.get_by_label("de fase van de eigen aanvragen volgen").check()
+    assert page.get_by_label("aanvragen indienen").is_checked()
     page.get_by_label("Geldig tot en met").fill(
         (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     )
     page.get_by_role("button", name="Registreren en het geheim tonen").click()
     page.wait_for_load_state()
     secret = page.locator("code").inner_text()
-    assert ApiClient.objects.get(name="Wijkteam Oost").secret_hash == hash_secret(secret)
+    client = ApiClient.objects.get(name="Wijkteam Oost")
+    assert client.secret_hash == hash_secret(secret)
+    assert sorted(client.scopes) == ["aanvragen:indienen", "aanvragen:volgen"]
     assert_accessible(page)

@@ -30,10 +30,15 @@ def test_a_coordinator_sets_the_number_participants_see(page, transactional_db, 
     page.wait_for_load_state()
     assert_accessible(page)  # the error state too
     page.get_by_label("Telefoonnummer voor deelnemers").fill("06 12 34 56 78")
+    # Languages are checkboxes: ticking two keeps the Dutch already ticked.
+    assert page.get_by_label("Nederlands", exact=True).is_checked()
     page.get_by_label("Arabisch").check()
+    page.get_by_label("Turks").check()
+    assert page.get_by_label("Nederlands", exact=True).is_checked()
     page.get_by_role("button", name="Mijn profiel opslaan").click()
     page.wait_for_load_state()
     assert page.get_by_text("Uw profiel is opgeslagen.").is_visible()
     world.coordinator.refresh_from_db()
     assert world.coordinator.phone == "06 12 34 56 78"
-    assert "ar" in world.coordinator.coordinator_profile.languages
+    assert sorted(world.coordinator.coordinator_profile.languages) == ["ar", "nl", "tr"]
+    assert page.get_by_label("Turks").is_checked() and page.get_by_label("Arabisch").is_checked()

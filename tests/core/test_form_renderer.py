@@ -1,7 +1,9 @@
 """The form renderer writes inputs, selects and textareas in Python (kring.core.renderers, issue
 18): byte for byte what Kring's widget templates write, for every field of every form and for the
 awkward values a template handles on its own (escaping, safe strings, lazy and numeric labels,
-attributes that are True or False, option groups, a multiple select).
+attributes that are True or False, option groups, a multiple select). The same for the tags that
+write a whole field (``{% form_field %}``) and a group of radio buttons or checkboxes
+(``{% choice_field %}``).
 
 ``ComparingRenderer`` renders each widget both ways and keeps the differences; the HTML
 validity crawl (tests/site/test_html_validity.py) renders every page each role reaches with it,
@@ -13,6 +15,7 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 import kring
 from kring.core.renderers import WRITERS, KringFormRenderer, ListSelect
-from kring.core.templatetags.kring_forms import form_field
+from kring.core.templatetags.kring_forms import choice_field, form_field
 
 
 class ComparingRenderer(KringFormRenderer):
@@ -112,6 +115,22 @@ def _form_classes() -> list[type[forms.BaseForm]]:
     return found
 
 
+def _every_field(
+    classes: list[type[forms.BaseForm]],
+) -> Iterator[tuple[type[forms.BaseForm], forms.BoundField]]:
+    """Each field of each form that can be made without a case or people, empty and sent
+    without an answer."""
+    for cls in classes:
+        try:
+            made = [cls(), cls(data={})]
+        except TypeError:
+            continue  # needs a case or people: the HTML validity crawl renders it
+        for form in made:
+            if form.is_bound:
+                form.is_valid()
+            yield from ((cls, field) for field in form)
+
+
 @pytest.mark.django_db
 def test_every_field_of_every_form_is_written_as_its_template_writes_it(world):
     ComparingRenderer.differences = []
@@ -141,19 +160,11 @@ def test_every_field_is_wrapped_as_the_field_template_wraps_it(world, language):
     errors and the input, for a checkbox and for everything else."""
     compared, kinds = 0, set()
     with translation.override(language):
-        for cls in _form_classes():
-            try:
-                forms_made = [cls(), cls(data={})]
-            except TypeError:
-                continue
-            for form in forms_made:
-                if form.is_bound:
-                    form.is_valid()
-                for field in form:
-                    by_template = render_to_string("includes/field.html", {"field": field})
-                    assert str(form_field(field)) == by_template, (cls.__name__, field.name)
-                    compared += 1
-                    kinds.add((field.widget_type, bool(field.errors), field.field.required))
+        for cls, field in _every_field(_form_classes()):
+            by_template = render_to_string("includes/field.html", {"field": field})
+            assert str(form_field(field)) == by_template, (cls.__name__, field.name)
+            compared += 1
+            kinds.add((field.widget_type, bool(field.errors), field.field.required))
     assert compared >= 200
     # Checkboxes and other inputs, with and without errors, required and optional.
     assert {("checkbox", True, True), ("text", True, True), ("text", False, False)} <= kinds
@@ -231,3 +242,87 @@ def test_a_changed_template_would_be_noticed(settings, tmp_path):
     written, by_template = _render_both(forms.TextInput(), "name", "x")
     assert by_template == '<input type="text" data-changed>'
     assert written != by_template
+
+
+CHOICE_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+def _choice_by_template(field: forms.BoundField) -> str:
+    return render_to_string("includes/choice_field.html", {"field": field})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_choice_field_is_written_as_its_template_writes_it(world, language):
+    """``{% choice_field %}`` writes what ``includes/choice_field.html`` writes, for every
+    group of radio buttons and checkboxes of every form, empty and sent without an answer."""
+    from kring.api.views import ClientForm
+
+    compared, kinds = 0, set()
+    with translation.override(language):
+        for cls, field in _every_field([*_form_classes(), ClientForm]):
+            if not isinstance(field.field.widget, CHOICE_WIDGETS):
+                continue
+            assert str(choice_field(field)) == _choice_by_template(field), (
+                cls.__name__,
+                field.name,
+            )
+            compared += 1
+            kinds.add((field.field.widget.__class__.__name__, bool(field.errors)))
+    assert compared >= 8
+    assert {
+        ("RadioSelect", True),
+        ("RadioSelect", False),
+        ("CheckboxSelectMultiple", False),
+    } <= kinds
+
+
+class AwkwardChoices(forms.Form):
+    colour = forms.ChoiceField(
+        label='Kleur "<rood>" & zo',
+        choices=[(1, "één"), ("b", gettext_lazy("Yes")), ("c", mark_safe("<b>vet</b>"))],
+        help_text="Kies <er> één",
+        widget=forms.RadioSelect(attrs={"class": "kring-x", "data-a": 'a"b', "disabled": False}),
+    )
+    days = forms.MultipleChoiceField(
+        label="Dagen?",
+        choices=[("ma", "maandag"), ("di", "dinsdag"), ("wo", "woensdag")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-on": True}),
+    )
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(
+    "data", [None, {}, {"colour": "b", "days": ["ma", "wo"]}, {"colour": "zz", "days": ["x"]}]
+)
+def test_awkward_choices_are_written_as_the_template_writes_them(language, data):
+    with translation.override(language):
+        form = AwkwardChoices(data)
+        if form.is_bound:
+            form.is_valid()
+        for field in form:
+            assert str(choice_field(field)) == _choice_by_template(field), field.name
+
+
+def test_a_multiple_choice_is_written_as_checkboxes_with_every_choice_kept():
+    """Checkboxes, not radio buttons: radio buttons with one name let a browser keep only one
+    of the coordinator's languages or the client's scopes."""
+    written = str(choice_field(AwkwardChoices({"days": ["ma", "wo"]})["days"]))
+    assert written.count('type="checkbox"') == 3
+    assert 'type="radio"' not in written
+    assert written.count(" checked") == 2
+    assert 'utrecht-form-label--checkbox" for="id_days_2">woensdag' in written
+    radios = str(choice_field(AwkwardChoices({"colour": "b"})["colour"]))
+    assert radios.count('type="radio"') == 3 and radios.count(" checked") == 1
+
+
+def test_the_choice_tag_would_notice_a_changed_template(settings, tmp_path):
+    (tmp_path / "includes").mkdir()
+    (tmp_path / "includes" / "choice_field.html").write_text("<p>{{ field.label }}</p>\n")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    field = AwkwardChoices()["days"]
+    assert _choice_by_template(field) == "<p>Dagen?</p>\n"
+    assert str(choice_field(field)) != _choice_by_template(field)

@@ -1,17 +1,20 @@
-"""Dates in each language's own format, and values that read left to right inside
-right-to-left text."""
+"""Dates in each language's own format, values that read left to right inside right-to-left
+text, and the language switch's buttons."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import html
 import unicodedata
 
 from django import template
 from django.utils import translation
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from kring.core import dates
+from kring.core.languages import Choice
 
 register = template.Library()
 
@@ -72,3 +75,24 @@ def own_direction(value: object) -> str:
         f"{LEFT_TO_RIGHT_MARK}{line}{LEFT_TO_RIGHT_MARK}" if _first_strong(line) == "ltr" else line
         for line in text.split("\n")
     )
+
+
+@register.simple_tag
+def language_buttons(choices: list[Choice]) -> SafeString:
+    """``includes/language_buttons.html`` written in Python, byte for byte, once per set of
+    choices (a few per process): one button per language but the current one, each named in
+    its own language. The header's switch is on every page; tests/core/test_languages.py
+    compares it with the template."""
+    return _buttons(tuple(choices))
+
+
+@functools.cache
+def _buttons(choices: tuple[Choice, ...]) -> SafeString:
+    written = "".join(
+        f'<button class="kring-linkbutton" type="submit" name="language" '
+        f'value="{html.escape(choice.code)}" lang="{html.escape(choice.code)}" '
+        f'dir="{"rtl" if choice.rtl else "ltr"}">{html.escape(choice.name)}</button>'
+        for choice in choices
+        if not choice.current
+    )
+    return mark_safe(written + "\n")  # noqa: S308 - every value escaped above
