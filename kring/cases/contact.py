@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from kring.cases.models import Assignment, Case
 from kring.core.contact import Contact, office, organisation
+from kring.core.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,18 @@ class Coordinator(NamedTuple):
     phone: str
 
 
+# On every own page: its SQL written once per process (kring.core.prepared).
+_ACCEPTED = Prepared(
+    lambda case_id: Assignment.objects.filter(
+        case_id=case_id, state=Assignment.State.ACCEPTED
+    ).values_list("pk", "coordinator__full_name", "coordinator__phone"),
+    int,
+)
+
+
 def accepted_coordinators(case: Case) -> list[Coordinator]:
     """The case's accepted coordinators, in the order they were asked (one query)."""
-    return [
-        Coordinator(*row)
-        for row in case.assignments.filter(state=Assignment.State.ACCEPTED).values_list(
-            "pk", "coordinator__full_name", "coordinator__phone"
-        )
-    ]
+    return [Coordinator(*row) for row in _ACCEPTED(case.pk)]
 
 
 def for_case(

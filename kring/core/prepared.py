@@ -1,0 +1,219 @@
+"""Queries of a fixed shape, turned into SQL once per process instead of on every request.
+
+Django writes a query's SQL anew each time it runs one: the filters, the joins that
+``select_related`` asks for, the ordering, the columns. For the own page's link, a lookup by one
+indexed value that joins three tables, that was about a millisecond of CPU against a twentieth
+of one for the database, and the ORM's work was a third of the page's CPU under load (issue 18:
+py-spy on a gunicorn worker). The pages that everybody opens paid it on every request.
+
+``Prepared(build, int, str)`` takes a function that builds the queryset from its parameters
+(here an integer and a string), builds it once with stand-ins for the values, lets Django write
+the SQL, and from then on runs that SQL with each call's values. The rows become what the
+queryset would give: model instances with their ``select_related`` objects, made the way the ORM
+makes them (its converters, ``Model.from_db`` and its related-object populators), or the tuples
+or values of ``values_list()``. It runs through the connection's cursor, so query logging,
+counting and transactions stay as they are.
+
+Only a query that keeps its shape qualifies: each parameter one filter's value, no
+``prefetch_related``, no annotations, no ``values()`` dicts, and nothing read at the time of
+building but the parameters (``timezone.now()`` would be kept from the first call: a fixed value
+that is not a string, an integer or a boolean is refused). Anything else is refused the first
+time the query runs, and tests/core/test_prepared.py runs every prepared query of Kring and
+compares it with the ORM's own result, on both databases.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import Lookup, Model, QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    RelatedPopulator,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.sql.compiler import SQLCompiler
+
+T = TypeVar("T")
+
+# Stand-ins no real value equals, which Django passes through to the parameters unchanged: a
+# string as it is, an integer as it is (within every integer column's range, so that Django does
+# not drop the lookup as one that cannot match).
+STAND_INS: dict[type, Callable[[int], Any]] = {
+    str: "\x00kring-prepared-{}\x00".format,
+    int: lambda index: -2_000_000_000 + 7919 * index,
+}
+KINDS = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
+# The values a query may hold besides its parameters (and None): the same on every call. A
+# choice (a TextChoices member) is a string.
+CONSTANTS = (str, int)
+
+
+EVERY: list[Prepared[Any]] = []  # for the tests, which run each against the ORM
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    db: str
+    sql: str
+    params: tuple[Any, ...]
+    positions: tuple[int, ...]  # where each call's values go, in the parameters' order
+    compiler: SQLCompiler
+    kind: type
+    model: type[Model]
+    start: int = 0
+    end: int = 0
+    attnames: tuple[str, ...] = ()
+    populators: tuple[RelatedPopulator, ...] = ()
+
+
+class Prepared(Generic[T]):
+    """``Prepared(lambda pk: Case.objects.filter(pk=pk), int)``: called with the values, the
+    list the queryset would give."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any, T]], *types: type) -> None:
+        if len(types) != len(inspect.signature(build).parameters) or not all(
+            kind in STAND_INS for kind in types
+        ):
+            raise ImproperlyConfigured("Name the type (str or int) of each parameter.")
+        self._build = build
+        self._types = types
+        self._model: type[Model] | None = None
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+        EVERY.append(self)
+
+    def __call__(self, *values: Any) -> list[T]:
+        if len(values) != len(self._types) or any(
+            type(value) is not kind for value, kind in zip(values, self._types, strict=True)
+        ):
+            raise TypeError(f"Expected values of the types {self._types}, got {values!r}.")
+        compiled = None
+        if self._model is not None:
+            compiled = self._compiled.get(router.db_for_read(self._model))
+        if compiled is None:
+            compiled = self._compile()
+        params = list(compiled.params)
+        for position, value in zip(compiled.positions, values, strict=True):
+            params[position] = value
+        with connections[compiled.db].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return list(self._results(compiled, rows))
+
+    def by_orm(self, *values: Any) -> list[T]:
+        """What the ORM gives for the same values (for the tests)."""
+        return list(self._build(*values))
+
+    def _compile(self) -> _Compiled:
+        stand_ins = [STAND_INS[kind](index) for index, kind in enumerate(self._types)]
+        queryset = self._build(*stand_ins)
+        db = queryset.db
+        with self._lock:
+            found = self._compiled.get(db)
+            if found is not None:
+                return found
+            compiled = self._compiled[db] = _written(queryset, stand_ins)
+            self._model = queryset.model
+            return compiled
+
+    @staticmethod
+    def _results(compiled: _Compiled, rows: list[Any]) -> Iterator[Any]:
+        # The ORM's own conversions (dates on SQLite, JSON, booleans, decimals).
+        converted = compiled.compiler.results_iter([rows])
+        if compiled.kind is FlatValuesListIterable:
+            yield from (row[0] for row in converted)
+        elif compiled.kind is ValuesListIterable:
+            yield from (tuple(row) for row in converted)
+        else:
+            for row in converted:
+                instance = compiled.model.from_db(
+                    compiled.db, compiled.attnames, row[compiled.start : compiled.end]
+                )
+                for populator in compiled.populators:
+                    populator.populate(row, instance)
+                yield instance
+
+
+def _written(queryset: QuerySet[Any, Any], stand_ins: list[Any]) -> _Compiled:
+    kind = queryset._iterable_class
+    if (
+        kind not in KINDS
+        or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+        or queryset._known_related_objects  # type: ignore[attr-defined]
+        or queryset.query.annotations
+    ):
+        raise ImproperlyConfigured(
+            "A prepared query gives model instances or values_list() (no values() dicts, "
+            "prefetch_related(), annotations or a related manager's queryset)."
+        )
+    db = queryset.db
+    compiler = queryset.query.get_compiler(using=db)
+    sql, params = compiler.as_sql()
+    positions = []
+    for stand_in in stand_ins:
+        at = [
+            i
+            for i, param in enumerate(params)
+            if type(param) is type(stand_in) and param == stand_in
+        ]
+        if len(at) != 1 or str(stand_in) in sql:
+            raise ImproperlyConfigured(
+                "Each parameter of a prepared query must be the value of one filter."
+            )
+        positions.append(at[0])
+    frozen = [value for value in _values(queryset.query.where) if not _constant(value)]
+    if frozen:
+        # A time or a date the function read (timezone.now()) would be kept from the first
+        # call on: such a value must be a parameter.
+        raise ImproperlyConfigured(
+            f"A prepared query's fixed values must be strings, integers or booleans: {frozen!r}."
+        )
+    common = {
+        "db": db,
+        "sql": sql,
+        "params": tuple(params),
+        "positions": tuple(positions),
+        "compiler": compiler,
+        "kind": kind,
+        "model": queryset.model,
+    }
+    if kind is not ModelIterable:
+        return _Compiled(**common)
+    info = compiler.klass_info
+    fields = info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    return _Compiled(
+        **common,
+        start=start,
+        end=end,
+        attnames=tuple(column[0].target.attname for column in compiler.select[start:end]),
+        populators=tuple(get_related_populators(info, compiler.select, db)),  # type: ignore[call-arg]
+    )
+
+
+def _values(node: Any) -> Iterator[Any]:
+    """The plain values the query's conditions compare with, as the function gave them."""
+    for child in getattr(node, "children", ()):
+        if isinstance(child, Lookup):
+            rhs = child.rhs
+            if isinstance(rhs, list | tuple | set | frozenset):
+                yield from rhs
+            elif not hasattr(rhs, "resolve_expression"):
+                yield rhs
+            else:
+                yield from _values(rhs)
+        else:
+            yield from _values(child)
+
+
+def _constant(value: Any) -> bool:
+    return value is None or isinstance(value, CONSTANTS)

@@ -1,0 +1,230 @@
+"""Queries whose SQL is written once per process (kring.core.prepared, issue 18): every prepared
+query of Kring gives what the ORM gives for the same values, on both databases, and the helper
+refuses what it cannot keep (a time read while building, a value used twice, annotations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kring.accounts.models import Region
+from kring.cases import contact
+from kring.cases.models import Assignment, Case, ConferenceQuestion
+from kring.circle import links
+from kring.circle.models import Participant, PersonalLink, hash_token
+from kring.core import prepared
+from kring.core.prepared import Prepared
+from kring.portal import views as portal_views
+from tests.factories import add_meeting, add_person, at
+
+
+def _state(value: Any) -> Any:
+    """An instance as its fields and its select_related objects, recursively."""
+    if hasattr(value, "_meta"):
+        fields = {
+            field.attname: getattr(value, field.attname) for field in value._meta.concrete_fields
+        }
+        related = {
+            name: _state(cached) for name, cached in sorted(value._state.fields_cache.items())
+        }
+        return (type(value), fields, related, value._state.db, value._state.adding)
+    return value
+
+
+def _same(query: Prepared[Any], *values: Any) -> list[Any]:
+    got = query(*values)
+    assert [_state(item) for item in got] == [_state(item) for item in query.by_orm(*values)]
+    return got
+
+
+@pytest.fixture
+def circle(world):
+    case = world.case
+    anna = add_person(case, "Anna de Wit", email="anna@voorbeeld.test")
+    add_person(case, "Bram Kok", suggested_by=anna)
+    add_person(case, "Aart Kok", suggested_by=anna)
+    ConferenceQuestion.objects.create(case=case, text="Hoe kan de overlast stoppen?", position=2)
+    ConferenceQuestion.objects.create(case=case, text="Wie helpt mee?", position=1)
+    add_meeting(case, at("2027-01-20", 19), venue_name="Buurthuis")
+    return anna
+
+
+def test_every_prepared_query_of_kring_is_tested_here():
+    tested = {
+        links._BY_TOKEN,
+        contact._ACCEPTED,
+        portal_views._MEETING,
+        portal_views._SUGGESTED,
+        portal_views._QUESTIONS,
+    }
+    assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
+
+
+def test_the_own_pages_link_is_found_with_its_participant_case_and_region(world, circle):
+    token = links.issue(circle)
+    found = _same(links._BY_TOKEN, hash_token(token), PersonalLink.Purpose.PORTAL.value)
+    assert [link.participant.name for link in found] == ["Anna de Wit"]
+    link = found[0]
+    # Joined, not read again: the participant, the case and its region come with the link.
+    with CaptureQueriesContext(connection) as queries:
+        assert link.participant.case.region.name == "West"
+        assert link.participant.case.reference == world.case.reference
+    assert len(queries) == 0
+    assert timezone.is_aware(link.expires_at) and link.revoked_at is None
+    assert links.resolve(token) == link
+    # Another purpose, an unknown token: nothing.
+    assert _same(links._BY_TOKEN, hash_token(token), "andere") == []
+    assert links.resolve("bestaat-niet") is None
+
+
+def test_a_case_without_a_region_comes_with_none(world, circle):
+    Case.objects.filter(pk=world.case.pk).update(region=None)
+    token = links.issue(circle)
+    (link,) = _same(links._BY_TOKEN, hash_token(token), PersonalLink.Purpose.PORTAL.value)
+    with CaptureQueriesContext(connection) as queries:
+        assert link.participant.case.region is None
+    assert len(queries) == 0
+
+
+def test_the_own_pages_other_queries_give_what_the_orm_gives(world, circle):
+    case = world.case
+    assert [q.text for q in _same(portal_views._QUESTIONS, case.pk)] == [
+        "Wie helpt mee?",
+        "Hoe kan de overlast stoppen?",
+    ]
+    assert _same(portal_views._SUGGESTED, circle.pk) == ["Aart Kok", "Bram Kok"]
+    (meeting,) = _same(portal_views._MEETING, case.pk)
+    assert meeting.venue_name == "Buurthuis" and timezone.is_aware(meeting.starts_at)
+    coordinators = _same(contact._ACCEPTED, case.pk)
+    assert [name for _pk, name, _phone in coordinators] == [world.coordinator.full_name]
+    # Another case: nothing of this one.
+    assert _same(portal_views._QUESTIONS, case.pk + 1000) == []
+    assert _same(contact._ACCEPTED, case.pk + 1000) == []
+
+
+def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
+    query = Prepared(
+        lambda case_id: Participant.objects.filter(case_id=case_id).order_by("name"), int
+    )
+    written = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        written.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            people = query(world.case.pk)
+        assert len(queries) == 1
+        assert [p.name for p in people][:2] == ["Aart Kok", "Anna de Wit"]
+    assert written == [Participant]
+    prepared.EVERY.remove(query)
+
+
+def test_it_runs_inside_a_transaction_and_sees_its_writes(world, circle):
+    query = Prepared(lambda case_id: Participant.objects.filter(case_id=case_id), int)
+    with transaction.atomic():
+        add_person(world.case, "Nieuw Iemand")
+        assert "Nieuw Iemand" in [p.name for p in query(world.case.pk)]
+    prepared.EVERY.remove(query)
+
+
+@pytest.mark.parametrize(
+    "build, types, problem",
+    [
+        # A time read while building would be kept from the first call on.
+        (
+            lambda pk: PersonalLink.objects.filter(pk=pk, expires_at__gt=timezone.now()),
+            (int,),
+            "fixed values",
+        ),
+        (
+            lambda name: (
+                Participant.objects.filter(name=name) | Participant.objects.filter(email=name)
+            ),
+            (str,),
+            "one filter",
+        ),
+        (lambda pk: Region.objects.filter(pk=1), (int,), "one filter"),
+        (
+            lambda pk: Case.objects.filter(pk=pk).annotate(people=Count("participants")),
+            (int,),
+            "annotations",
+        ),
+        (lambda pk: Case.objects.filter(pk=pk).values("reference"), (int,), "values()"),
+        (
+            lambda pk: Case.objects.filter(pk=pk).prefetch_related("participants"),
+            (int,),
+            "prefetch",
+        ),
+    ],
+)
+def test_what_cannot_be_kept_is_refused_at_the_first_call(world, build, types, problem):
+    query = Prepared(build, *types)
+    with pytest.raises(ImproperlyConfigured, match=problem):
+        query(*(1 if kind is int else "x" for kind in types))
+    prepared.EVERY.remove(query)
+
+
+def test_a_related_managers_queryset_is_refused(world):
+    query = Prepared(lambda text: world.case.questions.filter(text=text), str)
+    with pytest.raises(ImproperlyConfigured, match="related manager"):
+        query("x")
+    prepared.EVERY.remove(query)
+
+
+def test_values_of_the_wrong_type_or_number_are_refused():
+    with pytest.raises(ImproperlyConfigured):
+        Prepared(lambda a, b: Region.objects.filter(pk=a), int)
+    with pytest.raises(ImproperlyConfigured):
+        Prepared(lambda a: Region.objects.filter(pk=a), dt.date)
+    query = Prepared(lambda pk: Region.objects.filter(pk=pk), int)
+    with pytest.raises(TypeError):
+        query("1")
+    with pytest.raises(TypeError):
+        query(True)
+    with pytest.raises(TypeError):
+        query()
+    prepared.EVERY.remove(query)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_that_start_at_once_share_one_written_query(world):
+    """Several server threads may run a prepared query for the first time together."""
+    query = Prepared(lambda slug: Region.objects.filter(slug=slug), str)
+    found: list[list[str]] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            found.append([region.name for region in query("west")])
+        except BaseException as failure:
+            failures.append(failure)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert found == [["West"]] * 6
+    assert len(query._compiled) == 1
+    prepared.EVERY.remove(query)
+
+
+def test_the_assignments_state_is_part_of_the_query(world):
+    Assignment.objects.filter(case=world.case).update(state=Assignment.State.DECLINED)
+    assert _same(contact._ACCEPTED, world.case.pk) == []
