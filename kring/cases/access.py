@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from kring.accounts.models import CoordinatorProfile, User
+from kring.accounts.models import CoordinatorProfile, Region, User
 from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Assignment, Case
+from kring.core.prepared import Prepared
 from kring.messaging.models import OutboxMessage
 
 
@@ -34,11 +35,20 @@ def refused(request: HttpRequest, reference: str) -> Http404:
     return Http404()
 
 
+# On every staff page of a manager: its SQL written once per process (kring.core.prepared).
+_MANAGED = Prepared(
+    lambda user_id: (
+        Region.objects.filter(managers=user_id).order_by("pk").values_list("pk", flat=True)
+    ),
+    int,
+)
+
+
 def managed_region_ids(user: User) -> list[int]:
     """The ids of the regions ``user`` manages, read once per user object (per request)."""
     cached: list[int] | None = getattr(user, "_kring_managed_region_ids", None)
     if cached is None:
-        cached = sorted(user.managed_regions.values_list("pk", flat=True))
+        cached = _MANAGED(user.pk)
         user._kring_managed_region_ids = cached  # type: ignore[attr-defined]
     return cached
 

@@ -17,9 +17,11 @@ counting and transactions stay as they are.
 Only a query that keeps its shape qualifies: each parameter one filter's value, no
 ``prefetch_related``, no annotations, no ``values()`` dicts, and nothing read at the time of
 building but the parameters (``timezone.now()`` would be kept from the first call: a fixed value
-that is not a string, an integer or a boolean is refused). Anything else is refused the first
-time the query runs, and tests/core/test_prepared.py runs every prepared query of Kring and
-compares it with the ORM's own result, on both databases.
+that is not a string, an integer or a boolean, or that differs when the query is built a second
+time, is refused; one derived from such a value, ``now.year``, cannot be told from a constant,
+so the function must not read the clock, the language or the user). Anything else is refused
+the first time the query runs, and tests/core/test_prepared.py runs every prepared query of
+Kring and compares it with the ORM's own result, on both databases.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, FullResultSet, ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Lookup, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -44,12 +46,13 @@ from django.db.models.sql.compiler import SQLCompiler
 
 T = TypeVar("T")
 
-# Stand-ins no real value equals, which Django passes through to the parameters unchanged: a
-# string as it is, an integer as it is (within every integer column's range, so that Django does
-# not drop the lookup as one that cannot match).
+# Stand-ins no real value equals, which must reach the parameters unchanged: a field that
+# lowercases or strips its value, or a lookup that drops an integer no column of its kind can
+# hold (a small or a negative one), would change them and be refused, where a value in a
+# lowercase, stripped, positive range would let it through unnoticed.
 STAND_INS: dict[type, Callable[[int], Any]] = {
-    str: "\x00kring-prepared-{}\x00".format,
-    int: lambda index: -2_000_000_000 + 7919 * index,
+    str: " \x00Kring-PREPARED-{}\x00 ".format,
+    int: lambda index: 2_000_000_000 - 7919 * index,
 }
 KINDS = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
 # The values a query may hold besides its parameters (and None): the same on every call. A
@@ -121,7 +124,9 @@ class Prepared(Generic[T]):
             found = self._compiled.get(db)
             if found is not None:
                 return found
-            compiled = self._compiled[db] = _written(queryset, stand_ins)
+            compiled = self._compiled[db] = _written(
+                queryset, stand_ins, lambda: self._build(*stand_ins)
+            )
             self._model = queryset.model
             return compiled
 
@@ -143,7 +148,21 @@ class Prepared(Generic[T]):
                 yield instance
 
 
-def _written(queryset: QuerySet[Any, Any], stand_ins: list[Any]) -> _Compiled:
+def _sql(compiler: SQLCompiler) -> tuple[str, list[Any]]:
+    try:
+        sql, params = compiler.as_sql()
+    except (EmptyResultSet, FullResultSet):
+        # Django left out a condition that no value, or every value, meets: a stand-in out of
+        # its column's range (a small integer).
+        raise ImproperlyConfigured(
+            "A prepared query's parameter was dropped from its SQL (a small integer?)."
+        ) from None
+    return sql, list(params)
+
+
+def _written(
+    queryset: QuerySet[Any, Any], stand_ins: list[Any], rebuild: Callable[[], QuerySet[Any, Any]]
+) -> _Compiled:
     kind = queryset._iterable_class
     if (
         kind not in KINDS
@@ -157,7 +176,7 @@ def _written(queryset: QuerySet[Any, Any], stand_ins: list[Any]) -> _Compiled:
         )
     db = queryset.db
     compiler = queryset.query.get_compiler(using=db)
-    sql, params = compiler.as_sql()
+    sql, params = _sql(compiler)
     positions = []
     for stand_in in stand_ins:
         at = [
@@ -167,15 +186,23 @@ def _written(queryset: QuerySet[Any, Any], stand_ins: list[Any]) -> _Compiled:
         ]
         if len(at) != 1 or str(stand_in) in sql:
             raise ImproperlyConfigured(
-                "Each parameter of a prepared query must be the value of one filter."
+                "Each parameter of a prepared query must be the value of one filter, as given."
             )
         positions.append(at[0])
-    frozen = [value for value in _values(queryset.query.where) if not _constant(value)]
-    if frozen:
-        # A time or a date the function read (timezone.now()) would be kept from the first
-        # call on: such a value must be a parameter.
+    # What the function read while building it (timezone.now(), the language) would be kept
+    # from the first call on. Built a second time, such a value differs; a time or a date is
+    # refused as it is (SQLite gets it as text, and a time read twice in one microsecond would
+    # not differ). A value derived from one (``now.year``) cannot be told from a constant.
+    again, again_params = _sql(rebuild().query.get_compiler(using=db))
+    frozen = [
+        param
+        for index, param in enumerate(params)
+        if index not in positions and not (param is None or isinstance(param, CONSTANTS))
+    ]
+    if frozen or (again, list(again_params)) != (sql, list(params)):
         raise ImproperlyConfigured(
-            f"A prepared query's fixed values must be strings, integers or booleans: {frozen!r}."
+            "A prepared query's fixed values must be strings, integers or booleans that are "
+            f"the same on every call: {frozen or params!r}."
         )
     common = {
         "db": db,
@@ -198,22 +225,3 @@ def _written(queryset: QuerySet[Any, Any], stand_ins: list[Any]) -> _Compiled:
         attnames=tuple(column[0].target.attname for column in compiler.select[start:end]),
         populators=tuple(get_related_populators(info, compiler.select, db)),  # type: ignore[call-arg]
     )
-
-
-def _values(node: Any) -> Iterator[Any]:
-    """The plain values the query's conditions compare with, as the function gave them."""
-    for child in getattr(node, "children", ()):
-        if isinstance(child, Lookup):
-            rhs = child.rhs
-            if isinstance(rhs, list | tuple | set | frozenset):
-                yield from rhs
-            elif not hasattr(rhs, "resolve_expression"):
-                yield rhs
-            else:
-                yield from _values(rhs)
-        else:
-            yield from _values(child)
-
-
-def _constant(value: Any) -> bool:
-    return value is None or isinstance(value, CONSTANTS)
