@@ -81,6 +81,7 @@ def test_every_prepared_query_of_kring_is_tested_here():
         middleware._SECOND_FACTOR,
         access._MANAGED,
         case_forms._REGIONS,
+        case_forms._COORDINATORS,
     }
     assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
 
@@ -142,6 +143,28 @@ def test_the_staff_pages_queries_give_what_the_orm_gives(world):
     assert _same(access._MANAGED, world.manager.pk) == sorted([world.west.pk, world.zuid.pk])
     assert _same(access._MANAGED, world.coordinator.pk) == []
     assert [name for _pk, name in _same(case_forms._REGIONS)] == ["West", "Zuid"]
+
+
+def test_the_case_lists_coordinators_are_the_filters_coordinators(world):
+    """By the manager's id, the coordinators filter_coordinators() gives for their regions:
+    those of a region they manage, in name order, each once."""
+    from kring.cases.access import filter_coordinators
+
+    def expected(user):
+        fresh = type(user).objects.get(pk=user.pk)  # its managed regions are read once
+        return list(filter_coordinators(fresh).values_list("pk", "full_name", "email"))
+
+    world.other_coordinator.coordinator_profile.regions.set([world.zuid])
+    world.coordinator.coordinator_profile.regions.set([world.west, world.zuid])
+    for manager in (world.manager, world.other_manager):
+        assert _same(case_forms._COORDINATORS, manager.pk) == expected(manager)
+    assert [row[1] for row in _same(case_forms._COORDINATORS, world.manager.pk)] == [
+        world.coordinator.full_name
+    ]
+    world.manager.managed_regions.add(world.zuid)
+    both = _same(case_forms._COORDINATORS, world.manager.pk)
+    assert both == expected(world.manager) and len(both) == 2
+    assert _same(case_forms._COORDINATORS, world.researcher.pk) == []
 
 
 def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
