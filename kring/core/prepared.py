@@ -15,7 +15,7 @@ or values of ``values_list()``. It runs through the connection's cursor, so quer
 counting and transactions stay as they are.
 
 Only a query that keeps its shape qualifies: each parameter one filter's value, no
-``prefetch_related``, no annotations, no ``values()`` dicts, and nothing read at the time of
+``prefetch_related``, no ``values()`` dicts, and nothing read at the time of
 building but the parameters (``timezone.now()`` would be kept from the first call: a fixed value
 that is not a string, an integer or a boolean, or that differs when the query is built a second
 time, is refused; one derived from such a value, ``now.year``, cannot be told from a constant,
@@ -76,6 +76,7 @@ class _Compiled:
     end: int = 0
     attnames: tuple[str, ...] = ()
     populators: tuple[RelatedPopulator, ...] = ()
+    annotations: tuple[tuple[str, int], ...] = ()
 
 
 class Prepared(Generic[T]):
@@ -145,6 +146,8 @@ class Prepared(Generic[T]):
                 )
                 for populator in compiled.populators:
                     populator.populate(row, instance)
+                for name, column in compiled.annotations:
+                    setattr(instance, name, row[column])
                 yield instance
 
 
@@ -168,11 +171,10 @@ def _written(
         kind not in KINDS
         or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
         or queryset._known_related_objects  # type: ignore[attr-defined]
-        or queryset.query.annotations
     ):
         raise ImproperlyConfigured(
             "A prepared query gives model instances or values_list() (no values() dicts, "
-            "prefetch_related(), annotations or a related manager's queryset)."
+            "prefetch_related() or a related manager's queryset)."
         )
     db = queryset.db
     compiler = queryset.query.get_compiler(using=db)
@@ -224,4 +226,5 @@ def _written(
         end=end,
         attnames=tuple(column[0].target.attname for column in compiler.select[start:end]),
         populators=tuple(get_related_populators(info, compiler.select, db)),  # type: ignore[call-arg]
+        annotations=tuple((compiler.annotation_col_map or {}).items()),
     )

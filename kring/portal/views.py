@@ -69,6 +69,22 @@ _SUGGESTED = Prepared(
     ),
     int,
 )
+# The dates with this person's answer to each, in one query; only while they are asked.
+_OPTIONS = Prepared(
+    lambda case_id, participant_id: (
+        DateOption.objects.filter(case_id=case_id)
+        .annotate(
+            given=Subquery(
+                DateAnswer.objects.filter(
+                    option=OuterRef("pk"), participant_id=participant_id
+                ).values("answer")[:1]
+            )
+        )
+        .order_by("starts_at")
+    ),
+    int,
+    int,
+)
 # By position: the model's own order starts with the case, a join for nothing.
 _QUESTIONS = Prepared(
     lambda case_id: ConferenceQuestion.objects.filter(case_id=case_id).order_by("position", "pk"),
@@ -82,22 +98,7 @@ def _context(participant: Participant, **forms: Any) -> dict[str, Any]:
     may = allowed_actions(participant, phase)
     meeting = next(iter(_MEETING(case.pk)), None) if phase == Phase.MEETING_SET else None
     poll_open = case.status in meeting_services.POLL_OPEN and "dates" in may
-    # The dates with this person's answer to each, in one query; only while they are asked.
-    options = (
-        list(
-            DateOption.objects.filter(case=case)
-            .annotate(
-                given=Subquery(
-                    DateAnswer.objects.filter(
-                        option=OuterRef("pk"), participant=participant
-                    ).values("answer")[:1]
-                )
-            )
-            .order_by("starts_at")
-        )
-        if poll_open
-        else []
-    )
+    options = _OPTIONS(case.pk, participant.pk) if poll_open else []
     # What a section shows is read, and its form made, only while the section is on the page.
     suggested = _SUGGESTED(participant.pk) if "suggest" in may else []
     # Read once: the coordinators named on the page, and the one to call.
