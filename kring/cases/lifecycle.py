@@ -13,7 +13,7 @@ a move with a message, :func:`on_enter` an effect that runs inside the move's tr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,6 +304,24 @@ SECOND_COORDINATOR_STATUSES = frozenset({S.COORDINATOR_ASSIGNED, S.PREPARATION, 
 
 def active_assignments(case: Case) -> list[Assignment]:
     return list(case.assignments.filter(state__in=ACTIVE_ASSIGNMENT_STATES))
+
+
+def attach_coordinator_names(cases: Sequence[Case]) -> None:
+    """Each case's coordinators (asked or working on it) as ``case.coordinator_names``, in the
+    order they were asked, for a list's rows: one query for the names alone. A prefetch of the
+    assignments with their coordinators made an instance of each and a tenth of the case list's
+    CPU went to it (issue 18)."""
+    names: dict[int, list[str]] = {case.pk: [] for case in cases}
+    if names:
+        found = (
+            Assignment.objects.filter(case_id__in=names, state__in=ACTIVE_ASSIGNMENT_STATES)
+            .order_by("offered_at", "pk")
+            .values_list("case_id", "coordinator__full_name")
+        )
+        for case_id, name in found:
+            names[case_id].append(name)
+    for case in cases:
+        case.coordinator_names = names[case.pk]  # type: ignore[attr-defined]
 
 
 def declare_conflict(case: Case, coordinator: User, *, reason: str, user: User) -> None:

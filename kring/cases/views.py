@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -41,12 +40,12 @@ from kring.cases.lifecycle import (
     accept_assignment,
     active_assignments,
     assign_coordinator,
+    attach_coordinator_names,
     available_transitions,
     change_status,
     decline_assignment,
 )
 from kring.cases.models import (
-    ACTIVE_ASSIGNMENT_STATES,
     Assignment,
     BottomLine,
     Case,
@@ -77,15 +76,6 @@ PREPARED = frozenset(
     }
 )
 
-ACTIVE_ASSIGNMENTS = Prefetch(
-    "assignments",
-    queryset=Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
-    .select_related("coordinator")
-    # The list shows the coordinator's name: not their password hash, phone and the rest.
-    .only("case_id", "state", "coordinator__full_name"),
-    to_attr="active_assignments",
-)
-
 
 @roles_required(Role.REGIONAL_MANAGER, Role.COORDINATOR)
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -105,7 +95,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         pieces=case_partitions(user),
         counted=not searching,
     )
-    prefetch_related_objects(page.object_list, ACTIVE_ASSIGNMENTS)
+    attach_coordinator_names(page.object_list)
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)

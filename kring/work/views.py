@@ -4,7 +4,7 @@ first and what falls due (kring.work.due)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,8 +13,8 @@ from kring.accounts.auth import staff_user
 from kring.accounts.models import Role
 from kring.cases import tally
 from kring.cases.access import coordinated_cases, managed_cases
-from kring.cases.lifecycle import ACTION_BY
-from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Assignment, Case, Status
+from kring.cases.lifecycle import ACTION_BY, attach_coordinator_names
+from kring.cases.models import Assignment, Case, Status
 from kring.cases.norms import over_norm_pieces
 from kring.followup.access import follow_ups_for
 from kring.followup.views import section_counts
@@ -29,13 +29,6 @@ def start(request: HttpRequest) -> HttpResponse:
     """‘Mijn zaken’: per role the cases that need this person's action first."""
     user = staff_user(request)
     context: dict[str, object] = {"roles": user.roles}
-    assignments = Prefetch(
-        "assignments",
-        queryset=Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT_STATES).select_related(
-            "coordinator"
-        ),
-        to_attr="active_assignments",
-    )
     if user.is_regional_manager:
         mine = managed_cases(user)
         counted = tally.counts(tally.manager_areas(user))
@@ -44,7 +37,7 @@ def start(request: HttpRequest) -> HttpResponse:
         action = _earliest(
             [listed.filter(status=status) for status in waiting], "status_changed_at", START_LIMIT
         )
-        prefetch_related_objects(action, assignments)
+        attach_coordinator_names(action)
         context["manager_action"] = action
         context["manager_action_count"] = sum(counted.get(status, 0) for status in waiting)
         context["manager_late_count"] = sum(
@@ -60,22 +53,23 @@ def start(request: HttpRequest) -> HttpResponse:
         context["aftercare_due_count"] = due.aftercare_due_count(user, timezone.localdate())
         context["meetings_this_week"] = due.meetings_this_week(user, timezone.now())
         mine = coordinated_cases(user)
-        context["coordinator_offered"] = list(
+        offered = list(
             mine.filter(
                 status=Status.COORDINATOR_ASSIGNED,
                 assignments__coordinator=user,
                 assignments__state=Assignment.State.OFFERED,
             )
             .select_related("region", "municipality")
-            .prefetch_related(assignments)
             .order_by("status_changed_at")[:START_LIMIT]
         )
-        context["coordinator_active"] = list(
+        active = list(
             mine.exclude(status=Status.COORDINATOR_ASSIGNED)
             .select_related("region", "municipality")
-            .prefetch_related(assignments)
             .order_by("status_changed_at")[:START_LIMIT]
         )
+        attach_coordinator_names([*offered, *active])
+        context["coordinator_offered"] = offered
+        context["coordinator_active"] = active
     if user.is_researcher:
         counts = section_counts(follow_ups_for(user), timezone.localdate())
         context["follow_ups_due"] = counts["due"]

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from kring.cases.lifecycle import attach_coordinator_names
 from kring.cases.models import Case, Status
 from kring.cases.templatetags.kring_cases import case_rows
-from kring.cases.views import ACTIVE_ASSIGNMENTS
 from tests.factories import MunicipalityFactory, UserFactory, case_in_status
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,7 @@ def _cases() -> list[Case]:
         .select_related("region", "municipality")
         .order_by("pk")
     )
-    prefetch_related_objects(cases, ACTIVE_ASSIGNMENTS)
+    attach_coordinator_names(cases)
     return cases
 
 

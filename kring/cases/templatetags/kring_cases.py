@@ -70,10 +70,7 @@ def case_rows(cases: Iterable[Case]) -> SafeString:
     rows = []
     for case in cases:
         late = norm_for(case, today)
-        coordinators = [
-            shown(assignment.coordinator.full_name)
-            for assignment in getattr(case, "active_assignments", ())
-        ]
+        coordinators = [shown(name) for name in getattr(case, "coordinator_names", ())]
         place = shown(case.place)
         if case.municipality:
             place += ", " + shown(case.municipality.name)
