@@ -167,17 +167,22 @@ def _written(
     queryset: QuerySet[Any, Any], stand_ins: list[Any], rebuild: Callable[[], QuerySet[Any, Any]]
 ) -> _Compiled:
     kind = queryset._iterable_class
+    query = queryset.query
     if (
         kind not in KINDS
         or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
         or queryset._known_related_objects  # type: ignore[attr-defined]
+        # values_list() puts annotations and extra columns in the order asked for, which the
+        # rows here would not follow.
+        or (kind is not ModelIterable and (query.annotation_select or query.extra_select))
     ):
         raise ImproperlyConfigured(
-            "A prepared query gives model instances or values_list() (no values() dicts, "
-            "prefetch_related() or a related manager's queryset)."
+            "A prepared query gives model instances or values_list() of fields (no values() "
+            "dicts, annotations in values_list(), prefetch_related() or a related manager's "
+            "queryset)."
         )
     db = queryset.db
-    compiler = queryset.query.get_compiler(using=db)
+    compiler = query.get_compiler(using=db)
     sql, params = _sql(compiler)
     positions = []
     for stand_in in stand_ins:

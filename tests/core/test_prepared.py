@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Count, Exists, OuterRef, Value
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -276,6 +276,15 @@ def test_it_runs_inside_a_transaction_and_sees_its_writes(world, circle):
         ),
         (lambda pk: Region.objects.filter(pk=1), (int,), "one filter"),
         (lambda pk: Case.objects.filter(pk=pk).values("reference"), (int,), "values()"),
+        (
+            lambda pk: (
+                Case.objects.filter(pk=pk)
+                .annotate(people=Count("participants"))
+                .values_list("people", "reference")
+            ),
+            (int,),
+            "annotations in values_list",
+        ),
         (
             lambda pk: Case.objects.filter(pk=pk).prefetch_related("participants"),
             (int,),
