@@ -206,7 +206,7 @@ def _written(
         for index, param in enumerate(params)
         if index not in positions and not (param is None or isinstance(param, CONSTANTS))
     ]
-    if frozen or (again, list(again_params)) != (sql, list(params)):
+    if frozen or (again, again_params) != (sql, params):
         raise ImproperlyConfigured(
             "A prepared query's fixed values must be strings, integers or booleans that are "
             f"the same on every call: {frozen or params!r}."
