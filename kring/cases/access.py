@@ -185,12 +185,30 @@ def filter_coordinators(user: User | object) -> QuerySet[User]:
     the two regions of the demo's manager)."""
     if not isinstance(user, User) or not user.is_active or not user.is_regional_manager:
         return User.objects.none()
+    return _coordinators_of(user.pk)
+
+
+def _coordinators_of(manager_id: int) -> QuerySet[User]:
     return User.objects.filter(
         is_coordinator=True,
         pk__in=CoordinatorProfile.regions.through.objects.filter(
-            region_id__in=managed_region_ids(user)
+            region__managers=manager_id
         ).values("coordinatorprofile__user_id"),
     ).order_by("full_name", "pk")
+
+
+# The case list's filter on every page: its SQL written once per process (kring.core.prepared).
+_FILTER_COORDINATORS = Prepared(
+    lambda manager_id: _coordinators_of(manager_id).values_list("pk", "full_name", "email"),
+    int,
+)
+
+
+def filter_coordinator_rows(user: User) -> list[tuple[int, str, str]]:
+    """:func:`filter_coordinators` as (id, name, email) rows."""
+    if not user.is_active or not user.is_regional_manager:
+        return []
+    return _FILTER_COORDINATORS(user.pk)
 
 
 def manages(user: User, case: Case) -> bool:

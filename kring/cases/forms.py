@@ -16,13 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from kring.accounts.forms import clean_phone
 from kring.accounts.models import (
     LANGUAGE_CHOICES,
-    CoordinatorProfile,
     Gender,
     Organisation,
     Region,
     User,
 )
-from kring.cases.access import filter_coordinators
+from kring.cases.access import filter_coordinator_rows, filter_coordinators
 from kring.cases.intake import FundingData
 from kring.cases.models import (
     ACTIVE_ASSIGNMENT_STATES,
@@ -41,23 +40,8 @@ from kring.cases.search import search
 from kring.core.prepared import Prepared
 from kring.core.renderers import ListSelect
 
-# On every case list, their SQL written once per process (kring.core.prepared): the regions,
-# and the manager's coordinators (filter_coordinators, by the manager instead of a list of
-# their regions).
+# The regions, on every case list: SQL written once per process (kring.core.prepared).
 _REGIONS = Prepared(lambda: Region.objects.values_list("pk", "name"))
-_COORDINATORS = Prepared(
-    lambda manager_id: (
-        User.objects.filter(
-            is_coordinator=True,
-            pk__in=CoordinatorProfile.regions.through.objects.filter(
-                region__managers=manager_id
-            ).values("coordinatorprofile__user_id"),
-        )
-        .order_by("full_name", "pk")
-        .values_list("pk", "full_name", "email")
-    ),
-    int,
-)
 
 
 class CaseFilterForm(forms.Form):
@@ -110,7 +94,7 @@ class CaseFilterForm(forms.Form):
             )
             rows = list(shown.values_list("pk", "full_name", "email"))
         else:
-            rows = _COORDINATORS(user.pk)
+            rows = filter_coordinator_rows(user)
         field.widget.choices = [
             ("", field.empty_label),
             *((pk, name or email) for pk, name, email in rows),

@@ -89,7 +89,7 @@ def test_every_prepared_query_of_kring_is_tested_here():
         middleware._SECOND_FACTOR,
         access._MANAGED,
         case_forms._REGIONS,
-        case_forms._COORDINATORS,
+        access._FILTER_COORDINATORS,
     }
     assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
 
@@ -180,14 +180,14 @@ def test_the_case_lists_coordinators_are_the_filters_coordinators(world):
     world.other_coordinator.coordinator_profile.regions.set([world.zuid])
     world.coordinator.coordinator_profile.regions.set([world.west, world.zuid])
     for manager in (world.manager, world.other_manager):
-        assert _same(case_forms._COORDINATORS, manager.pk) == expected(manager)
-    assert [row[1] for row in _same(case_forms._COORDINATORS, world.manager.pk)] == [
+        assert _same(access._FILTER_COORDINATORS, manager.pk) == expected(manager)
+    assert [row[1] for row in _same(access._FILTER_COORDINATORS, world.manager.pk)] == [
         world.coordinator.full_name
     ]
     world.manager.managed_regions.add(world.zuid)
-    both = _same(case_forms._COORDINATORS, world.manager.pk)
+    both = _same(access._FILTER_COORDINATORS, world.manager.pk)
     assert both == expected(world.manager) and len(both) == 2
-    assert _same(case_forms._COORDINATORS, world.researcher.pk) == []
+    assert _same(access._FILTER_COORDINATORS, world.researcher.pk) == []
 
 
 def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
