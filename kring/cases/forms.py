@@ -36,7 +36,7 @@ from kring.cases.models import (
     Variant,
 )
 from kring.cases.norms import over_norm
-from kring.cases.search import search
+from kring.cases.search import searched
 from kring.core.prepared import Prepared
 from kring.core.renderers import ListSelect
 
@@ -100,12 +100,16 @@ class CaseFilterForm(forms.Form):
             *((pk, name or email) for pk, name, email in rows),
         ]
 
+    # After apply(): how SQLite best reads a broad scope's search (kring.cases.search).
+    search_hint = ""
+
     def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         if not self.is_valid():
             return cases
         data = self.cleaned_data
         if data["q"]:
-            cases = search(cases, data["q"])
+            found = searched(cases, data["q"])
+            cases, self.search_hint = found.cases, found.hint
         if data["status"]:
             cases = cases.filter(status=data["status"])
         if data["region"]:

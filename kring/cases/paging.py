@@ -97,12 +97,14 @@ class _Pieces:
     databases fold such a subquery into the query around it, so each piece is still read
     along its own index (the plans in ``tests/cases/test_case_list_seek.py``)."""
 
-    def __init__(self, cases: QuerySet[Case], pieces: Sequence[Q]) -> None:
+    def __init__(self, cases: QuerySet[Case], pieces: Sequence[Q], hint: str = "") -> None:
         self.connection = connections[cases.db]
         self.parts: list[tuple[str, tuple[Any, ...]]] = []
         for piece in pieces:
             found = cases.filter(piece).order_by().values_list("requested_at", "pk")
             sql, params = found.query.get_compiler(connection=self.connection).as_sql()
+            if hint:
+                sql = _hinted(sql, self.connection.ops.quote_name(Case._meta.db_table), hint)
             self.parts.append((sql, tuple(params)))
 
     def union(
@@ -131,6 +133,15 @@ class _Pieces:
         if oldest:
             return "requested_at >= %s AND (requested_at > %s OR pk > %s)", [value, value, pk]
         return "requested_at <= %s AND (requested_at < %s OR pk < %s)", [value, value, pk]
+
+
+def _hinted(sql: str, table: str, hint: str) -> str:
+    """``sql`` with SQLite's table ``hint`` (``INDEXED BY …``, ``NOT INDEXED``) after its
+    first table, which a piece's SQL names first (its subqueries come later, in the WHERE)."""
+    head, found, tail = sql.partition(f" FROM {table}")
+    if not found or tail[:1] not in ("", " "):
+        raise ValueError(f"No table {table} to give a hint in: {sql}")
+    return f"{head}{found} {hint}{tail}"
 
 
 def _reader(
@@ -204,14 +215,19 @@ def seek_page(
     *,
     pieces: Sequence[Q] | None = None,
     counted: bool = True,
+    hint: str = "",
 ) -> SeekPage:
     """One page of ``cases`` (scoped and filtered, with its select_related), newest first.
     ``pieces``: the scope's parts (whose union is the scope), read apart and merged, and
     counted apart. Not ``counted``: no count beyond the page itself — "more than a page" once
     there is another page (for a search: a term found in many cases is counted by visiting its
-    matches, 6 ms to 1,000 of them at 100,000 cases). The caller prefetches what the page's
-    rows need."""
-    compiled = _Pieces(cases, pieces) if pieces and len(pieces) > 1 else None
+    matches, 6 ms to 1,000 of them at 100,000 cases). ``hint``: SQLite's table hint for
+    reading ``cases`` whole, in place of the pieces (a search's plan, kring.cases.search). The
+    caller prefetches what the page's rows need."""
+    if hint:
+        compiled: _Pieces | None = _Pieces(cases, [Q()], hint)
+    else:
+        compiled = _Pieces(cases, pieces) if pieces and len(pieces) > 1 else None
     read = _reader(cases, compiled, size)
     after, before = parse(query.get("after")), parse(query.get("before"))
     numbered = after is None and before is None and query.get("page", "1") not in ("", "1")

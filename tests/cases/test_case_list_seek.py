@@ -17,6 +17,7 @@ from kring.accounts.models import Municipality
 from kring.cases import paging
 from kring.cases.access import case_partitions, cases_for, managed_cases
 from kring.cases.models import Assignment, Case
+from kring.cases.search import FREQUENT
 from tests.factories import CaseFactory, CoordinatorProfileFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,14 @@ def test_a_search_is_not_counted_past_its_page(many, client):
     url = reverse("case_list")
     with CaptureQueriesContext(connection) as searched:
         response = client.get(url, {"q": "buurthuis"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert not [q for q in searched.captured_queries if "COUNT(" in q["sql"].upper()]
+    counted = [q["sql"] for q in searched.captured_queries if "COUNT(" in q["sql"].upper()]
+    # Only SQLite's count of the term's matches that picks the plan, which stops past FREQUENT.
+    assert all(
+        sql.startswith("SELECT COUNT(*) FROM (SELECT rowid FROM cases_case_search")
+        and sql.endswith(f"LIMIT {FREQUENT + 1})")
+        for sql in counted
+    ), counted
+    assert len(counted) == (connection.vendor == "sqlite")
     assert response.context["page"].more_than == 5
     assert "More than 5 cases found" in response.text
     seen = rows(response)
@@ -318,12 +326,18 @@ def test_the_pieces_share_no_case_and_together_are_the_scope(world):
     assert coordinated - held[-1], "some coordinated cases are in the regions' pieces"
 
 
-def test_a_search_over_many_pieces_walks_every_match_of_the_scope_once(world, client, settings):
+@pytest.mark.parametrize("frequent", [0, 10_000], ids=["walked", "looked-up"])
+def test_a_search_over_many_pieces_walks_every_match_of_the_scope_once(
+    world, client, settings, monkeypatch, frequent
+):
     """Every piece of the scope carries the search's condition (the full-text index on SQLite,
     trigrams on PostgreSQL): page after page the list shows each case of the scope that holds
-    the term once, newest first, and the pages back show the same cases again."""
+    the term once, newest first, and the pages back show the same cases again — on SQLite
+    along either plan (the term counted as frequent, or as rare)."""
+    from kring.cases import search as searching
     from kring.cases.search import search
 
+    monkeypatch.setattr(searching, "FREQUENT", frequent)
     settings.KRING_CASE_PAGE_SIZE = 3
     manager = _four_pieces(world)
     for number, case in enumerate(Case.objects.order_by("pk")):
@@ -340,3 +354,56 @@ def test_a_search_over_many_pieces_walks_every_match_of_the_scope_once(world, cl
     pages, back = _walk(client, reverse("case_list"), "q=buurthuis")
     assert [reference for page in pages for reference in page] == expected
     assert back == pages[-2::-1]
+
+
+@pytest.mark.parametrize(
+    ("frequent", "plan"),
+    [(0, "COVERING INDEX case_list_seek"), (10_000, "INTEGER PRIMARY KEY (rowid=?)")],
+    ids=["walked", "looked-up"],
+)
+def test_a_managers_search_on_sqlite_follows_the_terms_number_of_matches(
+    world, client, monkeypatch, frequent, plan
+):
+    """SQLite: a frequent term walks the list's index newest first, a rare one is looked up by
+    its matches' ids; one query counts the matches up to FREQUENT. A coordinator's own few
+    cases, a term that names a municipality and PostgreSQL are left to the planner."""
+    from kring.cases import search as searching
+
+    monkeypatch.setattr(searching, "FREQUENT", frequent)
+    _four_pieces(world)
+    Case.objects.filter(region=world.west).update(place="Buurthuis")
+    client.force_login(world.manager)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("case_list"), {"q": "buurthuis"})
+    assert response.status_code == 200 and rows(response)
+    sqls = [captured["sql"] for captured in queries.captured_queries]
+    counts = [sql for sql in sqls if sql.startswith("SELECT COUNT(*) FROM (SELECT rowid FROM")]
+    if connection.vendor == "postgresql":
+        assert not counts and not any("INDEXED" in sql for sql in sqls)
+        return
+    page = next(sql for sql in sqls if "requested_at" in sql and "cases_case_search" in sql)
+    assert len(counts) == 1
+    assert _plan(page).count("cases_case_search VIRTUAL TABLE") == 1, "one piece, not three"
+    assert plan in _plan(page), _plan(page)
+    # A municipality's name: the index on the municipality serves it, no hint forbids it.
+    Municipality.objects.create(name="Buurthuis-Oost", region=world.west)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("case_list"), {"q": "buurthuis"}).status_code == 200
+    assert not [c["sql"] for c in queries.captured_queries if "INDEXED" in c["sql"]]
+
+
+def test_a_hint_goes_after_the_first_table_or_nowhere():
+    assert (
+        paging._hinted(
+            'SELECT a FROM "cases_case" WHERE b IN (SELECT c FROM "cases_case")',
+            '"cases_case"',
+            "NOT INDEXED",
+        )
+        == 'SELECT a FROM "cases_case" NOT INDEXED WHERE b IN (SELECT c FROM "cases_case")'
+    )
+    assert paging._hinted('SELECT a FROM "cases_case"', '"cases_case"', "NOT INDEXED").endswith(
+        '"cases_case" NOT INDEXED'
+    )
+    for sql in ('SELECT a FROM "cases_cases" WHERE 1', 'SELECT a FROM "other"'):
+        with pytest.raises(ValueError, match="No table"):
+            paging._hinted(sql, '"cases_case"', "NOT INDEXED")
