@@ -82,7 +82,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     form = CaseFilterForm(request.GET or None, user=user)
     cases = form.apply(cases_for(user)) if form.is_bound else cases_for(user)
-    cases = cases.select_related("region", "municipality")
     # The scope's pieces, read apart along their own indexes (kring.cases.paging). A text
     # search is not counted past its page: a term found in many cases is counted by visiting
     # its matches (6 ms to 1,000 of them at 100,000 cases on either database); the list says

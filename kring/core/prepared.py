@@ -8,11 +8,14 @@ py-spy on a gunicorn worker). The pages that everybody opens paid it on every re
 
 ``Prepared(build, int, str)`` takes a function that builds the queryset from its parameters
 (here an integer and a string), builds it once with stand-ins for the values, lets Django write
-the SQL, and from then on runs that SQL with each call's values. The rows become what the
-queryset would give: model instances with their ``select_related`` objects, made the way the ORM
-makes them (its converters, ``Model.from_db`` and its related-object populators), or the tuples
-or values of ``values_list()``. It runs through the connection's cursor, so query logging,
-counting and transactions stay as they are.
+the SQL, and from then on runs that SQL with each call's values. A parameter of the kind
+:class:`SQL` is a piece of SQL with its own parameters that the function puts where a
+subquery goes (``pk__in=keys``): a query of its own, or a list of values (:meth:`SQL.values`).
+It is put in the SQL as written, at the place of its stand-in, on every call. The rows become
+what the queryset would give: model instances with their ``select_related`` objects, made the
+way the ORM makes them (its converters, ``Model.from_db`` and its related-object populators),
+or the tuples or values of ``values_list()``. It runs through the connection's cursor, so
+query logging, counting and transactions stay as they are.
 
 Only a query that keeps its shape qualifies: each parameter one filter's value, no
 ``prefetch_related``, no ``values()`` dicts, and nothing read at the time of
@@ -28,13 +31,14 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet, FullResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -46,6 +50,29 @@ from django.db.models.sql.compiler import SQLCompiler
 
 T = TypeVar("T")
 
+
+@dataclass(frozen=True)
+class SQL:
+    """A parameter of a prepared query that is SQL: a subquery, or a list of values, with its
+    own parameters (``%s``; a percent sign of its own as ``%%``). Only code writes it, never
+    input: the values go in ``params``."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+    @classmethod
+    def values(cls, values: Sequence[Any]) -> SQL:
+        """``values`` as the list of an ``IN``; NULL for none (``IN (NULL)`` holds nothing)."""
+        if not values:
+            return cls("NULL")
+        return cls(", ".join(["%s"] * len(values)), tuple(values))
+
+
+def _sql_stand_in(index: int) -> RawSQL:
+    # A comment no query holds, and an integer to find its place among the parameters.
+    return RawSQL(f"/*kring-prepared-{index}*/ %s", [2_000_000_000 - 7919 * index])  # noqa: S611
+
+
 # Stand-ins no real value equals, which must reach the parameters unchanged: a field that
 # lowercases or strips its value, or a lookup that drops an integer no column of its kind can
 # hold (a small or a negative one), would change them and be refused, where a value in a
@@ -53,6 +80,7 @@ T = TypeVar("T")
 STAND_INS: dict[type, Callable[[int], Any]] = {
     str: " \x00Kring-PREPARED-{}\x00 ".format,
     int: lambda index: 2_000_000_000 - 7919 * index,
+    SQL: _sql_stand_in,
 }
 KINDS = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
 # The values a query may hold besides its parameters (and None): the same on every call. A
@@ -77,6 +105,8 @@ class _Compiled:
     attnames: tuple[str, ...] = ()
     populators: tuple[RelatedPopulator, ...] = ()
     annotations: tuple[tuple[str, int], ...] = ()
+    # Each SQL parameter's stand-in in the SQL, by the parameter's index.
+    markers: tuple[tuple[int, str], ...] = ()
 
 
 class Prepared(Generic[T]):
@@ -87,7 +117,7 @@ class Prepared(Generic[T]):
         if len(types) != len(inspect.signature(build).parameters) or not all(
             kind in STAND_INS for kind in types
         ):
-            raise ImproperlyConfigured("Name the type (str or int) of each parameter.")
+            raise ImproperlyConfigured("Name the kind (str, int or SQL) of each parameter.")
         self._build = build
         self._types = types
         self._model: type[Model] | None = None
@@ -108,14 +138,24 @@ class Prepared(Generic[T]):
         params = list(compiled.params)
         for position, value in zip(compiled.positions, values, strict=True):
             params[position] = value
+        sql = compiled.sql
+        if compiled.markers:
+            sql, params = _spliced(sql, params, compiled, values)
         with connections[compiled.db].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         return list(self._results(compiled, rows))
 
     def by_orm(self, *values: Any) -> list[T]:
         """What the ORM gives for the same values (for the tests)."""
-        return list(self._build(*values))
+        return list(
+            self._build(
+                *(
+                    RawSQL(value.sql, value.params) if isinstance(value, SQL) else value  # noqa: S611
+                    for value in values
+                )
+            )
+        )
 
     def _compile(self) -> _Compiled:
         stand_ins = [STAND_INS[kind](index) for index, kind in enumerate(self._types)]
@@ -149,6 +189,21 @@ class Prepared(Generic[T]):
                 for name, column in compiled.annotations:
                     setattr(instance, name, row[column])
                 yield instance
+
+
+def _spliced(
+    sql: str, params: list[Any], compiled: _Compiled, values: tuple[Any, ...]
+) -> tuple[str, list[Any]]:
+    """The SQL parameters' pieces put in place of their stand-ins, their parameters in place of
+    the stand-in's one (from the last, so that the places before stay where they are)."""
+    for index, marker in sorted(
+        compiled.markers, key=lambda pair: compiled.positions[pair[0]], reverse=True
+    ):
+        piece: SQL = values[index]
+        sql = sql.replace(marker, piece.sql, 1)
+        position = compiled.positions[index]
+        params[position : position + 1] = piece.params
+    return sql, params
 
 
 def _sql(compiler: SQLCompiler) -> tuple[str, list[Any]]:
@@ -185,13 +240,17 @@ def _written(
     compiler = query.get_compiler(using=db)
     sql, params = _sql(compiler)
     positions = []
-    for stand_in in stand_ins:
-        at = [
-            i
-            for i, param in enumerate(params)
-            if type(param) is type(stand_in) and param == stand_in
-        ]
-        if len(at) != 1 or str(stand_in) in sql:
+    markers = []
+    for index, stand_in in enumerate(stand_ins):
+        value = stand_in
+        if isinstance(stand_in, RawSQL):  # an SQL parameter: its comment once, its integer once
+            value = stand_in.params[0]
+            marker = stand_in.sql
+            if sql.count(marker) != 1:
+                raise ImproperlyConfigured("An SQL parameter must be put in its query once.")
+            markers.append((index, marker))
+        at = [i for i, param in enumerate(params) if type(param) is type(value) and param == value]
+        if len(at) != 1 or str(value) in sql:
             raise ImproperlyConfigured(
                 "Each parameter of a prepared query must be the value of one filter, as given."
             )
@@ -216,6 +275,7 @@ def _written(
         "sql": sql,
         "params": tuple(params),
         "positions": tuple(positions),
+        "markers": tuple(markers),
         "compiler": compiler,
         "kind": kind,
         "model": queryset.model,

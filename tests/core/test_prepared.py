@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from kring.accounts import middleware
 from kring.accounts.models import Region
-from kring.cases import access, contact
+from kring.cases import access, contact, lifecycle, paging
 from kring.cases import forms as case_forms
 from kring.cases.models import Assignment, Case, ConferenceQuestion
 from kring.circle import links
 from kring.circle.models import Participant, PersonalLink, hash_token
 from kring.core import prepared
-from kring.core.prepared import Prepared
+from kring.core.prepared import SQL, Prepared
 from kring.meetings.models import DateAnswer, DateOption
 from kring.portal import views as portal_views
 from tests.factories import add_meeting, add_person, at
@@ -90,6 +90,9 @@ def test_every_prepared_query_of_kring_is_tested_here():
         access._MANAGED,
         case_forms._REGIONS,
         access._FILTER_COORDINATORS,
+        paging._PAGE[False],
+        paging._PAGE[True],
+        lifecycle._COORDINATOR_NAMES,
     }
     assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
 
@@ -188,6 +191,54 @@ def test_the_case_lists_coordinators_are_the_filters_coordinators(world):
     both = _same(access._FILTER_COORDINATORS, world.manager.pk)
     assert both == expected(world.manager) and len(both) == 2
     assert _same(access._FILTER_COORDINATORS, world.researcher.pk) == []
+
+
+def test_the_case_lists_page_is_read_by_its_keys_query_with_region_and_municipality(world):
+    """The case list's page: the cases a query of keys gives (a subquery with parameters of
+    its own), each with its region and municipality (None for the national inbox), newest
+    first or oldest first; an empty list of keys gives no case."""
+    from tests.factories import CaseFactory
+
+    CaseFactory(region=None, municipality=None)
+    CaseFactory(region=world.west)
+    newest, oldest = paging._PAGE[False], paging._PAGE[True]
+    keys = SQL('SELECT "id" FROM "cases_case" WHERE "status" != %s AND "id" > %s', ("x", 0))
+    found = _same(newest, keys)
+    assert len(found) == Case.objects.count() >= 3
+    assert [case.pk for case in _same(oldest, keys)] == [case.pk for case in reversed(found)]
+    assert any(case.region is None for case in found)
+    picked = sorted(case.pk for case in found)[:2]
+    assert {case.pk for case in _same(newest, SQL.values(picked))} == set(picked)
+    assert _same(newest, SQL.values([])) == []
+
+
+def test_an_sql_parameter_takes_its_place_among_the_others(world, circle):
+    """An SQL parameter's own parameters go where its stand-in's one was, before and after
+    other parameters; the same query runs with pieces of SQL of any number of parameters."""
+    query = Prepared(
+        lambda name, keys, case_id: Participant.objects.filter(
+            name=name, pk__in=keys, case_id=case_id
+        ).order_by("name"),
+        str,
+        SQL,
+        int,
+    )
+    case = world.case
+    everyone = sorted(Participant.objects.filter(case=case).values_list("pk", flat=True))
+    kok = [p.name for p in _same(query, "Bram Kok", SQL.values(everyone), case.pk)]
+    assert kok == ["Bram Kok"]
+    by_name = SQL(
+        'SELECT "id" FROM "circle_participant" WHERE "name" LIKE %s AND "case_id" = %s',
+        ("%Kok", case.pk),
+    )
+    assert [p.name for p in _same(query, "Aart Kok", by_name, case.pk)] == ["Aart Kok"]
+    assert _same(query, "Anna de Wit", by_name, case.pk) == []
+    assert _same(query, "Aart Kok", by_name, case.pk + 1000) == []
+    twice = Prepared(
+        lambda keys: Participant.objects.filter(pk__in=keys, suggested_by__in=keys), SQL
+    )
+    with pytest.raises(ImproperlyConfigured, match="once"):
+        twice(SQL.values([1]))
 
 
 def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
@@ -370,3 +421,26 @@ def test_threads_that_start_at_once_share_one_written_query(world):
 def test_the_assignments_state_is_part_of_the_query(world):
     Assignment.objects.filter(case=world.case).update(state=Assignment.State.DECLINED)
     assert _same(contact._ACCEPTED, world.case.pk) == []
+
+
+def test_a_lists_coordinator_names_are_those_asked_or_working_in_the_order_asked(world):
+    from tests.factories import CaseFactory
+
+    other = CaseFactory(region=world.west)
+    for coordinator, state in (
+        (world.other_coordinator, Assignment.State.OFFERED),
+        (world.coordinator, Assignment.State.ACCEPTED),
+        (world.manager, Assignment.State.DECLINED),
+    ):
+        Assignment.objects.create(case=other, coordinator=coordinator, state=state)
+    keys = SQL.values([world.case.pk, other.pk])
+    found = _same(lifecycle._COORDINATOR_NAMES, keys)
+    assert [name for case_id, name in found if case_id == other.pk] == [
+        world.other_coordinator.full_name,
+        world.coordinator.full_name,
+    ]
+    cases = [Case.objects.get(pk=world.case.pk), Case.objects.get(pk=other.pk)]
+    lifecycle.attach_coordinator_names(cases)
+    attached = cases[1].coordinator_names  # type: ignore[attr-defined]
+    assert attached == [name for case_id, name in found if case_id == other.pk]
+    assert _same(lifecycle._COORDINATOR_NAMES, SQL.values([other.pk + 1000])) == []
