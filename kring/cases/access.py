@@ -10,13 +10,15 @@ Anything outside the scope is a 404, never a 403: the URL does not reveal that a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from kring.accounts.models import CoordinatorProfile, Region, User
 from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Assignment, Case
-from kring.core.prepared import Prepared
+from kring.core.prepared import SQL, Prepared
 from kring.messaging.models import OutboxMessage
 
 
@@ -185,22 +187,21 @@ def filter_coordinators(user: User | object) -> QuerySet[User]:
     the two regions of the demo's manager)."""
     if not isinstance(user, User) or not user.is_active or not user.is_regional_manager:
         return User.objects.none()
-    return _coordinators_of(user.pk)
+    return _coordinators_in(managed_region_ids(user))
 
 
-def _coordinators_of(manager_id: int) -> QuerySet[User]:
+def _coordinators_in(regions: Any) -> QuerySet[User]:
+    # By the regions' ids, which the list has read already: by the manager, PostgreSQL joined
+    # five tables for it (0.73 ms planned and run, against 0.47 ms; 196 coordinators).
     return User.objects.filter(
         is_coordinator=True,
-        pk__in=CoordinatorProfile.regions.through.objects.filter(
-            region__managers=manager_id
-        ).values("coordinatorprofile__user_id"),
+        pk__in=CoordinatorProfile.objects.filter(regions__in=regions).values("user_id"),
     ).order_by("full_name", "pk")
 
 
 # The case list's filter on every page: its SQL written once per process (kring.core.prepared).
 _FILTER_COORDINATORS = Prepared(
-    lambda manager_id: _coordinators_of(manager_id).values_list("pk", "full_name", "email"),
-    int,
+    lambda regions: _coordinators_in(regions).values_list("pk", "full_name", "email"), SQL
 )
 
 
@@ -208,7 +209,7 @@ def filter_coordinator_rows(user: User) -> list[tuple[int, str, str]]:
     """:func:`filter_coordinators` as (id, name, email) rows."""
     if not user.is_active or not user.is_regional_manager:
         return []
-    return _FILTER_COORDINATORS(user.pk)
+    return _FILTER_COORDINATORS(SQL.values(managed_region_ids(user)))
 
 
 def manages(user: User, case: Case) -> bool:

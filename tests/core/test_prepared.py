@@ -172,25 +172,30 @@ def test_the_staff_pages_queries_give_what_the_orm_gives(world):
 
 
 def test_the_case_lists_coordinators_are_the_filters_coordinators(world):
-    """By the manager's id, the coordinators filter_coordinators() gives for their regions:
-    those of a region they manage, in name order, each once."""
+    """By the manager's regions, the coordinators filter_coordinators() gives: those of a
+    region they manage, in name order, each once."""
     from kring.cases.access import filter_coordinators
 
     def expected(user):
         fresh = type(user).objects.get(pk=user.pk)  # its managed regions are read once
         return list(filter_coordinators(fresh).values_list("pk", "full_name", "email"))
 
+    def regions(user):
+        return SQL.values(list(user.managed_regions.values_list("pk", flat=True)))
+
     world.other_coordinator.coordinator_profile.regions.set([world.zuid])
     world.coordinator.coordinator_profile.regions.set([world.west, world.zuid])
     for manager in (world.manager, world.other_manager):
-        assert _same(access._FILTER_COORDINATORS, manager.pk) == expected(manager)
-    assert [row[1] for row in _same(access._FILTER_COORDINATORS, world.manager.pk)] == [
+        assert _same(access._FILTER_COORDINATORS, regions(manager)) == expected(manager)
+        assert access.filter_coordinator_rows(manager) == expected(manager)
+    assert [row[1] for row in _same(access._FILTER_COORDINATORS, regions(world.manager))] == [
         world.coordinator.full_name
     ]
     world.manager.managed_regions.add(world.zuid)
-    both = _same(access._FILTER_COORDINATORS, world.manager.pk)
+    both = _same(access._FILTER_COORDINATORS, regions(world.manager))
     assert both == expected(world.manager) and len(both) == 2
-    assert _same(access._FILTER_COORDINATORS, world.researcher.pk) == []
+    assert _same(access._FILTER_COORDINATORS, regions(world.researcher)) == []
+    assert access.filter_coordinator_rows(world.researcher) == []
 
 
 def test_the_case_lists_page_is_read_by_its_keys_query_with_region_and_municipality(world):
