@@ -200,7 +200,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, read with SQL written once (kring/accounts/sessions.py).
+SESSION_ENGINE = "kring.accounts.sessions"
 SESSION_COOKIE_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Staff sessions end after this much inactivity, and this long after sign-in whatever happens.

@@ -17,7 +17,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kring.accounts import middleware
+from kring.accounts import middleware, sessions
 from kring.accounts.models import Region
 from kring.cases import access, contact, lifecycle, paging
 from kring.cases import forms as case_forms
@@ -93,6 +93,7 @@ def test_every_prepared_query_of_kring_is_tested_here():
         paging._PAGE[False],
         paging._PAGE[True],
         lifecycle._COORDINATOR_NAMES,
+        sessions._BY_KEY,
     }
     assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
 
@@ -244,6 +245,31 @@ def test_an_sql_parameter_takes_its_place_among_the_others(world, circle):
     )
     with pytest.raises(ImproperlyConfigured, match="once"):
         twice(SQL.values([1]))
+
+
+def test_a_session_is_read_by_its_key_until_it_expires(world, client):
+    """Kring's session store: what Django's database store reads (a session by its key, not past
+    its expiry), and a signed-in page reached with it; an expired or unknown key is no session
+    and is dropped, so the next page asks to sign in."""
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_ENGINE == "kring.accounts.sessions"
+    client.force_login(world.manager)
+    key = client.session.session_key
+    row = Session.objects.get(session_key=key)
+    assert [_state(found) for found in _same(sessions._BY_KEY, key)] == [_state(row)]
+    store = sessions.SessionStore(key)
+    assert store.load()["_auth_user_id"] == str(world.manager.pk)
+    assert client.get("/zaken/").status_code == 200
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    expired = sessions.SessionStore(key)
+    assert expired.load() == {} and expired.session_key is None
+    assert client.get("/zaken/").status_code == 302
+    unknown = sessions.SessionStore("x" * 32)
+    assert unknown.load() == {} and unknown.session_key is None
 
 
 def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
