@@ -13,7 +13,7 @@ from itertools import chain
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -75,9 +75,31 @@ def write(entries: list[AccessLog]) -> None:
     """Store ``entries`` unsealed: one INSERT, no lock that other requests wait for. The worker
     seals them into the chain (:func:`seal`) within a round."""
     if len(entries) == 1:
-        entries[0].save()  # one statement; bulk_create would wrap it in BEGIN … COMMIT
+        _insert(entries[0])  # one statement; bulk_create would wrap it in BEGIN … COMMIT
     elif entries:
         AccessLog.objects.bulk_create(entries)  # all of a page's rows, or none
+
+
+# One row's INSERT, written once per database: a model's save() wrote it anew for every page
+# that shows a person (0.25 ms of the own page's CPU on PostgreSQL, against 0.1 ms).
+_INSERTS: dict[str, str] = {}
+
+
+def _insert(entry: AccessLog) -> None:
+    database = connections[router.db_for_write(AccessLog)]
+    fields = [field for field in AccessLog._meta.concrete_fields if not field.primary_key]
+    sql = _INSERTS.get(database.alias)
+    if sql is None:
+        quote = database.ops.quote_name
+        columns = ", ".join(quote(str(field.column)) for field in fields)
+        sql = _INSERTS[database.alias] = (
+            f"INSERT INTO {quote(AccessLog._meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+    # As the model's save() prepares each value for its column.
+    params = [field.get_db_prep_save(field.pre_save(entry, True), database) for field in fields]
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # How many rows one sealing transaction takes (the head is locked meanwhile; requests are not

@@ -198,3 +198,54 @@ def test_the_trigger_is_written_again_with_the_period_after_every_migrate(settin
         cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'kring_access_log_append_only'")
         (source,) = cursor.fetchone()
     assert "interval '1234 days'" in source
+
+
+def test_a_single_row_is_stored_as_the_models_save_stores_it(world, rf):
+    """One row (a page showing one person) goes in through an INSERT written once per
+    database: read back, it holds what the model's own save() stores for the same values —
+    the time, the user, an IPv6 address, empty fields — and it seals and verifies."""
+    request = rf.get("/", REMOTE_ADDR="2001:db8::1")
+    request.user = world.manager
+    request.request_id = "r" * 40
+    log.record(
+        request,
+        action="view",
+        object_type="case",
+        object_id=world.case.pk,
+        case_reference=world.case.reference,
+        people=[log.Person("participant", 7)],
+    )
+    written = AccessLog.objects.get()
+    by_model = AccessLog(
+        **{
+            field.attname: getattr(written, field.attname)
+            for field in AccessLog._meta.concrete_fields
+            if not field.primary_key
+        }
+    )
+    by_model.save()
+
+    def stored(row: AccessLog) -> dict[str, object]:
+        fresh = AccessLog.objects.get(pk=row.pk)
+        return {
+            field.attname: (type(value), value)
+            for field in AccessLog._meta.concrete_fields
+            if not field.primary_key
+            for value in [getattr(fresh, field.attname)]
+        }
+
+    assert stored(written) == stored(by_model)
+    assert written.ip == "2001:db8::1" and written.user_id == world.manager.pk
+    assert written.request_id == "r" * 32 and written.person_id == "7"
+    assert (written.action, written.object_type, written.object_id, written.outcome) == (
+        "view",
+        "case",
+        str(world.case.pk),
+        "ok",
+    )
+    assert (written.case_reference, written.person_type) == (world.case.reference, "participant")
+    assert written.role == "regional_manager" and written.position is None
+    assert abs(written.at - timezone.now()) < dt.timedelta(minutes=1)
+    assert log.seal() == 2
+    out = io.StringIO()
+    call_command("verify_audit_log", stdout=out)
