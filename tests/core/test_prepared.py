@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kring.accounts import middleware, sessions
+from kring.accounts import models as accounts_models
 from kring.accounts.models import Region
 from kring.cases import access, contact, lifecycle, paging
 from kring.cases import forms as case_forms
@@ -94,6 +95,7 @@ def test_every_prepared_query_of_kring_is_tested_here():
         paging._PAGE[True],
         lifecycle._COORDINATOR_NAMES,
         sessions._BY_KEY,
+        accounts_models._USER_BY_PK,
     }
     assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
 
@@ -270,6 +272,22 @@ def test_a_session_is_read_by_its_key_until_it_expires(world, client):
     assert client.get("/zaken/").status_code == 302
     unknown = sessions.SessionStore("x" * 32)
     assert unknown.load() == {} and unknown.session_key is None
+
+
+def test_a_user_is_got_by_its_key_as_the_orm_gets_it(world):
+    """``User.objects.get(pk=…)``, as Django's backend finds the signed-in user: the same user
+    as the ORM's, a missing one DoesNotExist; any other lookup is the ORM's own."""
+    from kring.accounts.models import User
+
+    got = User.objects.get(pk=world.manager.pk)
+    assert _state(got) == _state(User.objects.filter(pk=world.manager.pk).get())
+    assert _same(accounts_models._USER_BY_PK, world.manager.pk) == [got]
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=world.manager.pk + 1000)
+    with CaptureQueriesContext(connection) as queries:
+        assert User.objects.get(email=world.manager.email) == got
+        assert User.objects.get(pk=str(world.manager.pk)) == got
+    assert len(queries) == 2 and all("LIMIT 21" in q["sql"] for q in queries.captured_queries)
 
 
 def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
