@@ -170,10 +170,18 @@ class UserManager(BaseUserManager["User"]):
     def get(self, *args: Any, **kwargs: Any) -> User:
         """``get(pk=…)`` with SQL written once (kring.core.prepared): how every staff request
         finds its signed-in user (Django's ModelBackend.get_user), the ORM's writing of that
-        lookup a twentieth of the case list's CPU. Anything else, a historical model in a
-        migration or another database, as Django does it."""
+        lookup a twentieth of the case list's CPU. Anything else as Django does it: another
+        lookup, another database, a historical model in a migration, and a related manager
+        (``region.managers``: a subclass of this one, whose get() keeps to the relation)."""
         pk = kwargs.get("pk")
-        if args or len(kwargs) != 1 or type(pk) is not int or self._db or self.model is not User:
+        if (
+            args
+            or len(kwargs) != 1
+            or type(pk) is not int
+            or self._db
+            or type(self) is not UserManager
+            or self.model is not User
+        ):
             return super().get(*args, **kwargs)
         found = _USER_BY_PK(pk)
         if not found:

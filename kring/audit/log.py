@@ -86,7 +86,7 @@ _INSERTS: dict[str, str] = {}
 
 
 def _insert(entry: AccessLog) -> None:
-    database = connections[router.db_for_write(AccessLog)]
+    database = connections[router.db_for_write(AccessLog, instance=entry)]
     fields = [field for field in AccessLog._meta.concrete_fields if not field.primary_key]
     sql = _INSERTS.get(database.alias)
     if sql is None:
@@ -98,7 +98,8 @@ def _insert(entry: AccessLog) -> None:
         )
     # As the model's save() prepares each value for its column.
     params = [field.get_db_prep_save(field.pre_save(entry, True), database) for field in fields]
-    with database.cursor() as cursor:
+    # A failure inside a transaction marks it for rollback, as a model's save() does.
+    with transaction.mark_for_rollback_on_error(using=database.alias), database.cursor() as cursor:
         cursor.execute(sql, params)
 
 

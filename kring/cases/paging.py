@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -241,7 +242,10 @@ def seek_page(
     caller prefetches what the page's rows need."""
     cases = cases.select_related(*RELATED)
     if hint:
-        compiled: _Pieces | None = _Pieces(cases, [Q()], hint)
+        try:
+            compiled: _Pieces | None = _Pieces(cases, [Q()], hint)
+        except EmptyResultSet:  # a scope that holds nothing (a manager without regions)
+            compiled = None
     else:
         compiled = _Pieces(cases, pieces) if pieces and len(pieces) > 1 else None
     read = _reader(cases, compiled, size)

@@ -86,8 +86,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # search is not counted past its page: a term found in many cases is counted by visiting
     # its matches (6 ms to 1,000 of them at 100,000 cases on either database); the list says
     # "more than 25" and pages on through every match.
-    # On SQLite a manager's search is read in one piece, along the plan the term's number of
-    # matches calls for (kring.cases.search); a coordinator's few cases are the planner's.
+    # On SQLite a manager's plain search is read in one piece, along the plan the term's
+    # number of matches calls for (kring.cases.search); anything else as before.
     searching = form.is_bound and form.is_valid() and bool(form.cleaned_data.get("q"))
     page = seek_page(
         cases,
@@ -95,7 +95,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         settings.KRING_CASE_PAGE_SIZE,
         pieces=case_partitions(user),
         counted=not searching,
-        hint=form.search_hint if user.is_regional_manager else "",
+        hint=form.search_hint,
     )
     attach_coordinator_names(page.object_list)
     query = request.GET.copy()

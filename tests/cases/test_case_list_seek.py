@@ -392,6 +392,46 @@ def test_a_managers_search_on_sqlite_follows_the_terms_number_of_matches(
     assert not [c["sql"] for c in queries.captured_queries if "INDEXED" in c["sql"]]
 
 
+def test_only_a_managers_plain_search_counts_the_matches_and_takes_a_plan(
+    world, client, monkeypatch
+):
+    """A coordinator's search, and a manager's search with another filter, are read as before:
+    no count of the term's matches, no hint. A manager without regions finds nothing (and no
+    error) whatever the plan."""
+    _four_pieces(world)
+    Case.objects.update(place="Buurthuis")
+    url = reverse("case_list")
+
+    def planned(user, query) -> list[str]:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, query).status_code == 200
+        return [
+            q["sql"]
+            for q in queries.captured_queries
+            if "INDEXED" in q["sql"] or q["sql"].startswith("SELECT COUNT(*) FROM (SELECT rowid")
+        ]
+
+    assert len(planned(world.manager, {"q": "buurthuis"})) == (
+        2 if connection.vendor == "sqlite" else 0
+    )
+    assert planned(world.coordinator, {"q": "buurthuis"}) == []
+    assert planned(world.manager, {"q": "buurthuis", "status": "requested"}) == []
+    assert planned(world.manager, {"q": "buurthuis", "region": world.west.pk}) == []
+    world.manager.managed_regions.set([])
+    Assignment.objects.filter(coordinator=world.manager).delete()
+    type(world.manager).objects.filter(pk=world.manager.pk).update(
+        sees_national_inbox=False, is_coordinator=False
+    )
+    client.force_login(world.manager)
+    from kring.cases import search as searching
+
+    for frequent in (0, 10_000):
+        monkeypatch.setattr(searching, "FREQUENT", frequent)
+        response = client.get(url, {"q": "buurthuis"})
+        assert response.status_code == 200 and rows(response) == []
+
+
 def test_a_hint_goes_after_the_first_table_or_nowhere():
     assert (
         paging._hinted(

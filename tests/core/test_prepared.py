@@ -288,6 +288,10 @@ def test_a_user_is_got_by_its_key_as_the_orm_gets_it(world):
         assert User.objects.get(email=world.manager.email) == got
         assert User.objects.get(pk=str(world.manager.pk)) == got
     assert len(queries) == 2 and all("LIMIT 21" in q["sql"] for q in queries.captured_queries)
+    # A related manager keeps to its relation: Hans manages Zuid, not West.
+    assert world.west.managers.get(pk=world.manager.pk) == got
+    with pytest.raises(User.DoesNotExist):
+        world.west.managers.get(pk=world.other_manager.pk)
 
 
 def test_the_sql_is_written_once_and_runs_as_one_counted_query(world, circle, monkeypatch):
