@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from kring.accounts.models import CoordinatorProfile, Region, User
+from kring.accounts.models import MANAGED_REGIONS, CoordinatorProfile, Region, User, ids_of
 from kring.cases.models import ACTIVE_ASSIGNMENT_STATES, Assignment, Case
 from kring.core.prepared import SQL, Prepared
 from kring.messaging.models import OutboxMessage
@@ -47,10 +47,13 @@ _MANAGED = Prepared(
 
 
 def managed_region_ids(user: User) -> list[int]:
-    """The ids of the regions ``user`` manages, read once per user object (per request)."""
+    """The ids of the regions ``user`` manages, read once per user object (per request): with
+    the user where it was read by ``User.objects.get(pk=…)``, as every staff request reads
+    its user (kring.accounts.models), or else by a query of their own."""
     cached: list[int] | None = getattr(user, "_kring_managed_region_ids", None)
     if cached is None:
-        cached = _MANAGED(user.pk)
+        read: str | None = getattr(user, MANAGED_REGIONS, None)
+        cached = _MANAGED(user.pk) if read is None else ids_of(read)
         user._kring_managed_region_ids = cached  # type: ignore[attr-defined]
     return cached
 

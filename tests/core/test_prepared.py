@@ -277,11 +277,54 @@ def test_a_session_is_read_by_its_key_until_it_expires(world, client):
 def test_a_user_is_got_by_its_key_as_the_orm_gets_it(world):
     """``User.objects.get(pk=…)``, as Django's backend finds the signed-in user: the same user
     as the ORM's, a missing one DoesNotExist; any other lookup is the ORM's own."""
+    from allauth.mfa.models import Authenticator
+
     from kring.accounts.models import User
 
     got = User.objects.get(pk=world.manager.pk)
-    assert _state(got) == _state(User.objects.filter(pk=world.manager.pk).get())
+    # With whether the user holds a second factor, which the staff pages ask on every request.
+    expected = (
+        User.objects.filter(pk=world.manager.pk)  # type: ignore[no-redef]
+        .annotate(
+            holds_second_factor=Exists(
+                Authenticator.objects.filter(
+                    user=OuterRef("pk"),
+                    type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+                )
+            ),
+            managed_region_list=Value(str(world.west.pk)),
+        )
+        .get()
+    )
+    assert _state(got) == _state(expected)
+    assert got.holds_second_factor is True
+    with CaptureQueriesContext(connection) as queries:
+        assert middleware.has_second_factor(got) is True
+    assert len(queries) == 0
     assert _same(accounts_models._USER_BY_PK, world.manager.pk) == [got]
+    # A recovery code is no second factor; another user's factor is not this one's.
+    Authenticator.objects.filter(user=world.manager).update(type=Authenticator.Type.RECOVERY_CODES)
+    assert User.objects.get(pk=world.manager.pk).holds_second_factor is False
+    assert middleware.has_second_factor(User.objects.get(pk=world.manager.pk)) is False
+    assert User.objects.get(pk=world.other_manager.pk).holds_second_factor is True
+    # A user read another way is asked apart.
+    plain = User.objects.filter(pk=world.manager.pk).get()
+    with CaptureQueriesContext(connection) as queries:
+        assert middleware.has_second_factor(plain) is False
+    assert len(queries) == 1
+    Authenticator.objects.filter(user=world.manager).update(type=Authenticator.Type.TOTP)
+    # With the regions the user manages: the same as their own query, none for a coordinator.
+    world.manager.managed_regions.add(world.zuid)
+    got = User.objects.get(pk=world.manager.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert access.managed_region_ids(got) == sorted([world.west.pk, world.zuid.pk])
+    assert len(queries) == 0
+    assert access.managed_region_ids(got) == _same(access._MANAGED, world.manager.pk)
+    assert User.objects.get(pk=world.coordinator.pk).managed_region_list == ""
+    assert access.managed_region_ids(User.objects.get(pk=world.coordinator.pk)) == []
+    world.manager.managed_regions.remove(world.zuid)
+    got = User.objects.get(pk=world.manager.pk)
+    assert got.managed_region_list == str(world.west.pk)
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=world.manager.pk + 1000)
     with CaptureQueriesContext(connection) as queries:
