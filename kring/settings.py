@@ -151,20 +151,17 @@ try:
     )
 except ValueError as error:
     raise SettingError(f"DATABASE_URL could not be read: {error}") from None
-# Prepared statements on PostgreSQL: the values travel apart from the SQL (server-side
-# binding), and a statement run five times on a connection is kept planned there (psycopg's
-# prepare_threshold), so the next runs skip PostgreSQL's parsing and planning — most of its
-# work for a page's small queries (the case list 3.9-4.8 → 1.6-2.1 ms of PostgreSQL's CPU,
-# the own page 1.6 → 0.6-0.9 ms). On by default with persistent connections; off for a pooler
-# in transaction mode (PgBouncer before 1.21, or without max_prepared_statements), where a
-# statement prepared in one transaction's session is gone in the next. The tests run with it.
+# Prepared statements on PostgreSQL, for the queries of a fixed shape that the pages run on
+# every request (kring.core.prepared): the values travel apart from the SQL (server-side
+# binding) and such a statement stays planned on its connection, so PostgreSQL skips its
+# parsing and planning, most of its work for them (under load, PostgreSQL's CPU per case list
+# 4.0-4.3 → 1.8-2.0 ms, per own page 1.9-2.0 → 1.0-1.1 ms). On by default with persistent
+# connections; off for a pooler in transaction mode (PgBouncer before 1.21, or without
+# max_prepared_statements), where a statement prepared in one transaction's session is gone in
+# the next. The tests run with it.
 KRING_DB_PREPARED = envbool("KRING_DB_PREPARED", TESTING or KRING_DB_CONN_MAX_AGE > 0)
 if _database["ENGINE"] == "django.db.backends.postgresql" and KRING_DB_PREPARED:
-    _database["OPTIONS"] = {
-        **_database.get("OPTIONS", {}),
-        "server_side_binding": True,
-        "prepare_threshold": 5,
-    }
+    _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "server_side_binding": True}
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _database["OPTIONS"] = {

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kring.audit.models import AccessLog, ChainHead
+from kring.core.prepared import kept_planned
 
 GENESIS = "0" * 64
 logger = logging.getLogger("kring.audit")
@@ -99,7 +100,11 @@ def _insert(entry: AccessLog) -> None:
     # As the model's save() prepares each value for its column.
     params = [field.get_db_prep_save(field.pre_save(entry, True), database) for field in fields]
     # A failure inside a transaction marks it for rollback, as a model's save() does.
-    with transaction.mark_for_rollback_on_error(using=database.alias), database.cursor() as cursor:
+    with (
+        transaction.mark_for_rollback_on_error(using=database.alias),
+        database.cursor() as cursor,
+        kept_planned(cursor),
+    ):
         cursor.execute(sql, params)
 
 

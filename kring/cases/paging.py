@@ -162,7 +162,7 @@ def _hinted(sql: str, table: str, hint: str) -> str:
 
 
 def _reader(
-    cases: QuerySet[Case], pieces: _Pieces | None, size: int
+    cases: QuerySet[Case], pieces: _Pieces | None, size: int, planned: bool = False
 ) -> Callable[[tuple[dt.datetime, int] | None, bool], list[Case]]:
     """A function that reads the first ``size + 1`` cases past a seek point (None: from the
     start), newest first or (``oldest=True``) oldest first: per piece of the scope, merged.
@@ -193,7 +193,7 @@ def _reader(
         # The page's cases by their keys alone, with what the list joins: the keys were read
         # within its scope and filters. Repeating the scope here made SQLite walk every case
         # of the regions (an OR of indexes) to find the 26 keys among them.
-        return _PAGE[oldest](SQL(keys, tuple(params)))
+        return _PAGE[oldest](SQL(keys, tuple(params), planned=planned))
 
     return read
 
@@ -231,6 +231,7 @@ def seek_page(
     pieces: Sequence[Q] | None = None,
     counted: bool = True,
     hint: str = "",
+    planned: bool = False,
 ) -> SeekPage:
     """One page of ``cases`` (scoped and filtered), newest first, each case with its region
     and municipality (``RELATED``).
@@ -238,8 +239,10 @@ def seek_page(
     counted apart. Not ``counted``: no count beyond the page itself — "more than a page" once
     there is another page (for a search: a term found in many cases is counted by visiting its
     matches, 6 ms to 1,000 of them at 100,000 cases). ``hint``: SQLite's table hint for
-    reading ``cases`` whole, in place of the pieces (a search's plan, kring.cases.search). The
-    caller prefetches what the page's rows need."""
+    reading ``cases`` whole, in place of the pieces (a search's plan, kring.cases.search).
+    ``planned``: the caller vouches that the page's best plan does not depend on the values
+    (a list without a search or a filter): PostgreSQL keeps its query planned
+    (kring.core.prepared). The caller prefetches what the page's rows need."""
     cases = cases.select_related(*RELATED)
     if hint:
         try:
@@ -248,7 +251,7 @@ def seek_page(
             compiled = None
     else:
         compiled = _Pieces(cases, pieces) if pieces and len(pieces) > 1 else None
-    read = _reader(cases, compiled, size)
+    read = _reader(cases, compiled, size, planned)
     after, before = parse(query.get("after")), parse(query.get("before"))
     numbered = after is None and before is None and query.get("page", "1") not in ("", "1")
     # An old link's page number needs the whole count to stay in range; a seek does not.

@@ -89,6 +89,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # On SQLite a manager's plain search is read in one piece, along the plan the term's
     # number of matches calls for (kring.cases.search); anything else as before.
     searching = form.is_bound and form.is_valid() and bool(form.cleaned_data.get("q"))
+    # Without a search or a filter the page's plan is the same whatever the values (the
+    # scope's regions, the seek point): PostgreSQL may keep it planned. A term's or a status's
+    # number of cases calls for a plan of its own each time.
+    filtered = form.is_bound and form.is_valid() and any(form.cleaned_data.values())
     page = seek_page(
         cases,
         request.GET,
@@ -96,6 +100,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         pieces=case_partitions(user),
         counted=not searching,
         hint=form.search_hint,
+        planned=not filtered,
     )
     attach_coordinator_names(page.object_list)
     query = request.GET.copy()

@@ -17,6 +17,15 @@ way the ORM makes them (its converters, ``Model.from_db`` and its related-object
 or the tuples or values of ``values_list()``. It runs through the connection's cursor, so
 query logging, counting and transactions stay as they are.
 
+On PostgreSQL (``KRING_DB_PREPARED``) the SQL is also kept prepared on the connection, the
+first time it runs there (:func:`kept_planned`): PostgreSQL then parses and plans it once per
+connection instead of on every request, most of its work for such a query (0.3 ms of planning
+against 0.05 ms of running for the own page's link). Only these queries are: their plans do not
+depend on the values, where a search's or a filter's do (the case list's search, kept planned
+for any term, took 9-12 instead of 3 ms at 100,000 cases): a query given a subquery
+(:class:`SQL`, not a list of values, unless its caller says its plan does not depend on them)
+and the ORM's other queries are planned for their values each time.
+
 Only a query that keeps its shape qualifies: each parameter one filter's value, no
 ``prefetch_related``, no ``values()`` dicts, and nothing read at the time of
 building but the parameters (``timezone.now()`` would be kept from the first call: a fixed value
@@ -32,9 +41,11 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -59,13 +70,16 @@ class SQL:
 
     sql: str
     params: tuple[Any, ...] = ()
+    # Whether the query's best plan is the same whatever the values: a list of values
+    # (``values``), or a subquery its caller vouches for; a search's is not (kept_planned).
+    planned: bool = False
 
     @classmethod
     def values(cls, values: Sequence[Any]) -> SQL:
         """``values`` as the list of an ``IN``; NULL for none (``IN (NULL)`` holds nothing)."""
         if not values:
-            return cls("NULL")
-        return cls(", ".join(["%s"] * len(values)), tuple(values))
+            return cls("NULL", planned=True)
+        return cls(", ".join(["%s"] * len(values)), tuple(values), planned=True)
 
 
 def _sql_stand_in(index: int) -> RawSQL:
@@ -144,8 +158,11 @@ class Prepared(Generic[T]):
         sql = compiled.sql
         if compiled.markers:
             sql, params = _spliced(sql, params, compiled, values)
+        # A subquery's plan may depend on its values (a search's term): planned each time.
+        planned = all(value.planned for value in values if isinstance(value, SQL))
         with connections[compiled.db].cursor() as cursor:
-            cursor.execute(sql, params)
+            with kept_planned(cursor) if planned else nullcontext():
+                cursor.execute(sql, params)
             rows = cursor.fetchall()
         return list(self._results(compiled, rows))
 
@@ -196,6 +213,26 @@ class Prepared(Generic[T]):
                 for name, column in compiled.annotations:
                     setattr(instance, name, row[column])
                 yield instance
+
+
+@contextmanager
+def kept_planned(cursor: Any) -> Iterator[None]:
+    """What ``cursor`` runs in the block is prepared on its connection the first time, and
+    run as prepared from then on (psycopg's prepared statements; PostgreSQL with
+    ``KRING_DB_PREPARED``, which binds the values on the server, as preparing needs). Only for
+    SQL whose best plan does not depend on its values; anything else is planned each time
+    (psycopg's ``prepare_threshold`` None, Django's default)."""
+    connection = cursor.db
+    if connection.vendor != "postgresql" or not settings.KRING_DB_PREPARED:
+        yield
+        return
+    raw = connection.connection
+    before = raw.prepare_threshold
+    raw.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = before
 
 
 def _spliced(

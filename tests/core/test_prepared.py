@@ -540,3 +540,38 @@ def test_a_lists_coordinator_names_are_those_asked_or_working_in_the_order_asked
     attached = cases[1].coordinator_names  # type: ignore[attr-defined]
     assert attached == [name for case_id, name in found if case_id == other.pk]
     assert _same(lifecycle._COORDINATOR_NAMES, SQL.values([other.pk + 1000])) == []
+
+
+def _prepared_statements(connection: Any, text: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{text}%"]
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_postgresql_keeps_only_the_fixed_shape_queries_planned(world):
+    """On PostgreSQL a prepared query of a fixed shape stays planned on its connection from
+    its first run, with the same rows each time; the ORM's own queries, and a prepared query
+    given a subquery (a search's plan depends on its term), are planned for their values each
+    time, unless the caller vouches for the subquery's plan."""
+    from kring.accounts.models import Region
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite plans in the process)")
+    by_name = Prepared(lambda name: Region.objects.filter(name=name).values_list("pk"), str)
+    assert [by_name("West") for _ in range(3)] == [[(world.west.pk,)]] * 3
+    assert _prepared_statements(connection, '"accounts_region"."name" = $1') == 1
+    for _ in range(8):
+        assert list(Region.objects.filter(name__startswith="We").values_list("name")) == [("West",)]
+    assert _prepared_statements(connection, "LIKE") == 0
+    within = Prepared(lambda keys: Region.objects.filter(pk__in=keys).values_list("name"), SQL)
+    names = SQL('SELECT "id" FROM "accounts_region" WHERE "name" = %s', ("West",))
+    for _ in range(8):
+        assert within(names) == [("West",)]
+    assert _prepared_statements(connection, 'WHERE "name" = $1') == 0
+    vouched = SQL('SELECT "id" FROM "accounts_region" WHERE "name" <> %s', ("Zuid",), planned=True)
+    assert within(vouched) == [("West",)]
+    assert _prepared_statements(connection, 'WHERE "name" <> $1') == 1
+    assert within(SQL.values([world.west.pk])) == [("West",)]
+    assert _prepared_statements(connection, '"accounts_region"."id" IN ($1)') == 1
