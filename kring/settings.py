@@ -155,7 +155,7 @@ except ValueError as error:
 # every request (kring.core.prepared): the values travel apart from the SQL (server-side
 # binding) and such a statement stays planned on its connection, so PostgreSQL skips its
 # parsing and planning, most of its work for them (under load, PostgreSQL's CPU per case list
-# 4.0-4.3 → 1.8-2.0 ms, per own page 1.9-2.0 → 1.0-1.1 ms). On by default with persistent
+# 3.4-4.3 → 2.7-3.0 ms, per own page 1.9-2.0 → 1.0-1.1 ms). On by default with persistent
 # connections; off for a pooler in transaction mode (PgBouncer before 1.21, or without
 # max_prepared_statements), where a statement prepared in one transaction's session is gone in
 # the next. The tests run with it.

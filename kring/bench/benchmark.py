@@ -132,9 +132,8 @@ def _pdf() -> tuple[float, float]:
 
 
 # The export is timed this many times: the first run, then the median of the others (as a
-# page is timed after its warm-up). At 100,000 cases on PostgreSQL the first run took 5.1-5.8 s
-# and the runs after it 3.3-4.0 s: its statement reads 80,000 pages that PostgreSQL's shared
-# buffers (128 MB by default) do not keep.
+# page is timed after its warm-up). At 100,000 cases on PostgreSQL the first run in a process
+# took 3.7-5.8 s and the runs after it 3.3-3.8 s (docs/benchmarks.md, session 14).
 EXPORT_RUNS = 4
 
 
