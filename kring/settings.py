@@ -156,9 +156,11 @@ except ValueError as error:
 # binding) and such a statement stays planned on its connection, so PostgreSQL skips its
 # parsing and planning, most of its work for them (under load, PostgreSQL's CPU per case list
 # 3.4-4.3 → 2.7-3.0 ms, per own page 1.9-2.0 → 1.0-1.1 ms). On by default with persistent
-# connections; off for a pooler in transaction mode (PgBouncer before 1.21, or without
+# connections; off for a pooler in transaction mode (PgBouncer before 1.22, or without
 # max_prepared_statements), where a statement prepared in one transaction's session is gone in
-# the next. The tests run with it.
+# the next, or another client's. Restart the servers and workers after a migration: a
+# statement prepared before it may no longer fit a changed column (kring.core.prepared closes
+# such a connection after the request). The tests run with it.
 KRING_DB_PREPARED = envbool("KRING_DB_PREPARED", TESTING or KRING_DB_CONN_MAX_AGE > 0)
 if _database["ENGINE"] == "django.db.backends.postgresql" and KRING_DB_PREPARED:
     _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "server_side_binding": True}

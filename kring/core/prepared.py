@@ -47,7 +47,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet, ImproperlyConfigured
-from django.db import connections, router
+from django.db import NotSupportedError, connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import (
@@ -221,7 +221,13 @@ def kept_planned(cursor: Any) -> Iterator[None]:
     run as prepared from then on (psycopg's prepared statements; PostgreSQL with
     ``KRING_DB_PREPARED``, which binds the values on the server, as preparing needs). Only for
     SQL whose best plan does not depend on its values; anything else is planned each time
-    (psycopg's ``prepare_threshold`` None, Django's default)."""
+    (psycopg's ``prepare_threshold`` None, Django's default).
+
+    A migration that changes a column such a statement returns (its type or length) makes
+    PostgreSQL refuse the statement kept from before ("cached plan must not change result
+    type"), on every run, for as long as the connection lives: the connection is then closed
+    at the end of the request or job (Django's ``close_at``), and the next one prepares the
+    statement anew."""
     connection = cursor.db
     if connection.vendor != "postgresql" or not settings.KRING_DB_PREPARED:
         yield
@@ -231,8 +237,16 @@ def kept_planned(cursor: Any) -> Iterator[None]:
     raw.prepare_threshold = 0
     try:
         yield
+    except NotSupportedError as error:
+        if getattr(error.__cause__, "sqlstate", None) == FEATURE_NOT_SUPPORTED:
+            connection.close_at = 0
+        raise
     finally:
         raw.prepare_threshold = before
+
+
+# PostgreSQL's SQLSTATE for a prepared statement whose result no longer fits its table.
+FEATURE_NOT_SUPPORTED = "0A000"
 
 
 def _spliced(

@@ -575,3 +575,33 @@ def test_postgresql_keeps_only_the_fixed_shape_queries_planned(world):
     assert _prepared_statements(connection, 'WHERE "name" <> $1') == 1
     assert within(SQL.values([world.west.pk])) == [("West",)]
     assert _prepared_statements(connection, '"accounts_region"."id" IN ($1)') == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_kept_from_before_a_migration_closes_its_connection():
+    """A migration that lengthens a column a kept statement returns makes PostgreSQL refuse
+    that statement ("cached plan must not change result type") on that connection: the
+    request fails once, its connection is closed after it, and the next one prepares anew."""
+    from django.db import NotSupportedError, close_old_connections
+
+    from kring.accounts.models import Region
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite plans in the process)")
+    Region.objects.create(name="Kept", slug="kept")
+    by_name = Prepared(lambda name: Region.objects.filter(name=name).values_list("name"), str)
+    assert by_name("Kept") == [("Kept",)]
+    table = '"accounts_region" ALTER COLUMN "name" TYPE varchar'
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table}(250)")
+    try:
+        with pytest.raises(NotSupportedError):
+            by_name("Kept")
+        assert connection.close_at == 0
+        close_old_connections()  # as at the end of a request or a worker's job
+        assert connection.connection is None
+        assert by_name("Kept") == [("Kept",)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table}(80)")
+        connection.close()
