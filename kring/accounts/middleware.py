@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -20,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from kring.accounts.models import SECOND_FACTOR, User
+from kring.accounts.models import SECOND_FACTOR, User, second_factors
 from kring.core.prepared import Prepared
 
 SIGNED_IN_AT = "kring:signed-in-at"
@@ -31,13 +30,7 @@ OPEN_PREFIXES = ("/account/", "/taal/", "/static/")
 
 # On every staff request: its SQL written once per process (kring.core.prepared).
 _SECOND_FACTOR = Prepared(
-    lambda user_id: (
-        Authenticator.objects.filter(
-            user_id=user_id, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-        )
-        .order_by()
-        .values_list("pk", flat=True)[:1]
-    ),
+    lambda user_id: second_factors(user_id).order_by().values_list("pk", flat=True)[:1],
     int,
 )
 

@@ -403,13 +403,17 @@ def ids_of(text: str) -> list[int]:
     return sorted(int(found) for found in text.split(",")) if text else []
 
 
-def _signed_in(pk: int) -> models.QuerySet[User]:
+def second_factors(user_id: Any) -> models.QuerySet[Any]:
+    """The authenticators of a user (an id, or ``OuterRef("pk")``) that are a second factor:
+    TOTP or a security key (a recovery code is not)."""
     from allauth.mfa.models import Authenticator
 
-    factors = Authenticator.objects.filter(
-        user_id=models.OuterRef("pk"),
-        type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+    return Authenticator.objects.filter(
+        user_id=user_id, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
     )
+
+
+def _signed_in(pk: int) -> models.QuerySet[User]:
     managed = (
         User.managed_regions.through.objects.filter(user_id=models.OuterRef("pk"))
         .order_by()
@@ -419,7 +423,7 @@ def _signed_in(pk: int) -> models.QuerySet[User]:
     )
     return User.objects.filter(pk=pk).annotate(
         **{
-            SECOND_FACTOR: models.Exists(factors),
+            SECOND_FACTOR: models.Exists(second_factors(models.OuterRef("pk"))),
             MANAGED_REGIONS: Coalesce(
                 models.Subquery(managed), models.Value(""), output_field=models.TextField()
             ),

@@ -37,7 +37,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from kring.accounts.models import User
+from kring.accounts.models import User, second_factors
 from kring.circle.models import Participant, PersonalLink, hash_token
 from kring.core import periodic
 from kring.messaging import outbox
@@ -119,9 +119,7 @@ class Command(BaseCommand):
         from allauth.mfa.models import Authenticator
 
         factor = None
-        if not Authenticator.objects.filter(
-            user=staff, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-        ).exists():
+        if not second_factors(staff.pk).exists():
             factor = Authenticator.objects.create(
                 user=staff, type=Authenticator.Type.TOTP, data={"secret": "benchmark"}
             )
