@@ -1,18 +1,21 @@
-"""The cases dataset ("zaken") in one statement (issue 18).
+"""The cases dataset ("zaken") in one statement on PostgreSQL, a few per chunk on SQLite
+(issue 18).
 
-An export reads the whole scope with one statement from one cursor, a chunk of rows at a time
+On PostgreSQL an export reads the whole scope with one statement, a chunk of rows at a time
 (:func:`case_rows`); the API's pages take the next chunk of cases of the scope with the same
 statement (keyset on the primary key, :func:`case_chunk_rows`). Per case it returns its
 finished cells: the study ID, the codes, the durations in days, the circle, the attendance,
 the plan's parts and the figures of the earliest follow-up moment. The counts are grouped in
 derived tables, each filtered on an indexed foreign key with the scope's or the chunk's ids
 (``IN (SELECT id FROM chunk)``; not when the scope is every case), never a subquery per case.
-Before the statement reads them, the cases without a study ID get one. Local calendar days
-are taken in SQL — ``AT TIME ZONE`` on PostgreSQL, :mod:`kring.research.sqlite_days` on
-SQLite — and subtracted as day numbers, so Python only rounds two means and writes the cells.
+Local calendar days are taken in SQL (``AT TIME ZONE``) and subtracted as day numbers, so
+Python only rounds two means and writes the cells.
 
-The same SQL runs on both databases apart from the local day (:func:`_day`) and the quarter
-(:func:`_quarter`). The result is the same, cell for cell, as the grouped queries it replaced
+SQLite joins that statement's derived tables through indexes it builds for every chunk; there
+a chunk is read with one grouped query per table, each along the index on its foreign key,
+and joined in Python (:class:`Tables`), with the local days of
+:mod:`kring.research.sqlite_days`. Before either reads them, the cases without a study ID get
+one. The result is the same, cell for cell, as the grouped queries it replaced
 (``tests/research/test_export_equal.py`` compares them on generated data).
 """
 
@@ -22,11 +25,14 @@ The same SQL runs on both databases apart from the local day (:func:`_day`) and 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import queue
 import secrets
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import lru_cache
 from itertools import islice
 from typing import Any, cast
 
@@ -87,27 +93,12 @@ def _quoted(text: str) -> str:
 def _day(expression: str) -> str:
     """The local calendar day of a timestamp, as a day number (days since a fixed day); one
     parameter: the zone's name."""
-    if connection.vendor == "postgresql":
-        return f"((({expression}) AT TIME ZONE %s)::date - DATE '2000-01-01')"
-    return f"{sqlite_days.DAY_NUMBER}({expression}, %s)"
+    return f"((({expression}) AT TIME ZONE %s)::date - DATE '2000-01-01')"
 
 
 def _quarter(expression: str) -> str:
-    """'YYYY-Qn' of a timestamp's local day, in the inner statement (PostgreSQL; one parameter:
-    the zone's name). SQLite takes it from the day number instead (:func:`_quarter_cell`)."""
-    if connection.vendor == "postgresql":
-        return f"to_char((({expression}) AT TIME ZONE %s)::date, 'YYYY-\"Q\"Q')"
-    return "NULL"
-
-
-def _quarter_cell(x: str) -> str:
-    """The quarter cell of the outer statement. On SQLite from the request's day number, with
-    SQLite's own date functions, instead of a second call into Python per case. (``%%`` is a
-    percent sign once Django has put the statement's placeholders in.)"""
-    if connection.vendor == "postgresql":
-        return f"{x}.quarter"
-    day = f"({sqlite_days.EPOCH_JULIAN} + {x}.requested)"
-    return f"strftime('%%Y', {day}) || '-Q' || ((CAST(strftime('%%m', {day}) AS INTEGER) + 2) / 3)"
+    """'YYYY-Qn' of a timestamp's local day (one parameter: the zone's name)."""
+    return f"to_char((({expression}) AT TIME ZONE %s)::date, 'YYYY-\"Q\"Q')"
 
 
 def _count_if(condition: str) -> str:
@@ -198,22 +189,12 @@ def _statement(chunk_sql: str, *, every_case: bool = False) -> str:
     needed = _quoted(str(Respondent.Needed.YES))
     circle_cells = ", ".join(f"COALESCE(pc.c_{value}, 0) AS c_{value}" for value in Category.values)
 
-    # SQLite joins the window function's result by scanning it for every case of the chunk (a
-    # chunk of 4,000 cases took three times as long per case as one of 250); grouped by case,
-    # which changes nothing (one row per case), it gets an index. PostgreSQL hashes it anyway.
-    firsts_join = (
-        "LEFT JOIN (SELECT case_id, MAX(id) AS id, MAX(months) AS months, MAX(state) AS state, "
-        "MAX(first_opened) AS first_opened FROM firsts GROUP BY case_id) AS f"
-        if connection.vendor == "sqlite"
-        else "LEFT JOIN firsts AS f"
-    ) + " ON f.case_id = ch.id"
-
     # The answers of the earliest moments: per moment, the respondents' figures and the
     # outcomes they gave. For every case the outcomes are counted per respondent first and
     # summed with the respondents' figures: one derived table instead of two, 1.9 s against
     # 2.1 s at 100,000 cases. With the filters to the scope that form took longer (4.3 s
     # against 3.9 s for a scope that holds every case): a chunk keeps the two (the same SQL
-    # as before on SQLite and for the API's pages).
+    # as before for the API's pages).
     def respondent_figures(r: str) -> str:
         return (
             f"COUNT(*) AS respondents, COUNT({r}answered_at) AS answered,\n"
@@ -322,7 +303,7 @@ LEFT JOIN (
 LEFT JOIN plans AS p ON p.case_id = ch.id
 {part_joins}
 {delivered}
-{firsts_join}
+LEFT JOIN firsts AS f ON f.case_id = ch.id
 {answers_joins}
 """
     return inner
@@ -369,20 +350,15 @@ def _outer(inner: str) -> str:
             "x.new_conference",
         ]
     )
-    # SQLite would flatten the subquery into this one and call the local-day function again
-    # for every use of a day number (24 calls per case instead of 8); an OFFSET keeps the
-    # subquery whole, so each day is worked out once per case.
-    whole = " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else ""
     return (
-        f"SELECT x.id, x.study_id, x.variant, COALESCE(x.region, ''), {_quarter_cell(x)}, "
-        f"x.status, "
-        f"{_stage()}, {durations}, {rest} FROM ({inner}{whole}) AS x ORDER BY x.id"
+        f"SELECT x.id, x.study_id, x.variant, COALESCE(x.region, ''), x.quarter, x.status, "
+        f"{_stage()}, {durations}, {rest} FROM ({inner}) AS x ORDER BY x.id"
     )
 
 
 class Statement:
-    """The chunk's SQL for one vendor, built once per export; ``every_case``: the chunk holds
-    every case (:func:`_statement`)."""
+    """PostgreSQL's statement, built once per export; ``every_case``: the chunk holds every
+    case (:func:`_statement`)."""
 
     def __init__(self, *, every_case: bool = False) -> None:
         self.zone = timezone.get_current_timezone_name()
@@ -393,6 +369,12 @@ class Statement:
     def sql(self, chunk_sql: str) -> str:
         # The chunk's own SQL may hold "%s" placeholders and literal "%%": neither is touched.
         return self.template.replace("{chunk}", chunk_sql)
+
+    def records(self, chunk_sql: str, chunk_params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The chunk's records: one query."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql(chunk_sql), _params(self, chunk_params))
+            return cursor.fetchall()
 
 
 # Cells of a row returned by the statement: id first, then the dataset's columns.
@@ -416,7 +398,7 @@ def _chunk_query(
     return sql, tuple(params)
 
 
-def _finished(statement: Statement, fetched: list[tuple[Any, ...]]) -> list[Row]:
+def _finished(fetched: list[tuple[Any, ...]]) -> list[Row]:
     """The rows as the dataset has them: study IDs made where missing (two queries), the two
     means rounded."""
     missing = [row[0] for row in fetched if row[1] is None]
@@ -441,19 +423,287 @@ def _params(statement: Statement, chunk_params: tuple[Any, ...]) -> tuple[Any, .
     return (*chunk_params, *([statement.zone] * statement.zone_params))
 
 
+def statement(*, every_case: bool = False) -> Statement | Tables:
+    """How this database reads a chunk: PostgreSQL's one statement, SQLite's grouped query per
+    table (:class:`Tables`). Built once per export or page, in the request's time zone."""
+    if connection.vendor == "postgresql":
+        return Statement(every_case=every_case)
+    return Tables(every_case=every_case)
+
+
 def case_chunk_rows(
-    statement: Statement, scope: QuerySet[Case], after: int, size: int
+    statement: Statement | Tables, scope: QuerySet[Case], after: int, size: int
 ) -> tuple[list[Row], list[int]]:
-    """The rows of the next ``size`` cases of ``scope`` after the case ``after`` (one query,
-    two more the first time a case gets its study ID), and the cases' keys."""
+    """The rows of the next ``size`` cases of ``scope`` after the case ``after`` (a fixed
+    number of queries, two more the first time a case gets its study ID), and the cases'
+    keys."""
     found = _chunk_query(scope, after, size)
     if found is None:
         return [], []
-    chunk_sql, chunk_params = found
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql(chunk_sql), _params(statement, chunk_params))
-        fetched = cursor.fetchall()
-    return _finished(statement, fetched), [record[0] for record in fetched]
+    fetched = statement.records(*found)
+    return _finished(fetched), [record[0] for record in fetched]
+
+
+# SQLite: a chunk's tables one by one, joined in Python.
+#
+# SQLite runs PostgreSQL's statement too, but joins each of its derived tables to the chunk
+# through an index it builds for every chunk (of 87 ms per 2,000 cases, 44 went to the derived
+# tables, ~30 to those indexes). Here each table is grouped by case along the index on its
+# foreign key, and the groups are put together by case in Python, with the same cells as the
+# statement's (test_export_equal.py compares both with the grouped queries of before issue 18).
+#
+# Each table's groups come back as one JSON text, all of them in one row of one statement:
+# SQLite works the chunk out in one step, without Python's lock, so the thread that reads ahead
+# works while the rows before are put together and written (in the writer's thread). Returned
+# row by row, every row took the lock back and waited for the writer to let go of it (up to
+# 5 ms each time), and reading ahead gained nothing.
+
+_PARTS = ("cases", "events", "circle", "meetings", "plans", "moments", "answers", "outcomes")
+
+
+def _chunk_statement(*, every_case: bool) -> str:
+    """One row: the chunk's last case id and its number of cases, then per part of a chunk
+    (:data:`_PARTS`) the JSON array of its rows, each row a ``json_array`` whose first cell
+    is the key it is joined by. The chunk is the caller's query, in place of ``{chunk}``.
+
+    Each table is read along the index on its case: over the chunk's range of ids when the
+    chunk holds every case in it (``every_case``, a scope without gaps), else by the chunk's
+    ids (10-20 % slower for a chunk without gaps)."""
+    if every_case:
+        cases = "{} BETWEEN (SELECT MIN(id) FROM chunk) AND (SELECT MAX(id) FROM chunk)"
+    else:
+        cases = "{} IN (SELECT id FROM chunk)"
+    phases = ", ".join(
+        f"MIN(CASE WHEN to_status = {_quoted(str(status))} THEN at END)" for status in PHASE_COLUMNS
+    )
+    phase_list = ", ".join(_quoted(str(status)) for status in PHASE_COLUMNS)
+    categories = ", ".join(_count_if(f"category = {_quoted(value)}") for value in Category.values)
+    yes, no = _quoted(str(Willingness.YES)), _quoted(str(Willingness.NO))
+    needed = _quoted(str(Respondent.Needed.YES))
+    attendance = ", ".join(
+        f"(SELECT {_count_if(flag)} FROM {_table(Attendance)} WHERE meeting_id = m.id)"
+        for flag in ("information", "private_time", "plan")
+    )
+    # Per plan, its parts counted along their index (cheaper here than a grouped query each).
+    parts = ", ".join(
+        f"(SELECT COUNT(*) FROM {_table(model)} WHERE plan_id = p.id)"
+        for model in (Agreement, OrganisationRequest, Evaluation, PlanVersion)
+    )
+    copies = (
+        f"(SELECT COUNT(*) FROM {_table(Delivery)} AS d JOIN {_table(PlanVersion)} AS v "
+        "ON v.id = d.version_id WHERE v.plan_id = p.id AND d.delivered_at IS NOT NULL)"
+    )
+    outcomes = ", ".join(_count_if(f"o.outcome = {_quoted(code)}") for code in OUTCOMES)
+    respondent = _table(Respondent)
+    # The answers of every moment of the chunk's cases; Python keeps the earliest moment's.
+    moments = f"SELECT id FROM {_table(FollowUp)} WHERE {cases.format('case_id')}"
+    queries = {
+        "cases": "SELECT json_array(c.id, s.study_id, c.variant, COALESCE(r.name, ''), c.status, "
+        f"c.requested_at) FROM chunk AS c "
+        f"LEFT JOIN {_table(StudyCase)} AS s ON s.case_id = c.id "
+        f"LEFT JOIN {_table(Region)} AS r ON r.id = c.region_id",
+        "events": f"SELECT json_array(case_id, {phases}) FROM {_table(CaseEvent)} "
+        f"WHERE {cases.format('case_id')} AND to_status IN ({phase_list}) GROUP BY case_id",
+        "circle": f"SELECT json_array(case_id, {categories}, COUNT(*), "
+        f"{_count_if(f'willingness = {yes}')}, {_count_if(f'willingness = {no}')}) "
+        f"FROM {_table(Participant)} WHERE {cases.format('case_id')} GROUP BY case_id",
+        "meetings": f"SELECT json_array(m.case_id, m.starts_at, {attendance}) "
+        f"FROM {_table(Meeting)} AS m WHERE {cases.format('m.case_id')}",
+        "plans": f"SELECT json_array(p.case_id, p.outcome, {parts}, {copies}) "
+        f"FROM {_table(Plan)} AS p WHERE {cases.format('p.case_id')}",
+        "moments": f"SELECT json_array(case_id, id, months, state, opened_at) "
+        f"FROM {_table(FollowUp)} WHERE {cases.format('case_id')}",
+        # The means as sums and counts: divided in Python, as AVG divides them.
+        "answers": f"SELECT json_array(follow_up_id, COUNT(*), COUNT(answered_at), "
+        f"COUNT(declined_at), SUM(better), COUNT(better), SUM(satisfaction), "
+        f"COUNT(satisfaction), {_count_if('recommend')}, "
+        f"{_count_if(f'new_conference = {needed}')}) FROM {respondent} "
+        f"WHERE follow_up_id IN ({moments}) GROUP BY follow_up_id",
+        "outcomes": f"SELECT json_array(r.follow_up_id, {outcomes}) "
+        f"FROM {_table(AgreementOutcome)} AS o JOIN {respondent} AS r ON r.id = o.respondent_id "
+        f"WHERE r.follow_up_id IN ({moments}) GROUP BY r.follow_up_id",
+    }
+    if tuple(queries) != _PARTS:
+        raise RuntimeError("The chunk's parts are read by name: keep _PARTS in their order.")
+    texts = ", ".join(
+        f"(SELECT '[' || group_concat(row, ',') || ']' FROM p_{name}) AS {name}" for name in queries
+    )
+    parts_sql = ", ".join(f"p_{name} (row) AS ({sql})" for name, sql in queries.items())
+    return (
+        "WITH chunk (id, variant, status, requested_at, region_id) AS MATERIALIZED ({chunk}), "
+        f"{parts_sql} SELECT (SELECT MAX(id) FROM chunk), (SELECT COUNT(*) FROM chunk), {texts}"
+    )
+
+
+_NO_CIRCLE = (0,) * (len(Category.values) + 3)
+_NO_OUTCOMES = (0,) * len(OUTCOMES)
+_NO_PHASES = (None,) * len(PHASE_COLUMNS)
+
+
+def _stage_rules() -> tuple[list[tuple[str, int | None, frozenset[str]]], str]:
+    """:func:`_stage` for Python: per stage (highest first) the index of its phase, if it has
+    one, and the statuses that are at least there; and the stage of a case that reached none."""
+    from kring.research.dataset import STAGE_OF, STAGES
+
+    phase_of = {STAGE_OF[status]: index for index, status in enumerate(PHASE_COLUMNS)}
+    rules = [
+        (
+            code,
+            phase_of.get(code),
+            frozenset(str(status) for status, stage in STAGE_OF.items() if stage == code),
+        )
+        for code, _label in reversed(STAGES[1:])
+    ]
+    return rules, STAGES[0][0]
+
+
+@lru_cache(maxsize=1 << 14)
+def _quarter_of_day(number: int) -> str:
+    """:func:`_quarter` for Python, of a day number (:mod:`kring.research.sqlite_days`)."""
+    day = dt.date.fromordinal(sqlite_days.EPOCH + number)
+    return f"{day.year}-Q{(day.month + 2) // 3}"
+
+
+def _python_days(start: int | None, end: int | None) -> int | None:
+    """:func:`_days` for Python."""
+    return end - start if start is not None and end is not None and end >= start else None
+
+
+# What SQLite gives for a chunk (:meth:`Tables.fetch`): one JSON text per part (None for a
+# part without rows).
+Fetched = tuple[str | None, ...]
+
+
+class Tables:
+    """SQLite's chunk: one statement (:func:`_chunk_statement`) read by :meth:`fetch`, and its
+    parts joined by case in Python by :meth:`rows`, which the thread that reads ahead leaves to
+    the one that writes."""
+
+    def __init__(self, *, every_case: bool = False) -> None:
+        self.zone = timezone.get_current_timezone_name()
+        self.template = _chunk_statement(every_case=every_case)
+        self.stages, self.first_stage = _stage_rules()
+
+    def fetch(
+        self, chunk_sql: str, chunk_params: tuple[Any, ...]
+    ) -> tuple[Fetched, int, int] | None:
+        """The chunk's texts, its last case's id and its number of cases; None for a chunk
+        without cases."""
+        with connection.cursor() as cursor:
+            # The chunk's own SQL may hold "%s" placeholders and literal "%%": neither is touched.
+            cursor.execute(self.template.replace("{chunk}", chunk_sql), chunk_params)
+            last, count, *texts = cursor.fetchone()
+        return (tuple(texts), last, count) if count else None
+
+    def records(self, chunk_sql: str, chunk_params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The chunk's records as :class:`Statement` gives them: the case's id, then its cells."""
+        found = self.fetch(chunk_sql, chunk_params)
+        return self.joined(found[0]) if found is not None else []
+
+    def rows(self, fetched: Fetched) -> list[Row]:
+        """The chunk's rows as the dataset has them (:func:`_finished`)."""
+        return _finished(self.joined(fetched))
+
+    def joined(self, fetched: Fetched) -> list[tuple[Any, ...]]:
+        """The records of the chunk's cases, by id."""
+        parts: dict[str, list[list[Any]]] = {
+            name: json.loads(text) if text is not None else []
+            for name, text in zip(_PARTS, fetched, strict=True)
+        }
+        cases = sorted(parts["cases"])  # by id (ids are unique)
+        events, circle, meetings, plans, answers, outcomes = (
+            {row[0]: row for row in parts[name]}
+            for name in ("events", "circle", "meetings", "plans", "answers", "outcomes")
+        )
+        # Per case its earliest moment (fewest months, then the first made), and the first
+        # time any of its moments was opened.
+        firsts: dict[int, list[Any]] = {}
+        opened: dict[int, str | None] = {}
+        for moment in parts["moments"]:
+            case_id, when = moment[0], moment[4]
+            first = firsts.get(case_id)
+            if first is None:
+                firsts[case_id], opened[case_id] = moment, when
+                continue
+            if (moment[2], moment[1]) < (first[2], first[1]):
+                firsts[case_id] = moment
+            if when is not None and (opened[case_id] is None or when < opened[case_id]):
+                opened[case_id] = when
+        return [
+            self._record(case, events, circle, meetings, plans, firsts, opened, answers, outcomes)
+            for case in cases
+        ]
+
+    def _record(
+        self,
+        case: list[Any],
+        events: dict[int, list[Any]],
+        circle: dict[int, list[Any]],
+        meetings: dict[int, list[Any]],
+        plans: dict[int, list[Any]],
+        firsts: dict[int, list[Any]],
+        opened: dict[int, str | None],
+        answers: dict[int, list[Any]],
+        outcomes: dict[int, list[Any]],
+    ) -> tuple[Any, ...]:
+        """One case's record, cell for cell as :func:`_statement` and :func:`_outer` make it."""
+        case_id, study_id, variant, region, status, requested_at = case
+        zone, day = self.zone, sqlite_days.day_number
+        event = events.get(case_id)
+        phases = event[1:] if event is not None else _NO_PHASES
+        stage = self.first_stage
+        for code, phase, statuses in self.stages:
+            if (phase is not None and phases[phase] is not None) or status in statuses:
+                stage = code
+                break
+        intake, accepted, preparation, held, distributed, _follow_up = phases
+        meeting = meetings.get(case_id)
+        requested = day(requested_at, zone)
+        met = None
+        if held is not None:
+            met = day(meeting[1] if meeting is not None and meeting[1] is not None else held, zone)
+        intake, accepted = day(intake, zone), day(accepted, zone)
+        preparation, distributed = day(preparation, zone), day(distributed, zone)
+        first_opened = day(opened.get(case_id), zone)
+        quarter = None if requested is None else _quarter_of_day(requested)
+        cells: list[Any] = [
+            case_id,
+            study_id,
+            variant,
+            region,
+            quarter,
+            status,
+            stage,
+            _python_days(requested, intake),
+            _python_days(intake, accepted),
+            _python_days(accepted, preparation),
+            _python_days(preparation, met),
+            _python_days(requested, met),
+            _python_days(met, distributed),
+            _python_days(distributed, first_opened),
+        ]
+        people = circle.get(case_id)
+        cells += people[1:] if people is not None else _NO_CIRCLE
+        cells += meeting[2:] if meeting is not None else (None, None, None)
+        plan = plans.get(case_id)
+        # The plan's outcome, its four parts and its copies; no plan: empty cells.
+        cells += (plan[1] or "undecided", *plan[2:]) if plan is not None else (None,) * 6
+        moment = firsts.get(case_id)
+        if moment is None:
+            cells += (None,) * (9 + len(OUTCOMES))
+            return tuple(cells)
+        figures = answers.get(moment[1])
+        counted = outcomes.get(moment[1])
+        cells += (moment[2], moment[3])
+        cells += figures[1:4] if figures is not None else (0, 0, 0)
+        cells += counted[1:] if counted is not None else _NO_OUTCOMES
+        if figures is None:
+            cells += (None, None, 0, 0)
+            return tuple(cells)
+        better, rated, satisfaction, scored = figures[4:8]
+        cells += (better / rated if rated else None, satisfaction / scored if scored else None)
+        cells += figures[8:]
+        return tuple(cells)
 
 
 # PostgreSQL estimates the chunk's statement high enough (joins of grouped derived tables) to
@@ -610,17 +860,17 @@ def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
     machine; 31,000 for every case, whose statement leaves out the filters to the scope;
     21,000-24,000 for a first export, which makes the study IDs). SQLite plans that statement
     badly (248 rows/s at 100,000 cases): it takes the scope a chunk of ``size`` cases at a
-    time, read ahead in a thread of its own (:func:`_read_ahead`)."""
+    time (:class:`Tables`), read ahead in a thread of its own (:func:`_read_ahead`)."""
     if connection.vendor != "postgresql":
         _give_study_ids(scope)
-        statement = Statement()  # here: the request's time zone, not the thread's
-        chunks = _case_chunks(statement, scope, size)
+        tables = Tables(every_case=_every_case(scope))  # here: the request's time zone
+        chunks = _fetched_chunks(tables, scope, size)
         if connection.in_atomic_block:
             # Another connection would not see what this transaction wrote: read it here.
-            for rows in chunks:
-                yield from rows
+            for fetched in chunks:
+                yield from tables.rows(fetched)
         else:
-            yield from _read_ahead(chunks)
+            yield from _read_ahead(chunks, tables.rows)
         return
     statement = Statement(every_case=_every_case(scope))
     found = _chunk_query(scope, 0, None)
@@ -635,7 +885,7 @@ def case_rows(scope: QuerySet[Case], size: int) -> Iterator[Row]:
     with for_the_whole_scope(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while fetched := cursor.fetchmany(size):
-            yield from _finished(statement, fetched)
+            yield from _finished(fetched)
 
 
 class Streaming(RuntimeError):
@@ -668,18 +918,20 @@ def _streamed(statement: Statement, sql: str, params: tuple[Any, ...], size: int
                 while fetched := list(islice(rows, size)):
                     ready = [record for record in fetched if record[1] is not None]
                     late += [record for record in fetched if record[1] is None]
-                    yield from _finished(statement, ready)
+                    yield from _finished(ready)
         finally:
             rows.close()  # a stream left halfway is cancelled, and the connection freed
     if late:
-        yield from _finished(statement, late)
+        yield from _finished(late)
 
 
 # libpq 17 sends a stream's rows in chunks (psycopg's ``stream(size=…)``); older, one by one.
 CHUNKED_LIBPQ = 170000
 
 
-def _case_chunks(statement: Statement, scope: QuerySet[Case], size: int) -> Iterator[list[Row]]:
+def _case_chunks(
+    statement: Statement | Tables, scope: QuerySet[Case], size: int
+) -> Iterator[list[Row]]:
     last = 0
     while True:
         rows, keys = case_chunk_rows(statement, scope, last, size)
@@ -690,20 +942,44 @@ def _case_chunks(statement: Statement, scope: QuerySet[Case], size: int) -> Iter
         last = keys[-1]
 
 
-# Chunks the reading thread may be ahead of the writer (500 cases each: a few hundred KiB).
-READ_AHEAD = 4
+def _fetched_chunks(tables: Tables, scope: QuerySet[Case], size: int) -> Iterator[Fetched]:
+    """SQLite's chunks of ``scope`` as :meth:`Tables.fetch` reads them: SQL only."""
+    last = 0
+    while True:
+        found = _chunk_query(scope, last, size)
+        if found is None:
+            return
+        chunk = tables.fetch(*found)
+        if chunk is None:
+            return
+        fetched, last, count = chunk
+        yield fetched
+        if count < size:
+            return
+
+
+# Chunks that may wait for the writer, besides the one the reading thread holds (250 cases
+# each, kring.research.dataset.CASE_CHUNK: a few hundred KiB). At 100,000 cases 1, 2 and 4
+# gave the same rows a second (30,700-31,500); more of them only take memory.
+READ_AHEAD = 1
 _END = object()
 
 
-def _read_ahead(chunks: Iterator[list[Row]], depth: int = READ_AHEAD) -> Generator[Row, None, None]:
+def _rows_as_read(chunk: Any) -> list[Row]:
+    return cast(list[Row], chunk)
+
+
+def _read_ahead(
+    chunks: Iterator[Any],
+    finish: Callable[[Any], list[Row]] = _rows_as_read,
+    depth: int = READ_AHEAD,
+) -> Generator[Row, None, None]:
     """The rows of ``chunks``, read in a thread of its own (with its own connection) while
-    the caller writes the ones before: SQLite works on a chunk without holding Python's lock,
-    so reading and writing the CSV overlap on two cores (SQLite, 100,000 cases, the CSV:
-    18,000-18,200 rows/s in one thread, 19,400-21,100 with this, three runs each; not twice
-    as fast, because the local days' Python function takes the lock back for every value).
-    At most ``depth`` chunks wait; the thread stops, and closes its connection, when the rows
-    are all read, when reading fails (the error is raised here) or when the caller stops early
-    (a download cut off)."""
+    the caller writes the ones before, each chunk made rows by ``finish`` in the caller's
+    thread: SQLite works on a chunk without holding Python's lock (:class:`Tables`), so
+    reading and writing the CSV overlap on two cores. At most ``depth`` chunks wait; the
+    thread stops, and closes its connection, when the rows are all read, when reading fails
+    (the error is raised here) or when the caller stops early (a download cut off)."""
     waiting: queue.Queue[object] = queue.Queue(maxsize=depth)
     stopped = threading.Event()
 
@@ -733,7 +1009,7 @@ def _read_ahead(chunks: Iterator[list[Row]], depth: int = READ_AHEAD) -> Generat
         while (item := waiting.get()) is not _END:
             if isinstance(item, BaseException):
                 raise item
-            yield from cast(list[Row], item)
+            yield from finish(item)
     finally:
         stopped.set()
         reader.join()

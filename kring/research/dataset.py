@@ -39,8 +39,11 @@ KINDS = {
     DECIMAL: _("number with decimals (a point as decimal sign)"),
 }
 
-# Cases per chunk, and follow-up moments per chunk for the respondents' dataset.
-CASE_CHUNK = 500
+# Cases per chunk, and follow-up moments per chunk for the respondents' dataset. (SQLite's
+# chunks wait for the writer as JSON texts, kring.research.case_sql.Tables: in chunks of 500
+# an export's memory at 100,000 cases was 1.19-1.49x that at 1,000, in chunks of 250
+# 1.05-1.11x, with the same rows a second.)
+CASE_CHUNK = 250
 FOLLOW_UP_CHUNK = 200
 
 
@@ -508,7 +511,7 @@ def case_page(cases: QuerySet[Case], period: Period, after: int, size: int) -> P
     them, in the same order, in one query (the next page's first case read along)."""
     with case_sql.without_jit():
         rows, keys = case_sql.case_chunk_rows(
-            case_sql.Statement(), period.apply(cases), after, size + 1
+            case_sql.statement(), period.apply(cases), after, size + 1
         )
     more = len(rows) > size
     return Page(rows[:size], keys[size - 1] if more else None)

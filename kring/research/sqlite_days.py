@@ -33,11 +33,10 @@ def local_day(value: str | None, zone: str) -> str | None:
     return _day_of_minute(value[:16], zone)
 
 
-# The research export's: the local day as a number of days (issue 18), with small caches of
-# its own, so that an export's memory does not grow with the number of distinct minutes.
-DAY_NUMBER = "kring_day_number"
+# The research export's: the local day as a number of days (issue 18), in Python on the
+# text SQLite returns (kring.research.case_sql.Tables), with small caches of its own, so that
+# an export's memory does not grow with the number of distinct minutes.
 EPOCH = dt.date(2000, 1, 1).toordinal()
-EPOCH_JULIAN = 2451544.5  # the Julian day of 1 January 2000, 00:00 (SQLite's julianday())
 MINUTES_A_DAY = 24 * 60
 # 'HH:MM' → minutes since midnight: one lookup instead of two slices and two int() per value.
 MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_A_DAY)}
@@ -101,7 +100,6 @@ def day_number(value: str | None, zone: str) -> int | None:
 def register(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
         connection.connection.create_function(FUNCTION, 2, local_day, deterministic=True)
-        connection.connection.create_function(DAY_NUMBER, 2, day_number, deterministic=True)
 
 
 connection_created.connect(register, dispatch_uid="kring.research.sqlite_days")

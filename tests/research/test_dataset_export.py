@@ -50,11 +50,13 @@ from tests.factories import (
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # The cases' export on PostgreSQL, whatever its size: one query for the cases that lack a study
 # ID and one statement that reads every case with all its figures, a chunk at a time from one
-# cursor. On SQLite: the same query for the study IDs, then that statement once per chunk
-# (issue 18: before, nine per chunk: cases, study IDs, history, circle, attendance, plans,
-# follow-up moments, respondents, outcomes). The first export makes the study IDs: one INSERT
-# per 5,000 cases, in a transaction of its own (here a savepoint: two more queries).
-# The answers: per chunk, moments, study IDs, respondents, outcomes.
+# cursor. On SQLite: the same query for the study IDs, then per chunk two: the chunk's case
+# ids, and one statement that groups each table (cases with their study IDs and regions,
+# history, circle, meeting and attendance, plan and its parts, follow-up moments, answers,
+# outcomes) into a JSON text, joined in Python (kring.research.case_sql.Tables; before issue
+# 18 nine ORM queries per chunk, at 1,100 rows/s). The first export makes the
+# study IDs: one INSERT per 5,000 cases, in a transaction of its own (here a savepoint: two
+# more queries). The answers: per chunk, moments, study IDs, respondents, outcomes.
 CASE_QUERIES = 2
 CHUNK_QUERIES = 1
 STUDY_ID_QUERIES = 1
@@ -671,8 +673,8 @@ def test_the_queries_per_chunk_are_fixed(world):
         assert _queries(CASES, alone, 2) == (CASE_QUERIES + NEW_STUDY_IDS, 1)
         assert _queries(CASES, alone, 2) == (CASE_QUERIES, 1)
     else:
-        # The study IDs first (three more queries the first time), then one query per chunk,
-        # and one that finds no more cases.
+        # The study IDs first (three more queries the first time), then the queries of each
+        # chunk, and one that finds no more cases.
         ids = STUDY_ID_QUERIES
         assert _queries(CASES, four, 2) == (ids + NEW_STUDY_IDS + CHUNK_QUERIES * 2 + 1, 4)
         assert _queries(CASES, four, 2) == (ids + CHUNK_QUERIES * 2 + 1, 4)
@@ -704,8 +706,8 @@ def test_a_download_takes_the_same_queries_per_chunk(client, world, monkeypatch)
             counts.append(len(queries))
         Case.objects.update(requested_at=timezone.now())
     csv_small, xlsx_small, csv_large, xlsx_large = counts
-    # Twice the cases, twice the chunks: on PostgreSQL the same queries, on SQLite one more
-    # per chunk.
+    # Twice the cases, twice the chunks: on PostgreSQL the same queries, on SQLite a chunk's
+    # more per chunk.
     more = 0 if connection.vendor == "postgresql" else CHUNK_QUERIES * 2
     assert csv_large - csv_small == more
     assert xlsx_large - xlsx_small == more

@@ -40,7 +40,7 @@ def readers() -> list[threading.Thread]:
 
 def in_this_thread(cases, chunk: int) -> list[list[object]]:
     return [
-        row for rows in case_sql._case_chunks(case_sql.Statement(), cases, chunk) for row in rows
+        row for rows in case_sql._case_chunks(case_sql.statement(), cases, chunk) for row in rows
     ]
 
 
@@ -62,7 +62,7 @@ def test_read_ahead_gives_every_row_in_order_as_one_thread_does(seeded, chunk):
     cases = Case.objects.filter(pk__gt=0)
     expected = in_this_thread(cases, chunk)
     assert len(expected) == seeded > 50
-    ahead = list(case_sql._read_ahead(case_sql._case_chunks(case_sql.Statement(), cases, chunk)))
+    ahead = list(case_sql._read_ahead(case_sql._case_chunks(case_sql.statement(), cases, chunk)))
     assert ahead == expected
     assert readers() == []
     if connection.vendor == "sqlite":  # the export's own path there (PostgreSQL: a cursor)
@@ -71,7 +71,7 @@ def test_read_ahead_gives_every_row_in_order_as_one_thread_does(seeded, chunk):
 
 def test_a_reader_that_stops_early_stops_the_thread(seeded):
     rows = case_sql._read_ahead(
-        case_sql._case_chunks(case_sql.Statement(), Case.objects.all(), 5), depth=1
+        case_sql._case_chunks(case_sql.statement(), Case.objects.all(), 5), depth=1
     )
     first = [next(rows) for _ in range(3)]
     assert len(first) == 3 and readers()  # the thread waits with the chunks ahead
@@ -90,7 +90,28 @@ def test_a_failure_while_reading_is_raised_to_the_reader(seeded, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(case_sql, "case_chunk_rows", failing)
-    rows = case_sql._read_ahead(case_sql._case_chunks(case_sql.Statement(), Case.objects.all(), 5))
+    rows = case_sql._read_ahead(case_sql._case_chunks(case_sql.statement(), Case.objects.all(), 5))
+    with pytest.raises(RuntimeError, match="went away"):
+        list(rows)
+    assert readers() == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL streams (below)")
+def test_a_failed_chunk_of_the_export_is_raised_to_the_reader(seeded, monkeypatch):
+    """The export's own path: the thread reads each chunk's statement (Tables.fetch), the
+    caller puts the rows together; a chunk that fails ends the export with its error."""
+    real = case_sql.Tables.fetch
+    calls = []
+
+    def failing(self, *args):
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("the database went away")
+        return real(self, *args)
+
+    monkeypatch.setattr(case_sql.Tables, "fetch", failing)
+    rows = CASES.rows(Case.objects.all(), chunk_size=5)
+    assert len([next(rows) for _ in range(10)]) == 10  # two chunks
     with pytest.raises(RuntimeError, match="went away"):
         list(rows)
     assert readers() == []
