@@ -1,4 +1,4 @@
-"""The cases dataset ("zaken") in one statement on PostgreSQL, a few per chunk on SQLite
+"""The cases dataset ("zaken") in one statement on PostgreSQL, one per chunk on SQLite
 (issue 18).
 
 On PostgreSQL an export reads the whole scope with one statement, a chunk of rows at a time
@@ -12,10 +12,10 @@ Local calendar days are taken in SQL (``AT TIME ZONE``) and subtracted as day nu
 Python only rounds two means and writes the cells.
 
 SQLite joins that statement's derived tables through indexes it builds for every chunk; there
-a chunk is read with one grouped query per table, each along the index on its foreign key,
-and joined in Python (:class:`Tables`), with the local days of
-:mod:`kring.research.sqlite_days`. Before either reads them, the cases without a study ID get
-one. The result is the same, cell for cell, as the grouped queries it replaced
+a chunk is one statement that returns each table's rows for the chunk's cases (grouped where
+they are counted) as a JSON text, joined by case in Python (:class:`Tables`), with the local
+days of :mod:`kring.research.sqlite_days`. Before either reads them, the cases without a study
+ID get one. The result is the same, cell for cell, as the grouped queries it replaced
 (``tests/research/test_export_equal.py`` compares them on generated data).
 """
 
@@ -424,8 +424,9 @@ def _params(statement: Statement, chunk_params: tuple[Any, ...]) -> tuple[Any, .
 
 
 def statement(*, every_case: bool = False) -> Statement | Tables:
-    """How this database reads a chunk: PostgreSQL's one statement, SQLite's grouped query per
-    table (:class:`Tables`). Built once per export or page, in the request's time zone."""
+    """How this database reads a chunk: PostgreSQL's statement (:class:`Statement`), SQLite's
+    tables joined in Python (:class:`Tables`). Built once per export or page, in the request's
+    time zone."""
     if connection.vendor == "postgresql":
         return Statement(every_case=every_case)
     return Tables(every_case=every_case)
@@ -513,7 +514,8 @@ def _chunk_statement(*, every_case: bool) -> str:
         f"FROM {_table(Plan)} AS p WHERE {cases.format('p.case_id')}",
         "moments": f"SELECT json_array(case_id, id, months, state, opened_at) "
         f"FROM {_table(FollowUp)} WHERE {cases.format('case_id')}",
-        # The means as sums and counts: divided in Python, as AVG divides them.
+        # The means as sums and counts, divided in Python as AVG divides them: json_array writes
+        # a float with 15 digits (1/3 as 0.333333333333333), so no float may pass the JSON.
         "answers": f"SELECT json_array(follow_up_id, COUNT(*), COUNT(answered_at), "
         f"COUNT(declined_at), SUM(better), COUNT(better), SUM(satisfaction), "
         f"COUNT(satisfaction), {_count_if('recommend')}, "
@@ -530,7 +532,7 @@ def _chunk_statement(*, every_case: bool) -> str:
     )
     parts_sql = ", ".join(f"p_{name} (row) AS ({sql})" for name, sql in queries.items())
     return (
-        "WITH chunk (id, variant, status, requested_at, region_id) AS MATERIALIZED ({chunk}), "
+        "WITH chunk (id, variant, status, requested_at, region_id) AS ({chunk}), "
         f"{parts_sql} SELECT (SELECT MAX(id) FROM chunk), (SELECT COUNT(*) FROM chunk), {texts}"
     )
 
@@ -960,7 +962,7 @@ def _fetched_chunks(tables: Tables, scope: QuerySet[Case], size: int) -> Iterato
 
 # Chunks that may wait for the writer, besides the one the reading thread holds (250 cases
 # each, kring.research.dataset.CASE_CHUNK: a few hundred KiB). At 100,000 cases 1, 2 and 4
-# gave the same rows a second (30,700-31,500); more of them only take memory.
+# gave the same rows a second (30,200-31,500); more of them only take memory.
 READ_AHEAD = 1
 _END = object()
 

@@ -316,7 +316,8 @@ PLAN_PARTS = (
 def case_rows(
     cases: QuerySet[Case], period: Period, chunk_size: int | None = None
 ) -> Iterator[Row]:
-    """One statement for all the cases, read a chunk at a time (kring/research/case_sql.py)."""
+    """The cases read a chunk at a time: on PostgreSQL from one statement for them all, on
+    SQLite one statement per chunk (kring/research/case_sql.py)."""
     return case_sql.case_rows(period.apply(cases), chunk_size or CASE_CHUNK)
 
 

@@ -50,11 +50,11 @@ from tests.factories import (
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # The cases' export on PostgreSQL, whatever its size: one query for the cases that lack a study
 # ID and one statement that reads every case with all its figures, a chunk at a time from one
-# cursor. On SQLite: the same query for the study IDs, then per chunk two: the chunk's case
-# ids, and one statement that groups each table (cases with their study IDs and regions,
-# history, circle, meeting and attendance, plan and its parts, follow-up moments, answers,
-# outcomes) into a JSON text, joined in Python (kring.research.case_sql.Tables; before issue
-# 18 nine ORM queries per chunk, at 1,100 rows/s). The first export makes the
+# cursor. On SQLite: the same query for the study IDs, then one statement per chunk that gives
+# each table's rows for the chunk (cases with their study IDs and regions, history, circle,
+# meeting and attendance, plan and its parts, follow-up moments, answers, outcomes) as JSON
+# texts, joined in Python (kring.research.case_sql.Tables; before issue 18 nine ORM queries
+# per chunk, at 1,100 rows/s). The first export makes the
 # study IDs: one INSERT per 5,000 cases, in a transaction of its own (here a savepoint: two
 # more queries). The answers: per chunk, moments, study IDs, respondents, outcomes.
 CASE_QUERIES = 2
