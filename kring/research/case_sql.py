@@ -34,7 +34,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from itertools import islice
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
@@ -111,22 +111,72 @@ def _days(start: str, end: str) -> str:
     return f"CASE WHEN {end} >= {start} THEN {end} - {start} END"
 
 
-def _stage() -> str:
-    """The furthest stage reached: the highest whose phase is in the history or whose status
-    the case has now (the same ranking as :data:`kring.research.dataset.STAGES`)."""
+def _stage_rules() -> tuple[list[tuple[str, int | None, tuple[str, ...]]], str]:
+    """The furthest stage reached is the highest whose phase is in the history or whose status
+    the case has now (the same ranking as :data:`kring.research.dataset.STAGES`): per stage,
+    highest first, the index of its phase in :data:`PHASE_COLUMNS` (if it has one) and the
+    statuses that are at least there; and the stage of a case that reached none. PostgreSQL
+    applies them in SQL (:func:`_stage`), SQLite in Python (:meth:`Tables._record`)."""
     from kring.research.dataset import STAGE_OF, STAGES
 
-    by_phase = {STAGE_OF[status]: column for status, column in PHASE_COLUMNS.items()}
+    phase_of = {STAGE_OF[status]: index for index, status in enumerate(PHASE_COLUMNS)}
+    rules = [
+        (
+            code,
+            phase_of.get(code),
+            tuple(str(status) for status, stage in STAGE_OF.items() if stage == code),
+        )
+        for code, _label in reversed(STAGES[1:])
+    ]
+    return rules, STAGES[0][0]
+
+
+def _stage() -> str:
+    """:func:`_stage_rules` as SQL, over the outer statement's phases and status."""
+    rules, first = _stage_rules()
+    columns = list(PHASE_COLUMNS.values())
     branches = []
-    for code, _label in reversed(STAGES[1:]):
-        statuses = [str(status) for status, stage in STAGE_OF.items() if stage == code]
+    for code, phase, statuses in rules:
         tests = []
-        if code in by_phase:
-            tests.append(f"x.{by_phase[code]} IS NOT NULL")
+        if phase is not None:
+            tests.append(f"x.{columns[phase]} IS NOT NULL")
         if statuses:
             tests.append(f"x.status IN ({', '.join(_quoted(s) for s in statuses)})")
         branches.append(f"WHEN {' OR '.join(tests)} THEN {_quoted(code)}")
-    return f"CASE {' '.join(branches)} ELSE {_quoted(STAGES[0][0])} END"
+    return f"CASE {' '.join(branches)} ELSE {_quoted(first)} END"
+
+
+# The counts and firsts both forms take, each with the name the statement gives it.
+
+
+def _firsts_reached() -> list[tuple[str, str]]:
+    """Per phase, the first time the history reached it (from history entries)."""
+    return [
+        (f"MIN(CASE WHEN to_status = {_quoted(str(status))} THEN at END)", name)
+        for status, name in PHASE_COLUMNS.items()
+    ]
+
+
+def _phase_list() -> str:
+    return ", ".join(_quoted(str(status)) for status in PHASE_COLUMNS)
+
+
+def _per_category() -> list[tuple[str, str]]:
+    """The circle's people per category (from participants)."""
+    return [(_count_if(f"category = {_quoted(value)}"), f"c_{value}") for value in Category.values]
+
+
+def _per_outcome() -> list[tuple[str, str]]:
+    """The agreements per outcome (from outcomes, as ``o``)."""
+    return [(_count_if(f"o.outcome = {_quoted(code)}"), f"o_{code}") for code in OUTCOMES]
+
+
+def _named(cells: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{expression} AS {name}" for expression, name in cells)
+
+
+def _unnamed(cells: list[tuple[str, str]]) -> str:
+    return ", ".join(expression for expression, _name in cells)
 
 
 def _statement(chunk_sql: str, *, every_case: bool = False) -> str:
@@ -143,14 +193,8 @@ def _statement(chunk_sql: str, *, every_case: bool = False) -> str:
     follow_up, respondent = _table(FollowUp), _table(Respondent)
     outcome = _table(AgreementOutcome)
     region = _table(Region)
-    phases = ", ".join(
-        f"MIN(CASE WHEN to_status = {_quoted(str(status))} THEN at END) AS {name}"
-        for status, name in PHASE_COLUMNS.items()
-    )
-    phase_list = ", ".join(_quoted(str(status)) for status in PHASE_COLUMNS)
-    categories = ", ".join(
-        f"{_count_if(f'category = {_quoted(value)}')} AS c_{value}" for value in Category.values
-    )
+    phases, phase_list = _named(_firsts_reached()), _phase_list()
+    categories = _named(_per_category())
 
     def where(*conditions: str) -> str:
         kept = [condition for condition in conditions if condition]
@@ -181,9 +225,7 @@ def _statement(chunk_sql: str, *, every_case: bool = False) -> str:
         f"{where('d.delivered_at IS NOT NULL', within('v.plan_id', 'SELECT id FROM plans'))} "
         f"GROUP BY v.plan_id) AS p_copies ON p_copies.plan_id = p.id"
     )
-    outcome_counts = ", ".join(
-        f"{_count_if(f'o.outcome = {_quoted(code)}')} AS o_{code}" for code in OUTCOMES
-    )
+    outcome_counts = _named(_per_outcome())
     yes = _quoted(str(Willingness.YES))
     no = _quoted(str(Willingness.NO))
     needed = _quoted(str(Respondent.Needed.YES))
@@ -475,11 +517,8 @@ def _chunk_statement(*, every_case: bool) -> str:
         cases = "{} BETWEEN (SELECT MIN(id) FROM chunk) AND (SELECT MAX(id) FROM chunk)"
     else:
         cases = "{} IN (SELECT id FROM chunk)"
-    phases = ", ".join(
-        f"MIN(CASE WHEN to_status = {_quoted(str(status))} THEN at END)" for status in PHASE_COLUMNS
-    )
-    phase_list = ", ".join(_quoted(str(status)) for status in PHASE_COLUMNS)
-    categories = ", ".join(_count_if(f"category = {_quoted(value)}") for value in Category.values)
+    phases, phase_list = _unnamed(_firsts_reached()), _phase_list()
+    categories = _unnamed(_per_category())
     yes, no = _quoted(str(Willingness.YES)), _quoted(str(Willingness.NO))
     needed = _quoted(str(Respondent.Needed.YES))
     attendance = ", ".join(
@@ -495,7 +534,7 @@ def _chunk_statement(*, every_case: bool) -> str:
         f"(SELECT COUNT(*) FROM {_table(Delivery)} AS d JOIN {_table(PlanVersion)} AS v "
         "ON v.id = d.version_id WHERE v.plan_id = p.id AND d.delivered_at IS NOT NULL)"
     )
-    outcomes = ", ".join(_count_if(f"o.outcome = {_quoted(code)}") for code in OUTCOMES)
+    outcomes = _unnamed(_per_outcome())
     respondent = _table(Respondent)
     # The answers of every moment of the chunk's cases; Python keeps the earliest moment's.
     moments = f"SELECT id FROM {_table(FollowUp)} WHERE {cases.format('case_id')}"
@@ -541,23 +580,6 @@ def _chunk_statement(*, every_case: bool) -> str:
 _NO_CIRCLE = (0,) * (len(Category.values) + 3)
 _NO_OUTCOMES = (0,) * len(OUTCOMES)
 _NO_PHASES = (None,) * len(PHASE_COLUMNS)
-
-
-def _stage_rules() -> tuple[list[tuple[str, int | None, frozenset[str]]], str]:
-    """:func:`_stage` for Python: per stage (highest first) the index of its phase, if it has
-    one, and the statuses that are at least there; and the stage of a case that reached none."""
-    from kring.research.dataset import STAGE_OF, STAGES
-
-    phase_of = {STAGE_OF[status]: index for index, status in enumerate(PHASE_COLUMNS)}
-    rules = [
-        (
-            code,
-            phase_of.get(code),
-            frozenset(str(status) for status, stage in STAGE_OF.items() if stage == code),
-        )
-        for code, _label in reversed(STAGES[1:])
-    ]
-    return rules, STAGES[0][0]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -932,19 +954,6 @@ def _streamed(statement: Statement, sql: str, params: tuple[Any, ...], size: int
 CHUNKED_LIBPQ = 170000
 
 
-def _case_chunks(
-    statement: Statement | Tables, scope: QuerySet[Case], size: int
-) -> Iterator[list[Row]]:
-    last = 0
-    while True:
-        rows, keys = case_chunk_rows(statement, scope, last, size)
-        if rows:
-            yield rows
-        if len(rows) < size:
-            return
-        last = keys[-1]
-
-
 def _fetched_chunks(tables: Tables, scope: QuerySet[Case], size: int) -> Iterator[Fetched]:
     """SQLite's chunks of ``scope`` as :meth:`Tables.fetch` reads them: SQL only."""
     last = 0
@@ -968,13 +977,9 @@ READ_AHEAD = 1
 _END = object()
 
 
-def _rows_as_read(chunk: Any) -> list[Row]:
-    return cast(list[Row], chunk)
-
-
 def _read_ahead(
     chunks: Iterator[Any],
-    finish: Callable[[Any], list[Row]] = _rows_as_read,
+    finish: Callable[[Any], list[Row]],
     depth: int = READ_AHEAD,
 ) -> Generator[Row, None, None]:
     """The rows of ``chunks``, read in a thread of its own (with its own connection) while

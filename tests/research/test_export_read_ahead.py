@@ -9,7 +9,7 @@ thread of its own and notices a job taken over."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import cast
 
 import pytest
@@ -38,10 +38,25 @@ def readers() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == READER]
 
 
+def chunks_of(cases, size: int) -> Iterator[list[list[object]]]:
+    """The rows of ``cases`` a chunk at a time, each chunk read whole by
+    ``case_sql.case_chunk_rows`` (as the API's pages read them)."""
+    statement, last = case_sql.statement(), 0
+    while True:
+        rows, keys = case_sql.case_chunk_rows(statement, cases, last, size)
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = keys[-1]
+
+
+def as_read(rows: list[list[object]]) -> list[list[object]]:
+    return rows
+
+
 def in_this_thread(cases, chunk: int) -> list[list[object]]:
-    return [
-        row for rows in case_sql._case_chunks(case_sql.statement(), cases, chunk) for row in rows
-    ]
+    return [row for rows in chunks_of(cases, chunk) for row in rows]
 
 
 @pytest.mark.parametrize("chunk", [7, 500])
@@ -62,7 +77,7 @@ def test_read_ahead_gives_every_row_in_order_as_one_thread_does(seeded, chunk):
     cases = Case.objects.filter(pk__gt=0)
     expected = in_this_thread(cases, chunk)
     assert len(expected) == seeded > 50
-    ahead = list(case_sql._read_ahead(case_sql._case_chunks(case_sql.statement(), cases, chunk)))
+    ahead = list(case_sql._read_ahead(chunks_of(cases, chunk), as_read))
     assert ahead == expected
     assert readers() == []
     if connection.vendor == "sqlite":  # the export's own path there (PostgreSQL: a cursor)
@@ -70,9 +85,7 @@ def test_read_ahead_gives_every_row_in_order_as_one_thread_does(seeded, chunk):
 
 
 def test_a_reader_that_stops_early_stops_the_thread(seeded):
-    rows = case_sql._read_ahead(
-        case_sql._case_chunks(case_sql.statement(), Case.objects.all(), 5), depth=1
-    )
+    rows = case_sql._read_ahead(chunks_of(Case.objects.all(), 5), as_read, depth=1)
     first = [next(rows) for _ in range(3)]
     assert len(first) == 3 and readers()  # the thread waits with the chunks ahead
     rows.close()  # a download cut off
@@ -90,7 +103,7 @@ def test_a_failure_while_reading_is_raised_to_the_reader(seeded, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(case_sql, "case_chunk_rows", failing)
-    rows = case_sql._read_ahead(case_sql._case_chunks(case_sql.statement(), Case.objects.all(), 5))
+    rows = case_sql._read_ahead(chunks_of(Case.objects.all(), 5), as_read)
     with pytest.raises(RuntimeError, match="went away"):
         list(rows)
     assert readers() == []
