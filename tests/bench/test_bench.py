@@ -6,12 +6,14 @@ smtplib."""
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
 from django.core.management import call_command
 
 from kring.bench.management.commands.bench import PAGES
+from kring.bench.management.commands.bench_serve import Cpu
 
 
 @pytest.mark.operations
@@ -48,6 +50,9 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
     # Twice: to the local server, and to one that answers as slowly as a relay.
     assert "to a server that takes 20 ms a message" in text
     assert len(re.findall(r"^two workers against one: [\d.]+×", text, re.M)) == 2
+    # What the machine had left: the CPU of each round, and the most it allows.
+    cpu = r"^  CPU, [12] worker\(s\): [\d.]+ of \d+ cores busy .*: at most [\d.]+× this rate here"
+    assert len(re.findall(cpu, text, re.M)) == 4
     # A second run reuses the databases.
     again = io.StringIO()
     call_command(
@@ -60,3 +65,36 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
         stdout=again,
     )
     assert "Reusing the database for 6 cases." in again.getvalue()
+
+
+def test_the_cpu_line_names_the_bound_that_stops_more_workers_first():
+    used = Cpu([])
+    used.cores = 2
+    # 10 s: the machine 15 s of CPU busy, the workers 5, this process (the SMTP server) 2.
+    used.start, used.end = (0.0, 0.0, 0.0, 0.0), (10.0, 15.0, 5.0, 2.0)
+    line = used.line(1)
+    assert line is not None
+    assert "1.50 of 2 cores busy (worker(s) 0.50, SMTP server and benchmark 0.20" in line
+    assert "database and everything else 0.80" in line
+    assert line.endswith("at most 1.33× this rate here, with all 2 cores busy")
+    # A server busy 80 % of the time on its one thread allows 1.25×, before the cores' 2×.
+    used.end = (10.0, 10.0, 2.0, 8.0)
+    assert str(used.line(2)).endswith(
+        "at most 1.25× this rate here, with the SMTP server's one thread busy"
+    )
+    # Without /proc (or a window too short to see): no line rather than a wrong one.
+    used.end = None
+    assert used.line(1) is None
+    used.end = (0.0, 0.0, 0.0, 0.0)
+    assert used.line(1) is None
+
+
+def test_the_cpu_reads_this_machine():
+    used = Cpu([os.getpid()])
+    if used.start is None:
+        pytest.fail("/proc is not readable here: the mail benchmark would print no CPU line")
+    sum(i * i for i in range(300_000))  # some CPU of this process, counted as a "worker's"
+    used.stop()
+    assert used.end is not None
+    wall, busy, workers, own = (b - a for a, b in zip(used.start, used.end, strict=True))
+    assert wall > 0 and own > 0 and workers >= 0 and busy >= 0

@@ -67,6 +67,59 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 3
     raise CommandError(f"The server did not answer at {url}.")
 
 
+class Cpu:
+    """Where the machine's CPU went while the workers sent: the whole machine's busy time from
+    ``/proc/stat``, the workers' own from ``/proc/<pid>/stat``, and this process's (the SMTP
+    server's thread and the loop that waits for the messages). From those, the most that more
+    workers could send here: the same cost per message with every core busy, and no more than
+    one core for the SMTP server, which is one thread. ``None`` where there is no ``/proc``."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        self.start = self._read()
+        self.end: tuple[float, float, float, float] | None = None
+
+    def _read(self) -> tuple[float, float, float, float] | None:
+        """(wall, machine busy, workers, this process) in seconds of CPU."""
+        try:
+            with open("/proc/stat") as stat:
+                fields = [int(value) for value in stat.readline().split()[1:9]]
+            workers = 0
+            for pid in self.pids:
+                with open(f"/proc/{pid}/stat") as stat:
+                    after_name = stat.read().rsplit(")", 1)[1].split()
+                workers += int(after_name[11]) + int(after_name[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            return None
+        busy = sum(fields) - fields[3] - fields[4]  # all but idle and waiting for the disk
+        # /proc/stat counts every core's ticks: busy ticks per second across the machine.
+        return time.perf_counter(), busy / self.TICK, workers / self.TICK, time.process_time()
+
+    def stop(self) -> None:
+        self.end = self._read()
+
+    def line(self, workers: int) -> str | None:
+        if self.start is None or self.end is None:
+            return None
+        wall, busy, mine, own = (b - a for a, b in zip(self.start, self.end, strict=True))
+        if wall <= 0 or busy <= 0:
+            return None
+        machine, worker, server = busy / wall, mine / wall, own / wall
+        ceiling = self.cores / machine
+        bound = f"all {self.cores} cores busy"
+        if server > 0 and 1 / server < ceiling:
+            ceiling, bound = 1 / server, "the SMTP server's one thread busy"
+        return (
+            f"  CPU, {workers} worker(s): {machine:.2f} of {self.cores} cores busy (worker(s) "
+            f"{worker:.2f}, SMTP server and benchmark {server:.2f}, database and everything else "
+            f"{max(machine - worker - server, 0):.2f}): at most {ceiling:.2f}× this rate here, "
+            f"with {bound}"
+        )
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -314,15 +367,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{'plain smtplib, 2 at once':<26}{both:>9.1f}{both / plain:>8.2f}{'-':>12}"
             )
-        rates = []
+        rates, cpu = [], []
         for workers in (1, 2):
             received.clear()
-            rate, duplicates = self._workers(workers, count, port, received)
+            rate, duplicates, used = self._workers(workers, count, port, received)
             rates.append(rate)
+            cpu.append(used.line(workers))
             self.stdout.write(
                 f"{f'{workers} worker(s)':<26}{rate:>9.1f}{rate / plain:>8.2f}{duplicates:>12}"
             )
         self.stdout.write(f"two workers against one: {rates[1] / rates[0]:.2f}× (goal ≈ 2)")
+        # Whether two could have been twice one on this machine: what one left idle.
+        for line in cpu:
+            if line:
+                self.stdout.write(line)
 
     @staticmethod
     def _due() -> int:
@@ -357,7 +415,7 @@ class Command(BaseCommand):
 
     def _workers(
         self, workers: int, count: int, port: int, received: list[bytes]
-    ) -> tuple[float, int]:
+    ) -> tuple[float, int, Cpu]:
         env = {
             **os.environ,
             "EMAIL_HOST": "127.0.0.1",
@@ -390,6 +448,7 @@ class Command(BaseCommand):
                     email = DjangoEmail("Benchmark", "Benchmark", to=[f"bench{number}@example.org"])
                     ids.append(outbox.store(email, purpose="benchmark").pk)
             started = time.perf_counter()
+            used = Cpu([process.pid for process in processes])
             pending = OutboxMessage.objects.filter(pk__in=ids).exclude(
                 status=OutboxMessage.Status.SENT
             )
@@ -397,6 +456,7 @@ class Command(BaseCommand):
             while pending.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
+            used.stop()
         finally:
             stop(processes)
             OutboxMessage.objects.filter(pk__in=ids).delete()
@@ -407,4 +467,4 @@ class Command(BaseCommand):
             if line.startswith(b"X-Kring-Message:")
         )
         duplicates = sum(n - 1 for n in mine.values() if n > 1)
-        return count / elapsed, duplicates
+        return count / elapsed, duplicates, used
