@@ -5,9 +5,12 @@ of the page after it (``?before=…``): the database seeks to that point in the 
 ``(requested_at, id)`` and reads one page, so the hundredth page costs what the first does.
 ``?page=N`` (old links) still works, by ``OFFSET``; the links this module makes are seeks.
 
-The count stops at ``COUNT_CAP``: past it the list says "more than 1,000", since counting
-every case of a region grew with the data and a list that long is filtered, not read. A
-search is not counted past its page ("more than 25"): counting a broad term visits its matches.
+A regional manager's list, whole or by status and region, is not counted: its number is added
+up from the figures per area and status that the start page shows (``known``, from
+:func:`kring.cases.tally.scope_count`), exact at any size. Any other list's count stops at
+``COUNT_CAP``: past it the list says "more than 1,000", since counting every case of a region
+grew with the data and a list that long is filtered, not read. A search is not counted past its
+page ("more than 25"): counting a broad term visits its matches.
 
 Three queries per page whatever the data: the count, the page and its assignments
 (the caller's prefetch). Given the scope as pieces (:func:`kring.cases.access.case_partitions`),
@@ -232,6 +235,7 @@ def seek_page(
     counted: bool = True,
     hint: str = "",
     planned: bool = False,
+    known: int | None = None,
 ) -> SeekPage:
     """One page of ``cases`` (scoped and filtered), newest first, each case with its region
     and municipality (``RELATED``).
@@ -242,7 +246,9 @@ def seek_page(
     reading ``cases`` whole, in place of the pieces (a search's plan, kring.cases.search).
     ``planned``: the caller vouches that the page's best plan does not depend on the values
     (a list without a search or a filter): PostgreSQL keeps its query planned
-    (kring.core.prepared). The caller prefetches what the page's rows need."""
+    (kring.core.prepared). ``known``: the number of cases, known without counting them (a
+    manager's list, :func:`kring.cases.tally.scope_count`): exact, never "more than". The caller
+    prefetches what the page's rows need."""
     cases = cases.select_related(*RELATED)
     if hint:
         try:
@@ -256,7 +262,9 @@ def seek_page(
     numbered = after is None and before is None and query.get("page", "1") not in ("", "1")
     # An old link's page number needs the whole count to stay in range; a seek does not.
     cap = COUNT_CAP if counted or numbered else size
-    if numbered:
+    if known is not None:
+        count = cap = known
+    elif numbered:
         count = cases.count()
     elif counted:
         count = capped_count(cases, compiled, cap)

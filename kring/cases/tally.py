@@ -22,6 +22,7 @@ from django.db.models import Sum
 from kring.accounts.models import User
 from kring.cases.access import managed_region_ids
 from kring.cases.models import StatusCount
+from kring.core.prepared import SQL, Prepared
 
 INBOX = 0  # the area of the cases without a region: the national inbox
 
@@ -47,6 +48,40 @@ def counts(areas: list[int]) -> dict[str, int]:
         .order_by()
     )
     return {status: total for status, total in rows if total}
+
+
+# The case list's count on every page of a manager: its SQL written once per process
+# (kring.core.prepared). The rows, not their sum: a few per area and status once the worker
+# has folded them (an aggregate is not a query of a fixed shape there), added up here.
+_CHANGES = Prepared(
+    lambda areas: StatusCount.objects.filter(area__in=areas).values_list("n", flat=True), SQL
+)
+_CHANGES_IN = Prepared(
+    lambda areas, status: StatusCount.objects.filter(area__in=areas, status=status).values_list(
+        "n", flat=True
+    ),
+    SQL,
+    str,
+)
+
+
+def scope_count(user: User, *, status: str = "", region: int | None = None) -> int | None:
+    """How many cases a regional manager's case list holds (:func:`kring.cases.access.cases_for`:
+    the cases of the regions they manage and of the national inbox if they hold it), in
+    ``status`` and ``region`` if given, added up from the counts: exact, where the list could
+    only count to its cap (:data:`kring.cases.paging.COUNT_CAP`) and the start page's figure per
+    status said more. None for anyone else's list, and for a manager who also coordinates: their
+    list holds cases of other regions too, which the counts do not tell apart."""
+    if not user.is_active or not user.is_regional_manager or user.is_coordinator:
+        return None
+    areas = manager_areas(user)
+    if region is not None:
+        areas = [area for area in areas if area == region]
+    if not areas:
+        return 0
+    if status:
+        return sum(_CHANGES_IN(SQL.values(areas), status))
+    return sum(_CHANGES(SQL.values(areas)))
 
 
 def compact() -> int:

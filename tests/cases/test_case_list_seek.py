@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kring.accounts.models import Municipality
-from kring.cases import paging
+from kring.cases import paging, tally
 from kring.cases.access import case_partitions, cases_for, managed_cases
-from kring.cases.models import Assignment, Case
+from kring.cases.models import Assignment, Case, StatusCount
 from kring.cases.search import FREQUENT
 from tests.factories import CaseFactory, CoordinatorProfileFactory, RegionFactory
 
@@ -142,16 +142,76 @@ def test_the_count_by_pieces_is_exact_up_to_the_cap_and_says_more_past_it(world)
     assert len(queries) == 1
 
 
-def test_past_a_thousand_the_list_says_more_than(many, client, monkeypatch):
+def test_past_a_thousand_a_filtered_list_says_more_than(many, client, monkeypatch):
     monkeypatch.setattr(paging, "COUNT_CAP", 10)
     client.force_login(many.manager)
-    response = client.get(reverse("case_list"), HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("case_list")
+    variant = many.case.variant  # every case of the fixture's
+    response = client.get(url, {"variant": variant}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.context["page"].more_than == 10
     assert "More than 10 cases found" in response.text
-    narrowed = client.get(reverse("case_list"), {"q": "Buurthuis 2"}, HTTP_ACCEPT_LANGUAGE="en")
+    narrowed = client.get(url, {"q": "Buurthuis 2"}, HTTP_ACCEPT_LANGUAGE="en")
     assert narrowed.context["page"].more_than is None
     # An old link's page number counts them all, to stay in range.
-    assert client.get(reverse("case_list"), {"page": 3}).context["page"].count == 24
+    assert client.get(url, {"variant": variant, "page": 3}).context["page"].count == 24
+
+
+def test_a_managers_list_is_counted_from_the_start_pages_figures(many, client, monkeypatch):
+    """Whole, by status and by region, a manager's list is counted exactly at any size, from
+    the counts per area and status that the start page shows (kring.cases.tally), not from the
+    cases: "24 cases", where it said "more than 10"."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    manager = many.manager
+    client.force_login(manager)
+    url = reverse("case_list")
+    mine = managed_cases(manager)
+    for query in ({}, {"after": "1.1"}, {"status": "requested"}, {"region": many.west.pk}):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query, HTTP_ACCEPT_LANGUAGE="en")
+        expected = mine.filter(
+            **{k: v for k, v in query.items() if k in ("status", "region")}
+        ).count()
+        assert response.context["page"].count == expected > 0, query
+        assert response.context["page"].more_than is None
+        assert f"{expected} cases found" in response.text
+        # One query counts, from the figures; none counts the cases.
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert sum("cases_statuscount" in q for q in sql) == 1
+        assert not [q for q in sql if "COUNT(" in q.upper() and "cases_case" in q]
+    # A region the manager does not hold: nothing (their list has no case there).
+    other = client.get(url, {"region": many.zuid.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    assert other.context["page"].count == 0
+    # The figures follow every case made, moved or deleted, however it is written.
+    CaseFactory(region=many.west)
+    Case.objects.filter(pk=many.case.pk).update(region=many.zuid)
+    Case.objects.filter(place="Buurthuis 3").delete()
+    assert client.get(url).context["page"].count == mine.count() == 23
+    # Past a thousand the number is written as a number of that size is, in either language.
+    StatusCount.objects.create(area=many.west.pk, status="intake", n=1500)
+    assert "1,523 cases found" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    assert "1.523 zaken gevonden" in client.get(url, HTTP_ACCEPT_LANGUAGE="nl").text
+
+
+def test_a_list_the_figures_cannot_tell_is_counted_to_the_cap(many, client, monkeypatch):
+    """A coordinator's list, and that of a manager who also coordinates cases in other
+    regions, hold cases the counts per area do not tell apart: counted up to the cap."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    manager = _four_pieces(many)
+    assert tally.scope_count(manager) is None
+    client.force_login(manager)
+    response = client.get(reverse("case_list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["page"].more_than == 10
+    others = Case.objects.filter(region=many.west).exclude(
+        assignments__coordinator=many.coordinator
+    )
+    for case in others[:12]:
+        Assignment.objects.create(
+            case=case, coordinator=many.coordinator, state=Assignment.State.ACCEPTED
+        )
+    assert tally.scope_count(many.coordinator) is None
+    client.force_login(many.coordinator)
+    response = client.get(reverse("case_list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["page"].more_than == 10
 
 
 def test_a_search_is_not_counted_past_its_page(many, client):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from kring.accounts import middleware, sessions
 from kring.accounts import models as accounts_models
 from kring.accounts.models import Region
-from kring.cases import access, contact, lifecycle, paging
+from kring.cases import access, contact, lifecycle, paging, tally
 from kring.cases import forms as case_forms
 from kring.cases.models import Assignment, Case, ConferenceQuestion
 from kring.circle import links
@@ -97,6 +97,8 @@ def test_every_prepared_query_of_kring_is_tested_here():
         lifecycle._COORDINATOR_NAMES,
         sessions._BY_KEY,
         accounts_models._USER_BY_PK,
+        tally._CHANGES,
+        tally._CHANGES_IN,
     }
     assert set(prepared.EVERY) - tested == set(), "a prepared query without a test here"
 
@@ -200,6 +202,20 @@ def test_the_case_lists_coordinators_are_the_filters_coordinators(world):
     assert both == expected(world.manager) and len(both) == 2
     assert _same(access._FILTER_COORDINATORS, regions(world.researcher)) == []
     assert access.filter_coordinator_rows(world.researcher) == []
+
+
+def test_a_managers_count_is_read_from_the_changes_of_their_areas(world):
+    """The case list's count of a manager's cases: the changes of the areas asked, in all
+    statuses or one, as the ORM gives them (a region without changes gives none)."""
+    from tests.factories import CaseFactory
+
+    CaseFactory(region=None, municipality=None)
+    CaseFactory(region=world.zuid, status="intake")
+    areas = SQL.values([world.west.pk, world.zuid.pk, tally.INBOX])
+    assert sum(_same(tally._CHANGES, areas)) == Case.objects.count() == 3
+    assert sum(_same(tally._CHANGES_IN, areas, "intake")) == 1
+    assert _same(tally._CHANGES, SQL.values([world.west.pk + 1000])) == []
+    assert _same(tally._CHANGES_IN, SQL.values([]), "intake") == []
 
 
 def test_the_case_lists_page_is_read_by_its_keys_query_with_region_and_municipality(world):
