@@ -45,11 +45,14 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
         assert re.search(pattern, text, re.M), page
     assert "in each of 2 rounds" in text
     # The workers against plain smtplib, none sending a message twice.
-    for sender in ("plain smtplib", "1 worker(s)", "2 worker(s)"):
+    senders = ("plain smtplib", "plain smtplib, 1 process", "plain smtplib, 2 processes")
+    for sender in (*senders, "1 worker(s)", "2 worker(s)"):
         assert re.search(rf"^{re.escape(sender)}\s+[\d.]+\s+[\d.]+\s+(0|-)$", text, re.M), sender
     # Twice: to the local server, and to one that answers as slowly as a relay.
     assert "to a server that takes 20 ms a message" in text
     assert len(re.findall(r"^two workers against one: [\d.]+×", text, re.M)) == 2
+    # Beside the local server's: what two plain senders, processes of their own, get there.
+    assert re.search(r"^two workers .*; two plain senders against one: [\d.]+×\)$", text, re.M)
     # What the machine had left: the CPU of each round, and the most it allows.
     cpu = r"^  CPU, [12] worker\(s\): [\d.]+ of \d+ cores busy .*: at most [\d.]+× this rate here"
     assert len(re.findall(cpu, text, re.M)) == 4
