@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -66,6 +66,40 @@ message_sent = Signal()
 
 # How many sent messages are written down in one commit.
 SENT_GROUP = 20
+
+# The UPDATE of one message's row, by the fields it sets and the ones it checks, per database.
+_UPDATES: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+
+
+def _update(pk: int, changes: dict[str, Any], **where: Any) -> int:
+    """``OutboxMessage.objects.filter(pk=pk, **where).update(**changes)`` for plain values,
+    with its SQL written once per shape: two such updates a message (its hand-over, its
+    outcome) were a fifth of the worker's CPU a message, the ORM writing each anew (0.19 ms
+    against 0.05 on PostgreSQL). The values are made ready for the database by their fields,
+    as the ORM does. Returns the number of rows changed."""
+    database = connections[router.db_for_write(OutboxMessage)]
+    fields = {field.name: field for field in OutboxMessage._meta.concrete_fields}
+    key = (database.alias, tuple(changes), tuple(where))
+    sql = _UPDATES.get(key)
+    if sql is None:
+        name = database.ops.quote_name
+        columns = [name(str(fields[field].column)) for field in changes]
+        checks = [name(str(fields[field].column)) for field in ("id", *where)]
+        sql = _UPDATES[key] = (
+            f"UPDATE {name(OutboxMessage._meta.db_table)} SET "  # noqa: S608 - the model's names
+            + ", ".join(f"{column} = %s" for column in columns)
+            + " WHERE "
+            + " AND ".join(f"{column} = %s" for column in checks)
+        )
+    params = [fields[field].get_db_prep_save(value, database) for field, value in changes.items()]
+    params.append(pk)
+    params.extend(
+        fields[field].get_db_prep_value(value, database, prepared=False)
+        for field, value in where.items()
+    )
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -245,9 +279,12 @@ def _handing_over(message: OutboxMessage) -> Iterator[None]:
     locked) before the mark and committed straight after it; if the mark cannot be sent,
     rolled back. A claim this worker no longer holds sends no mark (``ClaimLost``)."""
     with transaction.atomic():
-        handed_over = OutboxMessage.objects.filter(
-            pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_by=message.claimed_by
-        ).update(handed_over_at=timezone.now())
+        handed_over = _update(
+            message.pk,
+            {"handed_over_at": timezone.now()},
+            status=OutboxMessage.Status.SENDING,
+            claimed_by=message.claimed_by,
+        )
         if not handed_over:
             raise ClaimLost(f"Message {message.pk} is no longer claimed by this worker")
         yield
@@ -275,7 +312,7 @@ def _write_sent(
             redacted = redact(getattr(message, field))
             if redacted != getattr(message, field):
                 changes[field] = redacted
-    OutboxMessage.objects.filter(pk=message.pk).update(**changes)
+    _update(message.pk, changes)
     if not mailbox:
         for attachment in message.attachments.all():
             if attachment.content_type.startswith("text/calendar"):

@@ -181,3 +181,33 @@ def test_administrators_do_not_read_personal_links_outside_the_demo(world, clien
     assert "GEHEIMTOKEN" not in client.get(url).text
     settings.KRING_DEMO_MAILBOX = True  # the demo mailbox shows links, to follow them
     assert "GEHEIMTOKEN" in client.get(url).text
+
+
+@pytest.mark.django_db
+def test_a_rows_update_is_the_orms_with_its_sql_written_once():
+    """The worker's per-message UPDATE (outbox._update) writes what the ORM's would, values
+    made ready by their fields (a time with its zone, a choice, a flag), checks what it is
+    told to check, and writes each shape's SQL once."""
+    message = _store()
+    other = _store()
+    at = timezone.now() - dt.timedelta(minutes=3)
+    changes = {"status": OutboxMessage.Status.SENT, "sent_at": at, "claimed_by": ""}
+    assert outbox._update(message.pk, changes) == 1
+    message.refresh_from_db()
+    assert (message.status, message.sent_at, message.claimed_by) == ("sent", at, "")
+    other.refresh_from_db()
+    assert other.status == OutboxMessage.Status.QUEUED  # only the row named
+    # A check that does not hold changes nothing (a claim another worker holds now).
+    OutboxMessage.objects.filter(pk=other.pk).update(status="sending", claimed_by="worker-a")
+    assert outbox._update(other.pk, {"handed_over_at": at}, claimed_by="worker-b") == 0
+    assert outbox._update(other.pk, {"handed_over_at": at}, status="queued") == 0
+    other.refresh_from_db()
+    assert other.handed_over_at is None
+    assert outbox._update(other.pk, {"handed_over_at": at}, claimed_by="worker-a") == 1
+    assert OutboxMessage.objects.get(pk=other.pk).handed_over_at == at
+    assert outbox._update(message.pk, {"delivered_to_mailbox": True}) == 1
+    assert OutboxMessage.objects.filter(pk=message.pk, delivered_to_mailbox=True).exists()
+    shapes = dict(outbox._UPDATES)
+    outbox._update(message.pk, {"last_error": "-"}, claimed_by="")
+    outbox._update(other.pk, {"handed_over_at": at}, claimed_by="worker-a")
+    assert len(outbox._UPDATES) == len(shapes) + 1  # a new shape once, a known one reused

@@ -4,6 +4,7 @@ new versions, and the plan on the participant's own page with its PDF and endors
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -405,3 +406,39 @@ def test_the_distribution_page_and_the_own_page_take_the_same_queries_at_two_siz
     print(f"\nQueries (distribution page, own page): 5 people {small}, 35 people {large}")
     assert large == small
     assert len(client.get(page_url(made)).context["missing"]) > 10
+
+
+def test_a_sent_group_marks_only_its_plan_copies_each_with_its_own_time(made):
+    """The worker's group of sent messages (outbox.message_sent): each copy of the plan waiting
+    for one of them gets that message's time; a group of other mail is looked up, nothing
+    written (kring.plans.signals)."""
+    from django.core.mail import EmailMessage
+
+    from kring.plans.signals import record_email_delivery
+
+    def stored() -> OutboxMessage:
+        return outbox.store(EmailMessage("S", "B", to=["x@voorbeeld.test"]), purpose="test")
+
+    copies = [stored(), stored()]
+    others = [stored(), stored()]
+    for message, key in zip(copies, ("anna", "bram"), strict=True):
+        Delivery.objects.create(
+            version=made.version, participant=made.people[key], channel="email", message=message
+        )
+    early, late = (
+        dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        record_email_delivery(None, sent={others[0].pk: early, others[1].pk: late})
+    assert len(queries) == 1 and queries[0]["sql"].lstrip().upper().startswith("SELECT")
+    assert not Delivery.objects.filter(delivered_at__isnull=False).exists()
+    sent = {copies[0].pk: early, others[0].pk: early, copies[1].pk: late}
+    with CaptureQueriesContext(connection) as queries:
+        record_email_delivery(None, sent=sent)
+    assert len(queries) == 2
+    times = dict(Delivery.objects.values_list("message_id", "delivered_at"))
+    assert times == {copies[0].pk: early, copies[1].pk: late}
+    # Delivered once: a later group naming the message again leaves its time.
+    record_email_delivery(None, sent={copies[0].pk: late})
+    assert Delivery.objects.get(message=copies[0]).delivered_at == early
