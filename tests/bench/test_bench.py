@@ -53,6 +53,9 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
     assert len(re.findall(r"^two workers against one: [\d.]+×", text, re.M)) == 2
     # Beside the local server's: what two plain senders, processes of their own, get there.
     assert re.search(r"^two workers .*; two plain senders against one: [\d.]+×\)$", text, re.M)
+    # Timed from the server's first message to its last, with the workers' wake-up beside it.
+    began = r"^  \(the workers' rate from the first .*; they began \d+ ms and \d+ ms after"
+    assert len(re.findall(began, text, re.M)) == 2
     # What the machine had left: the CPU of each round, and the most it allows.
     cpu = r"^  CPU, [12] worker\(s\): [\d.]+ of \d+ cores busy .*: at most [\d.]+× this rate here"
     assert len(re.findall(cpu, text, re.M)) == 4
