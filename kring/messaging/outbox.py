@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import connection, connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -76,7 +76,14 @@ def _update(pk: int, changes: dict[str, Any], **where: Any) -> int:
     with its SQL written once per shape: two such updates a message (its hand-over, its
     outcome) were a fifth of the worker's CPU a message, the ORM writing each anew (0.19 ms
     against 0.05 on PostgreSQL). The values are made ready for the database by their fields,
-    as the ORM does. Returns the number of rows changed."""
+    as the ORM does. Returns the number of rows changed. Only what the two callers need: plain
+    values, set or checked for equality; a check for None (the ORM's ``IS NULL``), an
+    expression or a model instance is refused rather than written differently."""
+    given = [*changes.values(), *where.values()]
+    if not changes or any(value is None for value in where.values()):
+        raise ValueError("_update sets at least one field and checks none for None.")
+    if any(hasattr(value, "resolve_expression") or isinstance(value, Model) for value in given):
+        raise TypeError("_update takes plain values, not expressions or model instances.")
     database = connections[router.db_for_write(OutboxMessage)]
     fields = {field.name: field for field in OutboxMessage._meta.concrete_fields}
     key = (database.alias, tuple(changes), tuple(where))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 
 import pytest
 from django.core.management import call_command
@@ -45,7 +46,7 @@ def test_bench_prints_one_table_of_ratios(tmp_path):
         assert re.search(pattern, text, re.M), page
     assert "in each of 2 rounds" in text
     # The workers against plain smtplib, none sending a message twice.
-    senders = ("plain smtplib", "plain smtplib, 1 process", "plain smtplib, 2 processes")
+    senders = ("plain smtplib", "plain smtplib, 2 processes")
     for sender in (*senders, "1 worker(s)", "2 worker(s)"):
         assert re.search(rf"^{re.escape(sender)}\s+[\d.]+\s+[\d.]+\s+(0|-)$", text, re.M), sender
     # Twice: to the local server, and to one that answers as slowly as a relay.
@@ -99,8 +100,11 @@ def test_the_cpu_reads_this_machine():
     used = Cpu([os.getpid()])
     if used.start is None:
         pytest.fail("/proc is not readable here: the mail benchmark would print no CPU line")
-    sum(i * i for i in range(300_000))  # some CPU of this process, counted as a "worker's"
+    spent = time.process_time()
+    while time.process_time() - spent < 0.1:  # CPU of this process, counted as a "worker's"
+        sum(i * i for i in range(10_000))
     used.stop()
     assert used.end is not None
     wall, busy, workers, own = (b - a for a, b in zip(used.start, used.end, strict=True))
-    assert wall > 0 and own > 0 and workers >= 0 and busy >= 0
+    # Clock ticks of a hundredth of a second: 0.1 s of CPU is 8-12 of them, the machine's too.
+    assert 0.05 <= workers <= 0.2 and 0.05 <= own <= 0.2 and busy >= 0.05 and wall >= 0.1

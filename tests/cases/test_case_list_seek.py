@@ -507,3 +507,29 @@ def test_a_hint_goes_after_the_first_table_or_nowhere():
     for sql in ('SELECT a FROM "cases_cases" WHERE 1', 'SELECT a FROM "other"'):
         with pytest.raises(ValueError, match="No table"):
             paging._hinted(sql, '"cases_case"', "NOT INDEXED")
+
+
+def test_the_figures_count_the_national_inbox_old_page_numbers_and_both_filters(
+    many, client, monkeypatch
+):
+    """A manager who holds the national inbox has its cases counted too (area 0); an old
+    link's page number stays in range by the figures; status and region together narrow the
+    figures as they narrow the list; a form that does not validate is counted to the cap."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    manager = many.manager
+    manager.sees_national_inbox = True
+    manager.save()
+    for _ in range(3):
+        CaseFactory(region=None, municipality=None, status="intake")
+    CaseFactory(region=many.west, status="intake")
+    client.force_login(manager)
+    url = reverse("case_list")
+    scope = cases_for(manager)
+    assert client.get(url).context["page"].count == scope.count() == 28
+    assert client.get(url, {"status": "intake"}).context["page"].count == 4
+    both = client.get(url, {"status": "intake", "region": many.west.pk})
+    assert both.context["page"].count == 1 == len(rows(both))
+    last = client.get(url, {"page": 99})  # 28 cases, 5 a page: page 6 holds the last 3
+    assert last.context["page"].count == 28 and len(rows(last)) == 3
+    invalid = client.get(url, {"status": "no-such-status"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert invalid.context["form"].errors and invalid.context["page"].more_than == 10

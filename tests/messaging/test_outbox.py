@@ -190,11 +190,19 @@ def test_a_rows_update_is_the_orms_with_its_sql_written_once():
     told to check, and writes each shape's SQL once."""
     message = _store()
     other = _store()
-    at = timezone.now() - dt.timedelta(minutes=3)
+    # A time in another zone than the database's: stored as the same moment, so that the
+    # database compares it with others as the ORM's would.
+    amsterdam = dt.timezone(dt.timedelta(hours=1))
+    at = (timezone.now() - dt.timedelta(minutes=3)).astimezone(amsterdam)
     changes = {"status": OutboxMessage.Status.SENT, "sent_at": at, "claimed_by": ""}
     assert outbox._update(message.pk, changes) == 1
     message.refresh_from_db()
     assert (message.status, message.sent_at, message.claimed_by) == ("sent", at, "")
+    after = at + dt.timedelta(seconds=1)
+    assert OutboxMessage.objects.filter(
+        pk=message.pk, sent_at__lt=after, sent_at__gt=at - dt.timedelta(seconds=1)
+    ).exists()
+    assert not OutboxMessage.objects.filter(pk=message.pk, sent_at__gt=at).exists()
     other.refresh_from_db()
     assert other.status == OutboxMessage.Status.QUEUED  # only the row named
     # A check that does not hold changes nothing (a claim another worker holds now).
@@ -211,3 +219,14 @@ def test_a_rows_update_is_the_orms_with_its_sql_written_once():
     outbox._update(message.pk, {"last_error": "-"}, claimed_by="")
     outbox._update(other.pk, {"handed_over_at": at}, claimed_by="worker-a")
     assert len(outbox._UPDATES) == len(shapes) + 1  # a new shape once, a known one reused
+    # What the ORM would write differently is refused, not written as a plain value.
+    from django.db.models import F
+
+    with pytest.raises(ValueError):
+        outbox._update(message.pk, {"last_error": "-"}, claimed_at=None)  # the ORM's IS NULL
+    with pytest.raises(ValueError):
+        outbox._update(message.pk, {})
+    with pytest.raises(TypeError):
+        outbox._update(message.pk, {"attempts": F("attempts") + 1})
+    with pytest.raises(TypeError):
+        outbox._update(message.pk, {"last_error": "-"}, case=message)
