@@ -182,6 +182,22 @@ def case_partitions(user: User | object) -> list[Q]:
     return pieces
 
 
+def scope_key(user: User | object) -> tuple[object, ...] | None:
+    """All that :func:`cases_for` and :func:`case_partitions` make ``user``'s scope of: equal
+    keys, the same scope and pieces, written as the same SQL (kring.cases.paging keeps it per
+    key). None where the scope is empty."""
+    if not isinstance(user, User) or not user.is_active:
+        return None
+    regions = tuple(managed_region_ids(user)) if user.is_regional_manager else ()
+    return (
+        user.pk,
+        user.is_regional_manager,
+        user.is_regional_manager and user.sees_national_inbox,
+        user.is_coordinator,
+        regions,
+    )
+
+
 def filter_coordinators(user: User | object) -> QuerySet[User]:
     """The coordinators the case list's filter offers ``user``: for a regional manager, those
     who work in a region they manage, by name; nobody for anyone else (a coordinator's list

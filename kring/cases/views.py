@@ -19,6 +19,7 @@ from kring.cases.access import (
     get_managed_case,
     manages,
     may_see_people,
+    scope_key,
 )
 from kring.cases.forms import (
     AcceptAssignmentForm,
@@ -102,6 +103,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         hint=form.search_hint,
         planned=not filtered,
         known=_known_count(user, form),
+        key=None if filtered else scope_key(user),
     )
     attach_coordinator_names(page.object_list)
     query = request.GET.copy()

@@ -533,3 +533,41 @@ def test_the_figures_count_the_national_inbox_old_page_numbers_and_both_filters(
     assert last.context["page"].count == 28 and len(rows(last)) == 3
     invalid = client.get(url, {"status": "no-such-status"}, HTTP_ACCEPT_LANGUAGE="en")
     assert invalid.context["form"].errors and invalid.context["page"].more_than == 10
+
+
+def test_a_scopes_pieces_are_written_once_and_only_for_that_scope(world, client, settings):
+    """A list without a search or a filter writes its pieces' SQL once per scope
+    (paging._WRITTEN, keyed by access.scope_key): the same SQL and values as written anew;
+    another scope, or the same manager with other regions, gets its own."""
+    from kring.cases.access import scope_key
+
+    settings.KRING_CASE_PAGE_SIZE = 5
+    manager = _four_pieces(world)
+    paging._WRITTEN.items.clear()
+
+    def written(user, key=None):
+        scope = cases_for(user).select_related(*paging.RELATED)
+        return paging._Pieces(scope, case_partitions(user), key=key).parts
+
+    fresh = written(manager)
+    assert written(manager, scope_key(manager)) == fresh
+    assert len(paging._WRITTEN.items) == 1
+    assert written(manager, scope_key(manager)) == fresh  # from the cache
+    assert len(paging._WRITTEN.items) == 1
+    # The list itself, page after page, reads through the cache and shows every case once.
+    client.force_login(manager)
+    url = reverse("case_list")
+    response = client.get(url)
+    seen = rows(response)
+    while "next" in links(response):
+        response = client.get(f"{url}?{links(response)['next']}")
+        seen += rows(response)
+    assert sorted(seen) == sorted(cases_for(manager).values_list("reference", flat=True))
+    assert len(paging._WRITTEN.items) == 1
+    # Other regions: another key, and SQL with their values.
+    manager.managed_regions.set([world.west])
+    manager = type(manager).objects.get(pk=manager.pk)  # as the next request reads its user
+    other = written(manager, scope_key(manager))
+    assert other == written(manager) != fresh
+    assert scope_key(world.other_manager) != scope_key(manager)
+    assert len(paging._WRITTEN.items) == 2
