@@ -6,7 +6,7 @@ Run as ``python -m kring.bench.plain_smtp PORT FIRST COUNT`` it is a sender in a
 own, as each worker is: it says ``ready``, waits for a line on its input, sends and ends. Two
 senders as threads of one process took turns at Python's one lock (and at the benchmark's SMTP
 server, a thread of that process too): on two cores they sent 0.86-0.95× what one did, where
-two processes sent 1.5-1.6×. Nothing of Django is loaded here."""
+two processes sent 1.14-1.56×. Nothing of Django is loaded here."""
 
 from __future__ import annotations
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,31 +95,10 @@ def _newer(at: dt.datetime, pk: int) -> Q:
     return Q(requested_at__gte=at) & (Q(requested_at__gt=at) | Q(pk__gt=pk))
 
 
-class _Written:
-    """The pieces' SQL per key, the most recently used kept (a lock for the threads that
-    serve requests in one process)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Hashable, tuple[tuple[str, tuple[Any, ...]], ...]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable) -> tuple[tuple[str, tuple[Any, ...]], ...] | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: Hashable, parts: tuple[tuple[str, tuple[Any, ...]], ...]) -> None:
-        with self.lock:
-            self.items[key] = parts
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_WRITTEN = _Written(512)
+# The pieces' SQL of the lists without a search or a filter, per scope (_Pieces); emptied when
+# full rather than kept in order of use: a process serves a few hundred scopes at most.
+_WRITTEN: dict[Hashable, tuple[tuple[str, tuple[Any, ...]], ...]] = {}
+_WRITTEN_MOST = 512
 
 
 class _Pieces:
@@ -153,7 +130,9 @@ class _Pieces:
                 sql = _hinted(sql, self.connection.ops.quote_name(Case._meta.db_table), hint)
             self.parts.append((sql, tuple(params)))
         if cache_key is not None:
-            _WRITTEN.put(cache_key, tuple(self.parts))
+            if len(_WRITTEN) >= _WRITTEN_MOST:
+                _WRITTEN.clear()
+            _WRITTEN[cache_key] = tuple(self.parts)
 
     def union(
         self, select: str, where: str, where_params: Sequence[Any], tail: str

@@ -37,32 +37,23 @@ def manager_areas(user: User) -> list[int]:
     return areas
 
 
+# The changes of some areas, as (status, change) rows: a few per area and status once the worker
+# has folded them. On the start page and every page of a manager's case list, so its SQL is
+# written once per process (kring.core.prepared), and the rows are added up here (a GROUP BY is
+# not a query of a fixed shape there).
+_CHANGES = Prepared(
+    lambda areas: StatusCount.objects.filter(area__in=areas).values_list("status", "n"), SQL
+)
+
+
 def counts(areas: list[int]) -> dict[str, int]:
     """The number of cases per status in ``areas`` (statuses without cases left out)."""
     if not areas:
         return {}
-    rows = (
-        StatusCount.objects.filter(area__in=areas)
-        .values_list("status")
-        .annotate(total=Sum("n"))
-        .order_by()
-    )
-    return {status: total for status, total in rows if total}
-
-
-# The case list's count on every page of a manager: its SQL written once per process
-# (kring.core.prepared). The rows, not their sum: a few per area and status once the worker
-# has folded them (an aggregate is not a query of a fixed shape there), added up here.
-_CHANGES = Prepared(
-    lambda areas: StatusCount.objects.filter(area__in=areas).values_list("n", flat=True), SQL
-)
-_CHANGES_IN = Prepared(
-    lambda areas, status: StatusCount.objects.filter(area__in=areas, status=status).values_list(
-        "n", flat=True
-    ),
-    SQL,
-    str,
-)
+    totals: dict[str, int] = {}
+    for status, n in _CHANGES(SQL.values(areas)):
+        totals[status] = totals.get(status, 0) + n
+    return {status: total for status, total in totals.items() if total}
 
 
 def scope_count(user: User, *, status: str = "", region: int | None = None) -> int | None:
@@ -77,11 +68,8 @@ def scope_count(user: User, *, status: str = "", region: int | None = None) -> i
     areas = manager_areas(user)
     if region is not None:
         areas = [area for area in areas if area == region]
-    if not areas:
-        return 0
-    if status:
-        return sum(_CHANGES_IN(SQL.values(areas), status))
-    return sum(_CHANGES(SQL.values(areas)))
+    found = counts(areas)
+    return found.get(status, 0) if status else sum(found.values())
 
 
 def compact() -> int:

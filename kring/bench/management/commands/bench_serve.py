@@ -304,7 +304,7 @@ class Command(BaseCommand):
         """Messages per second to a local SMTP server, then (``relay_ms``) to one that takes
         that long per message. The local server is the machine's floor: on two cores the
         senders, the server and the database share them, and two plain smtplib processes send
-        less than twice what one does (1.44-1.61× on the benchmark's machine). The workers are
+        less than twice what one does (1.14-1.56× on the benchmark's machine). The workers are
         measured beside that, and whether two share the queue without waiting on each other
         shows against a server that answers as slowly as a relay over the network does."""
         try:
